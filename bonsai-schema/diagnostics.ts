@@ -1,0 +1,104 @@
+/**
+ * Every problem the schema can report, in one place (the codes are stable: tests, `--json` output and the
+ * registry's ingest log use them). Messages keep Bonsai's own wording where Bonsai has one (COMPAT §1), so
+ * users can still search for the text they know.
+ */
+export const DIAGNOSTIC_CODES = {
+  // bonsai.yml: finding and parsing the file
+  CONFIG_NOT_FOUND: 'error',
+  CONFIG_AMBIGUOUS: 'error',
+  YAML_SYNTAX: 'error',
+  YAML_MULTIPLE_DOCUMENTS: 'error',
+  YAML_DUPLICATE_KEY: 'error',
+  YAML_ALIAS: 'error',
+  // bonsai.yml: structure
+  CONFIG_NOT_MAPPING: 'error',
+  CONFIG_UNKNOWN_KEY: 'warning',
+  CONFIG_NO_BUILDS: 'error',
+  CONFIG_BUILDS_NOT_LIST: 'error',
+  CONFIG_DESCRIPTION_NOT_STRING: 'error',
+  BUILD_MALFORMED: 'error',
+  BUILD_MISSING_FIELD: 'error',
+  BUILD_FIELD_NOT_STRING: 'error',
+  BUILD_UNKNOWN_KEY: 'warning',
+  BUILD_FILTERS_ALIAS: 'warning',
+  BUILD_FILTER_AND_FILTERS: 'error',
+  BUILD_FILTER_NOT_STRING: 'error',
+  BUILD_DUPLICATE_PLATFORM_ARCH: 'error',
+  ANNOTATIONS_NOT_MAPPING: 'error',
+  ANNOTATION_VALUE_STRINGIFIED: 'warning',
+  ANNOTATION_VALUE_INVALID: 'error',
+  LABELS_NOT_MAPPING: 'error',
+  LABEL_VALUE_STRINGIFIED: 'warning',
+  LABEL_VALUE_INVALID: 'error',
+  // interpolation of #{repo} / #{version}
+  INTERPOLATION_UNKNOWN_TOKEN: 'error',
+  INTERPOLATION_EMPTY: 'error',
+  // filters (sensu's otto parser; arch values that never match)
+  FILTER_SYNTAX: 'error',
+  FILTER_NEVER_MATCHES: 'warning',
+  // the release: files and checksums
+  RELEASE_ASSET_MISSING: 'error',
+  CHECKSUM_FILE_MISSING: 'error',
+  CHECKSUM_NOT_FOUND: 'error',
+  CHECKSUM_MALFORMED_LINE: 'error',
+  CHECKSUM_BAD_DIGEST: 'error',
+  CHECKSUM_CONFLICT: 'error',
+  CHECKSUM_EMPTY: 'error',
+  // versions
+  VERSION_UNPARSEABLE: 'error',
+  // asset resource validation (sensu/core v2/asset.go)
+  ASSET_INVALID_NAME: 'error',
+  ASSET_NAMESPACE_EMPTY: 'error',
+  ASSET_URL_EMPTY: 'error',
+  ASSET_SHA512_INVALID: 'error',
+  ASSET_NO_BUILDS: 'error',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  /** 1-based; 0 when the problem has no place in a file (a missing file, say). */
+  line: number;
+  /** 1-based; 0 when unknown. */
+  column: number;
+  /** The file the line refers to, when it is not the bonsai.yml (a checksums file, an archive). */
+  file?: string;
+}
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export const NO_POSITION: Position = { line: 0, column: 0 };
+
+export function diagnostic(
+  code: DiagnosticCode,
+  message: string,
+  at: Position = NO_POSITION,
+  file?: string,
+): Diagnostic {
+  const d: Diagnostic = { code, severity: DIAGNOSTIC_CODES[code], message, line: at.line, column: at.column };
+  if (file !== undefined) d.file = file;
+  return d;
+}
+
+export function errorsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'error');
+}
+
+export function warningsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'warning');
+}
+
+/** `FILE:LINE:COL  code  message`, the one human form every verb prints. */
+export function formatDiagnostic(d: Diagnostic, defaultFile: string): string {
+  const file = d.file ?? defaultFile;
+  const where = d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
+  return `${where}  ${d.severity === 'warning' ? 'warning' : 'error'} ${d.code}  ${d.message}`;
+}

@@ -1,0 +1,74 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, isCodedFailure, writeLine, type ExitCode, type Io } from './io.js';
+
+/**
+ * A verb's handler: it receives its parsed arguments and options and returns the exit code.
+ * Failures may also be thrown as coded errors (see `CodedFailure`).
+ */
+export type VerbHandler = (...args: never[]) => Promise<ExitCode>;
+
+/** Registers one verb (or a group of verbs) on the root program. */
+export type VerbRegistration = (program: Command, io: Io, run: ActionRunner) => void;
+
+/** Wraps a handler so that its exit code reaches `runCli`. */
+export type ActionRunner = <A extends unknown[]>(
+  handler: (...args: A) => Promise<ExitCode>,
+) => (...args: A) => Promise<void>;
+
+export function createProgram(io: Io, verbs: readonly VerbRegistration[], result: { exitCode: ExitCode }) {
+  const program = new Command('bonsai')
+    .description('Package, publish, serve and fetch Sensu assets (a self-hosted, Bonsai-compatible hub)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  const run: ActionRunner =
+    (handler) =>
+    async (...args) => {
+      result.exitCode = await handler(...args);
+    };
+  for (const register of verbs) register(program, io, run);
+  // Every sub-command inherits the root's output and error handling.
+  const inherit = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.copyInheritedSettings(cmd);
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+/** Runs the `bonsai` CLI against `io` and returns the exit code instead of exiting. */
+export async function runCli(
+  argv: readonly string[],
+  io: Io,
+  verbs: readonly VerbRegistration[],
+): Promise<ExitCode> {
+  const result: { exitCode: ExitCode } = { exitCode: EXIT.OK };
+  const program = createProgram(io, verbs, result);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return result.exitCode;
+  } catch (err) {
+    return reportFailure(err, io);
+  }
+}
+
+function reportFailure(err: unknown, io: Io): ExitCode {
+  if (err instanceof CommanderError) {
+    // --help and --version end through here with exit code 0; commander already printed its message.
+    if (err.exitCode === 0) return EXIT.OK;
+    return EXIT.USAGE;
+  }
+  if (isCodedFailure(err)) {
+    writeLine(io.stderr, `error [${err.code}]: ${err.message}`);
+    if (err.hint) writeLine(io.stderr, `hint: ${err.hint}`);
+    return err.exitCode;
+  }
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  writeLine(io.stderr, `internal error (please report it): ${detail}`);
+  return EXIT.INVALID;
+}

@@ -1,0 +1,5 @@
+import type { VerbRegistration } from './program.js';
+import { packagerVerbs } from '../packager/commands/index.js';
+
+/** Every verb of the `bonsai` bin, packaging side first, then `bonsai registry ...`. */
+export const verbs: readonly VerbRegistration[] = [...packagerVerbs];

@@ -1,0 +1,3 @@
+import type { VerbRegistration } from '../../cli/program.js';
+
+export const packagerVerbs: readonly VerbRegistration[] = [];

@@ -1,0 +1,30 @@
+import { runCli } from '../../cli/program.js';
+import { verbs } from '../../cli/verbs.js';
+import type { Io, Output } from '../../cli/io.js';
+
+export interface CapturedRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+class Capture implements Output {
+  text = '';
+  constructor(readonly isTTY = false) {}
+  write(chunk: string) {
+    this.text += chunk;
+    return true;
+  }
+}
+
+/** Runs `bonsai ARGS...` in-process, as a user would from `cwd`, and captures what it prints. */
+export async function bonsai(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; tty?: boolean } = {},
+): Promise<CapturedRun> {
+  const stdout = new Capture(options.tty);
+  const stderr = new Capture(options.tty);
+  const io: Io = { stdout, stderr, cwd: options.cwd ?? process.cwd(), env: options.env ?? {} };
+  const code = await runCli(args, io, verbs);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
