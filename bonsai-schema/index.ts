@@ -1,0 +1,3 @@
+export * from './checksums.js';
+export * from './diagnostics.js';
+export * from './versions.js';
