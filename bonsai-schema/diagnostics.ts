@@ -53,6 +53,10 @@ export const DIAGNOSTIC_CODES = {
   ASSET_URL_EMPTY: 'error',
   ASSET_SHA512_INVALID: 'error',
   ASSET_NO_BUILDS: 'error',
+  // the registry's ingest of a release (what only downloading the release can tell)
+  RELEASE_TAG_NOT_FOUND: 'error',
+  ARTIFACT_DIGEST_MISMATCH: 'error',
+  ARTIFACT_TOO_LARGE: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

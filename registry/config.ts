@@ -63,7 +63,12 @@ const schema = z.object({
 export type SettingName = keyof z.input<typeof schema>;
 
 export const SETTINGS: readonly SettingSpec[] = [
-  { env: 'PORT', flag: '--port <port>', defaultText: '3000', description: 'TCP port to listen on (0 picks a free one).' },
+  {
+    env: 'PORT',
+    flag: '--port <port>',
+    defaultText: '3000',
+    description: 'TCP port to listen on (0 picks a free one).',
+  },
   { env: 'HOST', flag: '--host <host>', defaultText: '0.0.0.0', description: 'Interface to listen on.' },
   {
     env: 'PUBLIC_URL',
@@ -82,7 +87,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'REDIS_URL',
     flag: '--redis-url <url>',
     defaultText: '(unset: in-process LRU)',
-    description: 'Redis URL for the shared response cache. Checked at start; an outage later never fails a request.',
+    description:
+      'Redis URL for the shared response cache. Checked at start; an outage later never fails a request.',
     secret: true,
   },
   {
@@ -125,7 +131,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'ARTIFACTS_URL',
     flag: '--artifacts-url <url>',
     defaultText: 'PUBLIC_URL/artifacts',
-    description: 'Public base of mirrored artifacts (a CDN in front of DATA_DIR/artifacts), mirror mode only.',
+    description:
+      'Public base of mirrored artifacts (a CDN in front of DATA_DIR/artifacts), mirror mode only.',
   },
   {
     env: 'POLL_INTERVAL',
@@ -167,7 +174,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'JOB_LEASE',
     flag: '--job-lease <seconds>',
     defaultText: '300',
-    description: 'How long a claimed job stays with its process without a heartbeat before another may take it.',
+    description:
+      'How long a claimed job stays with its process without a heartbeat before another may take it.',
   },
   {
     env: 'LOG_LEVEL',

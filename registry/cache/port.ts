@@ -26,4 +26,3 @@ export interface CacheStats {
   /** Backend failures since start (each one logged); reads went to the store instead. */
   errors: number;
 }
-

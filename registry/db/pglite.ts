@@ -5,10 +5,7 @@ import { RegistryError, messageOf } from '../errors.js';
 import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
 
 interface PgliteLike {
-  query<T>(
-    sql: string,
-    params?: unknown[],
-  ): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
 }
 
 function queryOn(target: PgliteLike): Queryable['query'] {
@@ -65,10 +62,14 @@ export async function openPglite(dataDir: string): Promise<Db> {
     pg = await PGlite.create(dir);
   } catch (err) {
     await fs.rm(lockFile, { force: true });
-    throw new RegistryError('DATABASE_FAILED', `cannot open the embedded database in ${dir}: ${messageOf(err)}`, {
-      hint: 'check that DATA_DIR is writable and was written by this version of the registry',
-      cause: err,
-    });
+    throw new RegistryError(
+      'DATABASE_FAILED',
+      `cannot open the embedded database in ${dir}: ${messageOf(err)}`,
+      {
+        hint: 'check that DATA_DIR is writable and was written by this version of the registry',
+        cause: err,
+      },
+    );
   }
   return {
     kind: 'pglite',

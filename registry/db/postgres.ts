@@ -23,10 +23,14 @@ export async function openPostgres(url: string, onError: (err: Error) => void): 
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new RegistryError('DATABASE_FAILED', `cannot connect to DATABASE_URL ${redactUrl(url)}: ${messageOf(err)}`, {
-      hint: 'check that PostgreSQL is running and that the URL, user and database are right',
-      cause: err,
-    });
+    throw new RegistryError(
+      'DATABASE_FAILED',
+      `cannot connect to DATABASE_URL ${redactUrl(url)}: ${messageOf(err)}`,
+      {
+        hint: 'check that PostgreSQL is running and that the URL, user and database are right',
+        cause: err,
+      },
+    );
   }
   return {
     kind: 'postgres',

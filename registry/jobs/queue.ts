@@ -44,7 +44,8 @@ interface JobRow {
   finished_at: Date | null;
 }
 
-const COLUMNS = 'id, kind, asset_id, payload, state, attempts, run_at, locked_by, last_error, result, created_at, finished_at';
+const COLUMNS =
+  'id, kind, asset_id, payload, state, attempts, run_at, locked_by, last_error, result, created_at, finished_at';
 
 function toRecord(r: JobRow): JobRecord {
   return {
@@ -88,7 +89,11 @@ export async function enqueueSync(
  * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row; a job is
  * not claimed while another job of the same asset runs, so one asset is ingested by one process at a time.
  */
-export async function claimJob(q: Queryable, worker: string, leaseMs: number): Promise<JobRecord | undefined> {
+export async function claimJob(
+  q: Queryable,
+  worker: string,
+  leaseMs: number,
+): Promise<JobRecord | undefined> {
   const { rows } = await q.query<JobRow>(
     `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = now() + $2 * interval '1 millisecond',
        attempts = attempts + 1
@@ -108,7 +113,12 @@ export async function claimJob(q: Queryable, worker: string, leaseMs: number): P
 }
 
 /** Extends the lease of a running job; false when this worker no longer holds it. */
-export async function renewLease(q: Queryable, id: number, worker: string, leaseMs: number): Promise<boolean> {
+export async function renewLease(
+  q: Queryable,
+  id: number,
+  worker: string,
+  leaseMs: number,
+): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE jobs SET locked_until = now() + $3 * interval '1 millisecond'
      WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
@@ -117,7 +127,12 @@ export async function renewLease(q: Queryable, id: number, worker: string, lease
   return rowCount === 1;
 }
 
-export async function completeJob(q: Queryable, id: number, worker: string, result: unknown): Promise<boolean> {
+export async function completeJob(
+  q: Queryable,
+  id: number,
+  worker: string,
+  result: unknown,
+): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE jobs SET state = 'done', result = $3::json, last_error = NULL, finished_at = now(), locked_until = NULL
      WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
@@ -166,7 +181,8 @@ export async function failJob(
  */
 export async function releaseRunningJobs(q: Queryable, worker?: string): Promise<number> {
   const mine = "state = 'running' AND ($1::text IS NULL OR locked_by = $1)";
-  const pendingTwin = "EXISTS (SELECT 1 FROM jobs p WHERE p.dedupe_key = jobs.dedupe_key AND p.state = 'pending')";
+  const pendingTwin =
+    "EXISTS (SELECT 1 FROM jobs p WHERE p.dedupe_key = jobs.dedupe_key AND p.state = 'pending')";
   // A newer identical job is already pending: it will do the work, so these are done.
   await q.query(
     `UPDATE jobs SET state = 'done', last_error = 'superseded by a newer pending job', finished_at = now(),

@@ -66,7 +66,11 @@ function toRecord(r: AssetRow): AssetRecord {
 }
 
 /** GitHub names are case-insensitive, and so are ours. */
-export async function findAsset(q: Queryable, namespace: string, name: string): Promise<AssetRecord | undefined> {
+export async function findAsset(
+  q: Queryable,
+  namespace: string,
+  name: string,
+): Promise<AssetRecord | undefined> {
   const { rows } = await q.query<AssetRow>(
     `SELECT ${COLUMNS} FROM assets WHERE lower(namespace) = lower($1) AND lower(name) = lower($2)`,
     [namespace, name],
@@ -80,7 +84,9 @@ export async function getAsset(q: Queryable, id: number): Promise<AssetRecord | 
 }
 
 export async function allAssets(q: Queryable): Promise<AssetRecord[]> {
-  const { rows } = await q.query<AssetRow>(`SELECT ${COLUMNS} FROM assets ORDER BY lower(namespace), lower(name)`);
+  const { rows } = await q.query<AssetRow>(
+    `SELECT ${COLUMNS} FROM assets ORDER BY lower(namespace), lower(name)`,
+  );
   return rows.map(toRecord);
 }
 
@@ -176,7 +182,7 @@ export async function saveReleasesEtags(q: Queryable, id: number, etags: string[
 export async function takeAssetsDueForPoll(q: Queryable, intervalMs: number): Promise<number[]> {
   const { rows } = await q.query<{ id: number }>(
     `UPDATE assets SET polled_at = now()
-     WHERE polled_at IS NULL OR polled_at <= now() - $1 * interval '1 millisecond'
+     WHERE polled_at <= now() - $1 * interval '1 millisecond'
      RETURNING id`,
     [intervalMs],
   );

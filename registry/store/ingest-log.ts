@@ -39,7 +39,11 @@ export async function appendIngestLog(
 }
 
 /** The newest entries first. */
-export async function recentIngestLog(q: Queryable, assetId: number, limit: number): Promise<IngestLogEntry[]> {
+export async function recentIngestLog(
+  q: Queryable,
+  assetId: number,
+  limit: number,
+): Promise<IngestLogEntry[]> {
   const { rows } = await q.query<{
     id: number;
     tag: string | null;

@@ -87,9 +87,10 @@ export function isServed(v: Pick<VersionRecord, 'commitSha' | 'removedAt'>): boo
 }
 
 export async function listVersions(q: Queryable, assetId: number): Promise<VersionRecord[]> {
-  const { rows } = await q.query<VersionRow>(`SELECT ${COLUMNS} FROM versions WHERE asset_id = $1 ORDER BY id`, [
-    assetId,
-  ]);
+  const { rows } = await q.query<VersionRow>(
+    `SELECT ${COLUMNS} FROM versions WHERE asset_id = $1 ORDER BY id`,
+    [assetId],
+  );
   return rows.map(toRecord);
 }
 
@@ -109,7 +110,12 @@ export async function trackRelease(
   return toRecord(rows[0]!);
 }
 
-export async function saveTagRef(q: Queryable, id: number, etag: string | null, commit: string): Promise<void> {
+export async function saveTagRef(
+  q: Queryable,
+  id: number,
+  etag: string | null,
+  commit: string,
+): Promise<void> {
   await q.query('UPDATE versions SET tag_etag = $2, tag_commit = $3 WHERE id = $1', [id, etag, commit]);
 }
 
@@ -126,7 +132,13 @@ export async function recordFailedAttempt(q: Queryable, id: number, attempt: Fai
     `UPDATE versions SET attempt_state = 'failed', attempt_fingerprint = $2, attempt_commit = $3,
        attempt_errors = $4::json, attempt_warnings = $5::json, attempted_at = now()
      WHERE id = $1`,
-    [id, attempt.fingerprint, attempt.commit, JSON.stringify(attempt.errors), JSON.stringify(attempt.warnings)],
+    [
+      id,
+      attempt.fingerprint,
+      attempt.commit,
+      JSON.stringify(attempt.errors),
+      JSON.stringify(attempt.warnings),
+    ],
   );
 }
 
@@ -177,7 +189,18 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
       `INSERT INTO builds (version_id, position, platform, arch, asset_filename, sha512, filters, size, source_url,
          mirror_path)
        VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9, $10)`,
-      [id, position, b.platform, b.arch, b.assetFilename, b.sha512, JSON.stringify(b.filters), b.size, b.sourceUrl, b.mirrorPath],
+      [
+        id,
+        position,
+        b.platform,
+        b.arch,
+        b.assetFilename,
+        b.sha512,
+        JSON.stringify(b.filters),
+        b.size,
+        b.sourceUrl,
+        b.mirrorPath,
+      ],
     );
   }
 }
@@ -270,7 +293,12 @@ export async function saveVersionRender(q: Queryable, id: number, r: Rendered): 
   await q.query('UPDATE versions SET body = $2, etag = $3 WHERE id = $1', [id, r.body, r.etag]);
 }
 
-export async function saveBuildRender(q: Queryable, id: number, json: Rendered, yaml: Rendered): Promise<void> {
+export async function saveBuildRender(
+  q: Queryable,
+  id: number,
+  json: Rendered,
+  yaml: Rendered,
+): Promise<void> {
   await q.query('UPDATE builds SET body = $2, etag = $3, yaml = $4, yaml_etag = $5 WHERE id = $1', [
     id,
     json.body,
@@ -289,7 +317,11 @@ export async function servedTags(q: Queryable, assetId: number): Promise<string[
   return rows.map((r) => r.tag);
 }
 
-export async function versionDefinition(q: Queryable, assetId: number, tag: string): Promise<Rendered | undefined> {
+export async function versionDefinition(
+  q: Queryable,
+  assetId: number,
+  tag: string,
+): Promise<Rendered | undefined> {
   const { rows } = await q.query<Rendered>(
     'SELECT body, etag FROM versions WHERE asset_id = $1 AND tag = $2 AND body IS NOT NULL AND removed_at IS NULL',
     [assetId, tag],

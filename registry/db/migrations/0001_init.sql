@@ -23,7 +23,8 @@ CREATE TABLE assets (
   -- when served data last changed (order=recently_updated)
   updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   synced_at TIMESTAMPTZ,
-  polled_at TIMESTAMPTZ
+  -- registration enqueues a full sync, so the first poll is one interval later
+  polled_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX assets_by_key ON assets (lower(namespace), lower(name));
 

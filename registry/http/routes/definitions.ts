@@ -1,0 +1,74 @@
+import type { Router } from '@koa/router';
+import { definitionDownloadFileName, resolveVersion } from '../../../bonsai-schema/index.js';
+import { notFound } from '../../errors.js';
+import { assetCacheGroup } from '../../ingest/sync.js';
+import { findAsset, type AssetRecord } from '../../store/assets.js';
+import { buildDefinition, servedTags, versionDefinition } from '../../store/versions.js';
+import type { Db } from '../../db/port.js';
+import { readThrough } from '../cached.js';
+import type { HttpDeps } from '../deps.js';
+import { JSON_TYPE, YAML_TYPE, sendRendered } from '../respond.js';
+
+type VersionParams = Record<'namespace' | 'name' | 'version', string>;
+type BuildParams = Record<'namespace' | 'name' | 'version' | 'platform' | 'arch', string>;
+
+/** The asset and the registry's spelling of the requested version (`latest`, `v1.2.3` ↔ `1.2.3`). */
+async function resolve(db: Db, p: VersionParams): Promise<{ asset: AssetRecord; tag: string } | undefined> {
+  const asset = await findAsset(db, p.namespace, p.name);
+  if (!asset) return undefined;
+  const tag = resolveVersion(p.version, await servedTags(db, asset.id));
+  return tag === undefined ? undefined : { asset, tag };
+}
+
+export function definitionRoutes(router: Router, deps: HttpDeps): void {
+  router.get('/api/v1/assets/:namespace/:name/:version/release_asset_builds', async (ctx) => {
+    const p = ctx.params as VersionParams;
+    const response = await readThrough(
+      deps.cache,
+      assetCacheGroup(p.namespace, p.name),
+      `builds:${p.version}`,
+      async () => {
+        const found = await resolve(deps.db, p);
+        const stored = found && (await versionDefinition(deps.db, found.asset.id, found.tag));
+        return stored && { ...stored, assetId: found.asset.id };
+      },
+    );
+    if (!response) throw notFound();
+    deps.downloads.count(response.assetId);
+    sendRendered(ctx, response, JSON_TYPE);
+  });
+
+  router.get('/api/v1/assets/:namespace/:name/:version/:platform/:arch/release_asset', async (ctx) => {
+    const p = ctx.params as BuildParams;
+    const key = `build:${p.version}:${p.platform}:${p.arch}`;
+    const response = await readThrough(deps.cache, assetCacheGroup(p.namespace, p.name), key, async () => {
+      const found = await resolve(deps.db, p);
+      const stored = found && (await buildDefinition(deps.db, found.asset.id, found.tag, p.platform, p.arch));
+      return stored && { ...stored.json, assetId: found.asset.id };
+    });
+    if (!response) throw notFound();
+    sendRendered(ctx, response, JSON_TYPE);
+  });
+
+  // Bonsai's "download definition" button: the single-build definition as a YAML attachment.
+  router.get('/release_assets/:namespace/:name/:version/:platform/:arch/download', async (ctx) => {
+    const p = ctx.params as BuildParams;
+    const key = `yaml:${p.version}:${p.platform}:${p.arch}`;
+    const response = await readThrough(deps.cache, assetCacheGroup(p.namespace, p.name), key, async () => {
+      const found = await resolve(deps.db, p);
+      const stored = found && (await buildDefinition(deps.db, found.asset.id, found.tag, p.platform, p.arch));
+      if (!found || !stored) return undefined;
+      const filename = definitionDownloadFileName(
+        { namespace: found.asset.namespace, name: found.asset.name },
+        found.tag,
+        p.platform,
+        p.arch,
+      );
+      return { ...stored.yaml, assetId: found.asset.id, filename };
+    });
+    if (!response) throw notFound();
+    deps.downloads.count(response.assetId);
+    ctx.attachment(response.filename, { type: 'attachment' });
+    sendRendered(ctx, response, YAML_TYPE);
+  });
+}
