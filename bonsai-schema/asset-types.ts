@@ -73,7 +73,7 @@ export interface SingleBuildDefinition {
   type: 'Asset';
   api_version: 'core/v2';
   metadata: DefinitionMetadata;
-  spec: DefinitionBuild & { metadata: DefinitionMetadata };
+  spec: DefinitionBuild;
 }
 
 export type AssetDefinition = MultiBuildDefinition | SingleBuildDefinition;

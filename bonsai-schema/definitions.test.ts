@@ -105,14 +105,14 @@ describe('singleBuildDefinition', () => {
     expect(toDefinitionJson(definition)).toBe(
       `{"type":"Asset","api_version":"core/v2","metadata":${metadata},"spec":` +
         `{"url":"${linux.url}","sha512":"${SHA_LINUX}",` +
-        `"filters":["entity.system.os == 'linux'","entity.system.arch == 'amd64'"],"metadata":${metadata}}}`,
+        `"filters":["entity.system.os == 'linux'","entity.system.arch == 'amd64'"]}}`,
     );
   });
 
   it('keeps the platform as written in the name and carries headers when present', () => {
     const definition = singleBuildDefinition({ name: 'sensu-slack-handler', annotations, build: windows });
     expect(definition.metadata.name).toBe('sensu-slack-handler_Windows_amd64');
-    expect(Object.keys(definition.spec)).toEqual(['url', 'sha512', 'filters', 'headers', 'metadata']);
+    expect(Object.keys(definition.spec)).toEqual(['url', 'sha512', 'filters', 'headers']);
   });
 });
 
@@ -166,8 +166,6 @@ describe('toDefinitionYaml', () => {
         '  filters:',
         "    - entity.system.os == 'linux'",
         "    - entity.system.arch == 'amd64'",
-        '  metadata:',
-        ...metadata.map((line) => `  ${line}`),
         '',
       ].join('\n'),
     );

@@ -7,10 +7,8 @@
  *   filters}]}; metadata.name is the asset (repository) name. COMPAT §5 (ours): the same metadata again at
  *   spec.metadata, after builds; builds in bonsai.yml order; `headers` only when a build has some.
  * - Single-build (`release_asset`): `app/views/api/v1/release_assets/show.json.jbuilder` gives metadata.name
- *   `<name>_<platform>_<arch>` and spec {url, sha512, filters}. Bonsai's view has no spec.metadata; we add it
- *   (after the build's own keys) for the reason COMPAT §5 gives for the multi-build form: this definition
- *   is what users feed to `sensuctl create -f`, and sensuctl 7.x reads only spec.metadata. core/v2 Asset
- *   has a `metadata` field, so sensu's strict spec decoding (`types/wrapper.go`) accepts it.
+ *   `<name>_<platform>_<arch>` and spec {url, sha512, filters}, byte for byte as COMPAT §5 states it: no
+ *   spec.metadata here (the multi-build form is the one sensuctl fetches).
  * - No metadata.namespace anywhere (sensuctl would force it on the user's namespace).
  */
 import type {
@@ -79,6 +77,6 @@ export function singleBuildDefinition(input: SingleBuildInput): SingleBuildDefin
     type: 'Asset',
     api_version: 'core/v2',
     metadata: metadata(name, input.annotations),
-    spec: { ...definitionBuild(input.build), metadata: metadata(name, input.annotations) },
+    spec: definitionBuild(input.build),
   };
 }
