@@ -67,7 +67,15 @@ describe('compileRelease', () => {
         sha512: sha('linux'),
         filters: ["entity.system.os == 'linux'"],
       },
-      { number: 2, platform: 'Windows', arch: 'amd64', assetFilename: WINDOWS, shaFilename: SUMS, sha512: sha('windows'), filters: [] },
+      {
+        number: 2,
+        platform: 'Windows',
+        arch: 'amd64',
+        assetFilename: WINDOWS,
+        shaFilename: SUMS,
+        sha512: sha('windows'),
+        filters: [],
+      },
     ]);
   });
 
@@ -97,9 +105,15 @@ describe('compileRelease', () => {
   });
 
   it('explains a v-less tag when the files carry a v', () => {
-    const files = ['check_v1.2.0_linux_amd64.tar.gz', 'check_v1.2.0_windows_amd64.tar.gz', 'check_v1.2.0_sha512-checksums.txt'];
+    const files = [
+      'check_v1.2.0_linux_amd64.tar.gz',
+      'check_v1.2.0_windows_amd64.tar.gz',
+      'check_v1.2.0_sha512-checksums.txt',
+    ];
     const result = compileRelease(config(), release({ releaseFileNames: files }));
-    expect(result.diagnostics[0]?.message).toContain("the files are named with a 'v'. Tag the release 'v1.2.0'");
+    expect(result.diagnostics[0]?.message).toContain(
+      "the files are named with a 'v'. Tag the release 'v1.2.0'",
+    );
   });
 
   it('reports a missing checksum file at the sha_filename line', () => {
@@ -108,8 +122,14 @@ describe('compileRelease', () => {
   });
 
   it('reports a checksum file without the asset as "cannot extract the SHA"', () => {
-    const result = compileRelease(config(), release({ checksumFiles: { [SUMS]: `${sha('w')}  ${WINDOWS}\n${sha('x')}  other.tar.gz\n` } }));
-    expect(located(result)).toEqual([`CHECKSUM_NOT_FOUND 6:17 cannot extract the SHA for ${LINUX}`]);
+    const result = compileRelease(
+      config(),
+      release({ checksumFiles: { [SUMS]: `${sha('w')}  ${WINDOWS}\n${sha('x')}  other.tar.gz\n` } }),
+    );
+    expect(located(result)).toEqual([
+      `CHECKSUM_NOT_FOUND 6:17 cannot extract the SHA for ${LINUX}: no line of ${SUMS} names it ` +
+        `(it lists ${WINDOWS}, other.tar.gz)`,
+    ]);
   });
 
   it('uses a lone checksum line whatever name it carries (Bonsai selection)', () => {
@@ -124,7 +144,10 @@ describe('compileRelease', () => {
   });
 
   it('reports a malformed checksum file, with the checksum file line', () => {
-    const result = compileRelease(config(), release({ checksumFiles: { [SUMS]: `abc123  ${LINUX}\n${sha('w')}  ${WINDOWS}\n` } }));
+    const result = compileRelease(
+      config(),
+      release({ checksumFiles: { [SUMS]: `abc123  ${LINUX}\n${sha('w')}  ${WINDOWS}\n` } }),
+    );
     expect(result.ok).toBe(false);
     const bad = result.diagnostics.find((d) => d.file === SUMS);
     expect(bad).toMatchObject({ code: 'CHECKSUM_BAD_DIGEST', line: 1 });
@@ -137,7 +160,13 @@ describe('compileRelease', () => {
   });
 
   it('reports every broken build, not only the first', () => {
-    const result = compileRelease(config(), release({ releaseFileNames: [SUMS], checksumFiles: { [SUMS]: '' } }));
-    expect(result.diagnostics.map((d) => `${d.code} ${d.line}`)).toEqual(['RELEASE_ASSET_MISSING 5', 'RELEASE_ASSET_MISSING 11']);
+    const result = compileRelease(
+      config(),
+      release({ releaseFileNames: [SUMS], checksumFiles: { [SUMS]: '' } }),
+    );
+    expect(result.diagnostics.map((d) => `${d.code} ${d.line}`)).toEqual([
+      'RELEASE_ASSET_MISSING 5',
+      'RELEASE_ASSET_MISSING 11',
+    ]);
   });
 });

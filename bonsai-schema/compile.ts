@@ -49,8 +49,18 @@ export function planRelease(
   const vars = variables(context);
   const diagnostics: Diagnostic[] = [];
   const builds = config.builds.map((build) => {
-    const asset = interpolate(build.assetFilename, vars, `build #${build.number} 'asset_filename'`, build.positions.assetFilename);
-    const sha = interpolate(build.shaFilename, vars, `build #${build.number} 'sha_filename'`, build.positions.shaFilename);
+    const asset = interpolate(
+      build.assetFilename,
+      vars,
+      `build #${build.number} 'asset_filename'`,
+      build.positions.assetFilename,
+    );
+    const sha = interpolate(
+      build.shaFilename,
+      vars,
+      `build #${build.number} 'sha_filename'`,
+      build.positions.shaFilename,
+    );
     diagnostics.push(...asset.diagnostics, ...sha.diagnostics);
     return {
       number: build.number,
@@ -83,10 +93,14 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
     const assetMissing = !present.has(build.assetFilename);
     const shaMissing = !present.has(build.shaFilename);
     if (assetMissing) {
-      diagnostics.push(missingFile('RELEASE_ASSET_MISSING', build.assetFilename, release, source.positions.assetFilename));
+      diagnostics.push(
+        missingFile('RELEASE_ASSET_MISSING', build.assetFilename, release, source.positions.assetFilename),
+      );
     }
     if (shaMissing) {
-      diagnostics.push(missingFile('CHECKSUM_FILE_MISSING', build.shaFilename, release, source.positions.shaFilename));
+      diagnostics.push(
+        missingFile('CHECKSUM_FILE_MISSING', build.shaFilename, release, source.positions.shaFilename),
+      );
     }
     if (assetMissing || shaMissing) return;
 
@@ -142,12 +156,11 @@ function missingFile(
   const other = tag.startsWith('v') ? tag.slice(1) : `v${tag}`;
   const respelled = tag.length > 1 && fileName.includes(tag) ? fileName.replaceAll(tag, other) : undefined;
   if (respelled && release.releaseFileNames.includes(respelled)) {
-    message +=
-      tag.startsWith('v')
-        ? `; the release has ${respelled}: #{version} is the tag verbatim ('${tag}'), and the files are named ` +
-          `without the 'v'. Tag the release '${other}' (Sensu plugins tag without 'v'), or rename the files`
-        : `; the release has ${respelled}: #{version} is the tag verbatim ('${tag}'), and the files are named ` +
-          `with a 'v'. Tag the release '${other}', or rename the files`;
+    message += tag.startsWith('v')
+      ? `; the release has ${respelled}: #{version} is the tag verbatim ('${tag}'), and the files are named ` +
+        `without the 'v'. Tag the release '${other}' (Sensu plugins tag without 'v'), or rename the files`
+      : `; the release has ${respelled}: #{version} is the tag verbatim ('${tag}'), and the files are named ` +
+        `with a 'v'. Tag the release '${other}', or rename the files`;
   } else {
     const names = release.releaseFileNames;
     message += names.length > 0 ? ` (the release has: ${names.join(', ')})` : ' (the release has no files)';

@@ -317,12 +317,24 @@ function readStringMap(
   if (!node || isNull(node)) return result;
   const codes =
     section === 'annotations'
-      ? ({ notMap: 'ANNOTATIONS_NOT_MAPPING', stringified: 'ANNOTATION_VALUE_STRINGIFIED', invalid: 'ANNOTATION_VALUE_INVALID' } as const)
-      : ({ notMap: 'LABELS_NOT_MAPPING', stringified: 'LABEL_VALUE_STRINGIFIED', invalid: 'LABEL_VALUE_INVALID' } as const);
+      ? ({
+          notMap: 'ANNOTATIONS_NOT_MAPPING',
+          stringified: 'ANNOTATION_VALUE_STRINGIFIED',
+          invalid: 'ANNOTATION_VALUE_INVALID',
+        } as const)
+      : ({
+          notMap: 'LABELS_NOT_MAPPING',
+          stringified: 'LABEL_VALUE_STRINGIFIED',
+          invalid: 'LABEL_VALUE_INVALID',
+        } as const);
   const noun = section === 'annotations' ? 'annotation' : 'label';
   if (node.kind !== 'mapping') {
     diagnostics.push(
-      diagnostic(codes.notMap, `'${section}' must be a mapping of names to strings, found a ${describe(node)}`, node),
+      diagnostic(
+        codes.notMap,
+        `'${section}' must be a mapping of names to strings, found a ${describe(node)}`,
+        node,
+      ),
     );
     return result;
   }

@@ -21,8 +21,16 @@ describe('interpolate', () => {
     ['#{os}_#{arch}.tar.gz', "unknown token '#{os}'", 'Bonsai substitutes only #{repo} and #{version}'],
     ['#{repo.tar.gz', "unterminated token '#{repo.tar.gz' (no closing '}')", 'Bonsai substitutes only'],
   ])('%s is an error naming the token and its line', (template, named, advice) => {
-    const [problem, ...rest] = checkInterpolation(template, "build #3 'asset_filename'", { line: 12, column: 19 });
-    expect(problem).toMatchObject({ code: 'INTERPOLATION_UNKNOWN_TOKEN', severity: 'error', line: 12, column: 19 });
+    const [problem, ...rest] = checkInterpolation(template, "build #3 'asset_filename'", {
+      line: 12,
+      column: 19,
+    });
+    expect(problem).toMatchObject({
+      code: 'INTERPOLATION_UNKNOWN_TOKEN',
+      severity: 'error',
+      line: 12,
+      column: 19,
+    });
     expect(problem?.message).toContain("build #3 'asset_filename'");
     expect(problem?.message).toContain(named);
     expect(problem?.message).toContain(advice);
@@ -35,6 +43,8 @@ describe('interpolate', () => {
 
   it('reports a value that interpolates to nothing', () => {
     const result = interpolate('#{version}', { repo: 'r', version: '' }, "build #1 'sha_filename'");
-    expect(result.diagnostics.map((d) => d.message)).toEqual(["build #1 'sha_filename' value could not be interpolated"]);
+    expect(result.diagnostics.map((d) => d.message)).toEqual([
+      "build #1 'sha_filename' value could not be interpolated",
+    ]);
   });
 });

@@ -14,14 +14,19 @@ export const INTERPOLATION_TOKENS = ['#{repo}', '#{version}'] as const;
 const TOKEN = /#\{([^}]*)(\}|$)/g;
 
 /** Every token other than `#{repo}` and `#{version}`, as an error naming it and where it stands. */
-export function checkInterpolation(template: string, field: string, at: Position = NO_POSITION): Diagnostic[] {
+export function checkInterpolation(
+  template: string,
+  field: string,
+  at: Position = NO_POSITION,
+): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const match of template.matchAll(TOKEN)) {
     const [token, name = '', close] = match;
     if (close === '}' && (name === 'repo' || name === 'version')) continue;
     const known = INTERPOLATION_TOKENS.join(' and ');
     const near = close === '}' ? nearestToken(name) : undefined;
-    const what = close === '}' ? `unknown token '${token}'` : `unterminated token '${token}' (no closing '}')`;
+    const what =
+      close === '}' ? `unknown token '${token}'` : `unterminated token '${token}' (no closing '}')`;
     problems.push(
       diagnostic(
         'INTERPOLATION_UNKNOWN_TOKEN',

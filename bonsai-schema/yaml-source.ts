@@ -151,7 +151,8 @@ class EventWalker {
       }
       case EVENT_ID.SCALAR: {
         if (ast.kind !== 'scalar') throw new Error('js-yaml AST and events disagree');
-        const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
+        const quoted =
+          event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
         const offset = event.valueStart < 0 ? fallback : quoted ? event.valueStart - 1 : event.valueStart;
         const node: YamlScalar = {
           kind: 'scalar',

@@ -18,14 +18,17 @@ export interface ConfigFile {
 export async function findConfigFile(
   cwd: string,
   target: string | undefined,
-): Promise<{ file: ConfigFile; diagnostics: [] } | { file: undefined; folder: string; diagnostics: Diagnostic[] }> {
+): Promise<
+  { file: ConfigFile; diagnostics: [] } | { file: undefined; folder: string; diagnostics: Diagnostic[] }
+> {
   const resolved = path.resolve(cwd, target ?? '.');
   const info = await stat(resolved).catch(() => undefined);
   if (!info) throw new UsageError(`${target ?? resolved}: no such file or folder`);
   let absolutePath = resolved;
   if (info.isDirectory()) {
     const picked = pickConfigFile(await readdir(resolved));
-    if (!picked.name) return { file: undefined, folder: display(cwd, resolved), diagnostics: picked.diagnostics };
+    if (!picked.name)
+      return { file: undefined, folder: display(cwd, resolved), diagnostics: picked.diagnostics };
     absolutePath = path.join(resolved, picked.name);
   }
   const text = await readFile(absolutePath, 'utf8');

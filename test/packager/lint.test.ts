@@ -43,7 +43,9 @@ describe('bonsai lint', () => {
     await writeFile(path.join(dir, '.bonsai.yml'), GOOD);
     const run = await bonsai(['lint'], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^\.bonsai\.yml:17:5 {2}warning FILTER_NEVER_MATCHES {2}.*'arm'.*arm_version == 7/m);
+    expect(run.stdout).toMatch(
+      /^\.bonsai\.yml:17:5 {2}warning FILTER_NEVER_MATCHES {2}.*'arm'.*arm_version == 7/m,
+    );
     expect(run.stdout).toContain('.bonsai.yml: valid, 0 errors, 1 warning');
   });
 
@@ -54,7 +56,9 @@ describe('bonsai lint', () => {
     const lines = run.stdout.trim().split('\n');
     expect(lines).toEqual([
       "bonsai.yml:2:3  error BUILD_MISSING_FIELD  build #1 is missing a 'sha_filename' value",
-      expect.stringMatching(/^bonsai\.yml:4:19 {2}error INTERPOLATION_UNKNOWN_TOKEN {2}build #1 'asset_filename': unknown token '#\{tag\}'/),
+      expect.stringMatching(
+        /^bonsai\.yml:4:19 {2}error INTERPOLATION_UNKNOWN_TOKEN {2}build #1 'asset_filename': unknown token '#\{tag\}'/,
+      ),
       expect.stringMatching(/^bonsai\.yml:5:3 {2}error BUILD_MALFORMED {2}build #2 is malformed/),
       'bonsai.yml: invalid, 3 errors, 0 warnings',
     ]);

@@ -70,7 +70,12 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   const valid = errors.length === 0;
   if (options.json) {
     const located = (d: Diagnostic) => ({ code: d.code, message: d.message, line: d.line, column: d.column });
-    writeJson(io.stdout, { valid, errors: errors.map(located), warnings: warningsOf(diagnostics).map(located), builds });
+    writeJson(io.stdout, {
+      valid,
+      errors: errors.map(located),
+      warnings: warningsOf(diagnostics).map(located),
+      builds,
+    });
   } else {
     printHuman(io, displayPath, diagnostics, builds, options);
   }
@@ -78,7 +83,10 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
 }
 
 /** Each build's file names: templates as written, or interpolated when --repo and --tag are given. */
-function buildsOf(config: BonsaiConfig, options: LintOptions): { builds: LintedBuild[]; diagnostics: Diagnostic[] } {
+function buildsOf(
+  config: BonsaiConfig,
+  options: LintOptions,
+): { builds: LintedBuild[]; diagnostics: Diagnostic[] } {
   const interpolated =
     options.repo !== undefined && options.tag !== undefined
       ? planRelease(config, { repo: options.repo, tag: options.tag })
@@ -111,7 +119,10 @@ function printHuman(
   const errors = errorsOf(diagnostics).length;
   const warnings = warningsOf(diagnostics).length;
   const verdict = errors === 0 ? 'valid' : 'invalid';
-  writeLine(io.stdout, `${displayPath}: ${verdict}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
+  writeLine(
+    io.stdout,
+    `${displayPath}: ${verdict}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`,
+  );
 }
 
 function plural(n: number, word: string): string {
