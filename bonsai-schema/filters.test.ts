@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { realBonsaiYmlDir } from '../test/shared-dir.js';
 import { checkFilters, filterSyntaxError } from './filters.js';
 
 /** Every distinct filter of the six real bonsai.yml files in shared/fixtures/bonsai-yml. */
@@ -308,27 +308,17 @@ describe('checkFilters', () => {
   });
 });
 
-/** The real bonsai.yml files, when the shared folder is beside the repository (or its worktree). */
-function fixturesDir(): string | undefined {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const candidates = [
-    process.env.BONSAI_FIXTURES_DIR,
-    join(root, '..', 'shared', 'fixtures', 'bonsai-yml'),
-    join(root, '..', '..', 'shared', 'fixtures', 'bonsai-yml'),
-  ];
-  return candidates.find((dir): dir is string => dir !== undefined && existsSync(dir));
-}
-
 interface FixtureBuild {
   arch: string;
   filter?: string | string[];
 }
 
 describe('the filters of the real bonsai.yml fixtures', () => {
-  const dir = fixturesDir();
+  const dir = realBonsaiYmlDir();
 
   it('are present (required under CI)', () => {
-    if (process.env.CI === 'true') expect(dir, 'shared/fixtures/bonsai-yml not found').toBeDefined();
+    if (process.env.CI === 'true')
+      expect(dir, 'shared/fixtures/bonsai-yml not found: set BONSAI_SHARED_DIR').toBeDefined();
   });
 
   it.runIf(dir !== undefined)('all parse, and only sensu-slack-handler has the armv7 bug', () => {
