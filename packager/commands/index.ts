@@ -1,3 +1,5 @@
 import type { VerbRegistration } from '../../cli/program.js';
+import { registerAdd } from './add/index.js';
+import { registerLint } from './lint/index.js';
 
-export const packagerVerbs: readonly VerbRegistration[] = [];
+export const packagerVerbs: readonly VerbRegistration[] = [registerLint, registerAdd];
