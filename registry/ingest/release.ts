@@ -5,7 +5,7 @@ import {
   parseBonsaiConfig,
   parseVersion,
   pickConfigFile,
-  requiredFiles,
+  planRelease,
   unparseableVersions,
   warningsOf,
   type Diagnostic,
@@ -81,7 +81,7 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
 
   const filesByName = new Map(release.files.map((f) => [f.name, f]));
   const checksumFiles: Record<string, string> = {};
-  for (const name of requiredFiles(config, { repo, tag: release.tag }).checksumFiles) {
+  for (const name of planRelease(config, { repo, tag: release.tag }).checksumFiles) {
     const file = filesByName.get(name);
     if (file) {
       checksumFiles[name] = await readText(
