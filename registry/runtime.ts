@@ -7,6 +7,7 @@ import type { Artifacts } from './artifacts/port.js';
 import { createMemoryCache } from './cache/memory.js';
 import type { Cache } from './cache/port.js';
 import { createRedisCache } from './cache/redis.js';
+import { shareInvalidations } from './cache/shared-memory.js';
 import { artifactsBaseUrl, type RegistryConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { openDb } from './db/open.js';
@@ -50,6 +51,27 @@ async function instanceId(db: Db): Promise<string> {
 }
 
 /**
+ * Redis when REDIS_URL is set; otherwise the in-process LRU, whose invalidations travel to the other
+ * processes by Postgres NOTIFY when the database is shared.
+ */
+async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promise<Cache> {
+  if (config.redisUrl) {
+    return createRedisCache({
+      url: config.redisUrl,
+      keyspace: await instanceId(db),
+      ttlSeconds: config.cacheTtlSeconds,
+      onError: (err, operation) =>
+        logger.warn({ err: messageOf(err), operation }, 'cache unavailable: answering from the database'),
+    });
+  }
+  const memory = createMemoryCache({ maxEntries: config.cacheSize, ttlSeconds: config.cacheTtlSeconds });
+  if (!db.listen) return memory;
+  return shareInvalidations(memory, { ...db, listen: db.listen.bind(db) }, (err) =>
+    logger.warn({ err: messageOf(err) }, 'cache invalidation not sent to other processes'),
+  );
+}
+
+/**
  * Opens the database (and applies migrations), the cache, the GitHub client and the artifact store. The
  * database is opened first and closed again if a later port fails, so a failed start leaves no lock.
  */
@@ -62,15 +84,7 @@ export async function openRuntime(
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    const cache = config.redisUrl
-      ? await createRedisCache({
-          url: config.redisUrl,
-          keyspace: await instanceId(db),
-          ttlSeconds: config.cacheTtlSeconds,
-          onError: (err, operation) =>
-            logger.warn({ err: messageOf(err), operation }, 'cache unavailable: answering from the database'),
-        })
-      : createMemoryCache({ maxEntries: config.cacheSize, ttlSeconds: config.cacheTtlSeconds });
+    const cache = await openCache(config, db, logger);
     const urls: RenderContext = { publicUrl: config.publicUrl, artifactsUrl: artifactsBaseUrl(config) };
     const artifacts =
       config.artifactsMode === 'mirror'

@@ -43,13 +43,15 @@ export interface RedisCacheOptions {
  * no stale entry outlives an outage (the TTL bounds anything else).
  */
 export async function createRedisCache(options: RedisCacheOptions): Promise<Cache> {
+  // No retries until the first connection worked: a wrong REDIS_URL fails the start at once.
+  let started = false;
   const redis = new Redis(options.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 5_000,
     commandTimeout: options.commandTimeoutMs ?? 1_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: (times) => (started ? Math.min(times * 200, 2_000) : null),
   });
   // Without a listener ioredis reports connection errors as unhandled; they are expected during an outage.
   let lastConnectionError = '';
@@ -59,6 +61,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
   try {
     await redis.connect();
     await redis.ping();
+    started = true;
   } catch (err) {
     redis.disconnect();
     throw new RegistryError(

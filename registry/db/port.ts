@@ -25,5 +25,11 @@ export interface Db extends Queryable {
   /** For the start-up log (no secrets). */
   readonly description: string;
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Postgres only (other processes may share the database): calls `handler` with the payload of every
+   * `NOTIFY channel`, and with `null` after a lost connection came back (messages may have been missed).
+   * Returns the function that stops listening.
+   */
+  listen?(channel: string, handler: (payload: string | null) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

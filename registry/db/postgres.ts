@@ -50,6 +50,60 @@ export async function openPostgres(url: string, onError: (err: Error) => void): 
         client.release();
       }
     },
+    listen: (channel, handler) => listen(url, channel, handler, onError),
     close: () => pool.end(),
+  };
+}
+
+/** How long a listener waits before reconnecting after its connection dropped. */
+const RELISTEN_MS = 1_000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other queries). When the connection
+ * drops, it reconnects and tells the handler (`null`) that notifications may have been missed.
+ */
+async function listen(
+  url: string,
+  channel: string,
+  handler: (payload: string | null) => void,
+  onError: (err: Error) => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (message) => {
+      if (message.channel === channel) handler(message.payload ?? '');
+    });
+    next.on('error', (err) => {
+      onError(err);
+      retry();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${channel}`);
+    client = next;
+  };
+  const retry = () => {
+    if (stopped || timer) return;
+    void client?.end().catch(() => undefined);
+    client = undefined;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().then(
+        () => handler(null),
+        (err: Error) => {
+          onError(err);
+          retry();
+        },
+      );
+    }, RELISTEN_MS);
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => undefined);
   };
 }

@@ -4,7 +4,8 @@ import { createMemoryCache } from '../../registry/cache/memory.js';
 import type { Cache } from '../../registry/cache/port.js';
 import { createRedisCache } from '../../registry/cache/redis.js';
 import { RegistryError } from '../../registry/errors.js';
-import { makeTempDir } from './support/databases.js';
+import { shareInvalidations } from '../../registry/cache/shared-memory.js';
+import { makeTempDir, openTestDb } from './support/databases.js';
 import { freePort, startOwnRedis, type OwnRedis } from './support/redis-server.js';
 import { waitFor } from './support/wait.js';
 
@@ -140,6 +141,35 @@ describe('redis cache', () => {
       await cache.close();
       await own.stop();
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('in-process caches of processes sharing one Postgres', () => {
+  it('drop a group in every process when one invalidates it', async () => {
+    const t = await openTestDb('postgres');
+    const other = await t.reopen();
+    const make = (db: typeof other) =>
+      shareInvalidations(
+        createMemoryCache({ maxEntries: 10, ttlSeconds: 60 }),
+        db as Parameters<typeof shareInvalidations>[1],
+        () => undefined,
+      );
+    const a = await make(t.db);
+    const b = await make(other);
+    try {
+      await a.set('asset:x/y', 'k', 'a');
+      await b.set('asset:x/y', 'k', 'b');
+      await a.del('asset:x/y');
+      await waitFor(
+        'the other process to drop it',
+        async () => (await b.get('asset:x/y', 'k')) === undefined,
+      );
+      expect(await a.get('asset:x/y', 'k')).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+      await t.cleanup();
     }
   });
 });
