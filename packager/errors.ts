@@ -1,0 +1,85 @@
+import { EXIT, type CodedFailure, type ExitCode } from '../cli/io.js';
+
+/**
+ * Every failure of the packager's verbs, by stable code (tests and `--json` consumers match on these).
+ * Problems found in bonsai.yml, checksum files or archives are schema diagnostics instead (see
+ * bonsai-schema/diagnostics.ts); these codes are about the project folder, the file system and the flags.
+ */
+export const PACKAGER_ERROR_CODES = [
+  // the project and its flags
+  'PROJECT_NOT_FOUND',
+  'CONFIG_INVALID',
+  'VERSION_UNKNOWN',
+  'VERSION_AMBIGUOUS',
+  'SOURCE_DATE_EPOCH_INVALID',
+  'DIST_NOT_FOUND',
+  'ARCHIVE_NOT_FOUND',
+  'CHECKSUM_NOT_FOUND',
+  // init
+  'INIT_EXISTS',
+  'INIT_BAD_NAME',
+  // pack: what the tree walk refuses
+  'PACK_REFUSED',
+  'PACK_NOTHING_TO_PACK',
+  'PACK_ROOT_NOT_DIRECTORY',
+  'PACK_SYMLINK_ABSOLUTE',
+  'PACK_SYMLINK_OUTSIDE',
+  'PACK_SYMLINK_DANGLING',
+  'PACK_HARD_LINK',
+  'PACK_SPECIAL_FILE',
+  'PACK_UNSAFE_NAME',
+  'PACK_NOT_EXECUTABLE',
+  'PACK_BIN_NO_EXECUTABLE',
+  'PACK_UNREADABLE',
+  // pack: naming and writing
+  'PACK_ASSET_NAME_INVALID',
+  'PACK_ASSET_NAME_CLASH',
+  'PACK_WRITE_FAILED',
+] as const;
+
+export type PackagerErrorCode = (typeof PACKAGER_ERROR_CODES)[number];
+
+export interface PackagerErrorOptions {
+  exitCode?: ExitCode;
+  hint?: string;
+  /** The file or folder the error is about, as shown to the user. */
+  path?: string;
+  /** Several problems found at once (a tree walk reports every refusal, not only the first). */
+  causes?: readonly PackagerError[];
+  cause?: unknown;
+}
+
+/** The packager's one coded error type; `runCli` prints it as `error [CODE]: message` plus the hint. */
+export class PackagerError extends Error implements CodedFailure {
+  readonly exitCode: ExitCode;
+  readonly hint?: string;
+  readonly path?: string;
+  readonly causes: readonly PackagerError[];
+
+  constructor(
+    readonly code: PackagerErrorCode,
+    message: string,
+    options: PackagerErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PackagerError';
+    this.exitCode = options.exitCode ?? EXIT.INVALID;
+    if (options.hint !== undefined) this.hint = options.hint;
+    if (options.path !== undefined) this.path = options.path;
+    this.causes = options.causes ?? [];
+  }
+
+  /** The shape `--json` prints. */
+  toJSON(): { code: string; message: string; path?: string; hint?: string } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.path !== undefined ? { path: this.path } : {}),
+      ...(this.hint !== undefined ? { hint: this.hint } : {}),
+    };
+  }
+}
+
+export function isPackagerError(err: unknown): err is PackagerError {
+  return err instanceof PackagerError;
+}
