@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = {
   // filters (sensu's otto parser; arch values that never match)
   FILTER_SYNTAX: 'error',
   FILTER_NEVER_MATCHES: 'warning',
+  FILTER_ALWAYS_TRUE: 'warning',
   // the release: files and checksums
   RELEASE_ASSET_MISSING: 'error',
   CHECKSUM_FILE_MISSING: 'error',

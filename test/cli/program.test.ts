@@ -11,6 +11,6 @@ describe('bonsai CLI', () => {
   it('exits 2 on an unknown verb, naming it', async () => {
     const run = await bonsai(['frobnicate']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('error:');
+    expect(run.stderr).toContain("unknown command 'frobnicate'");
   });
 });

@@ -1,0 +1,215 @@
+import {
+  CORE_SCHEMA,
+  EVENT_ID,
+  SCALAR_STYLE,
+  YAMLException,
+  eventsToAst,
+  parseEvents,
+  type Event,
+  type Node,
+} from 'js-yaml';
+import { diagnostic, type Diagnostic, type Position } from './diagnostics.js';
+
+/**
+ * A YAML document as a tree whose every node knows where it starts in the source, so that each
+ * bonsai.yml problem can be reported at `line:column`. js-yaml's AST resolves tags (`386` is an int,
+ * `~` is null) but drops offsets; its event stream keeps offsets. Both come in the same order, so they
+ * are walked side by side.
+ */
+export type YamlNode = YamlScalar | YamlSequence | YamlMapping;
+
+export interface YamlScalar extends Position {
+  kind: 'scalar';
+  /** The scalar's text as written, quotes removed (`386`, `true`, `#{repo}`). */
+  text: string;
+  /** The resolved type: a quoted `"386"` is a string, a plain `386` an int. */
+  type: 'string' | 'null' | 'bool' | 'int' | 'float' | 'other';
+}
+
+export interface YamlSequence extends Position {
+  kind: 'sequence';
+  items: YamlNode[];
+}
+
+export interface YamlMapping extends Position {
+  kind: 'mapping';
+  entries: YamlEntry[];
+}
+
+export interface YamlEntry {
+  key: YamlNode;
+  /** The key as text (a non-scalar key gets its kind in angle brackets). */
+  name: string;
+  value: YamlNode;
+}
+
+export interface ParsedYaml {
+  /** The first document's root node; undefined for an empty file or when parsing failed. */
+  root: YamlNode | undefined;
+  diagnostics: Diagnostic[];
+}
+
+const SCALAR_TYPES: Record<string, YamlScalar['type']> = {
+  'tag:yaml.org,2002:str': 'string',
+  'tag:yaml.org,2002:null': 'null',
+  'tag:yaml.org,2002:bool': 'bool',
+  'tag:yaml.org,2002:int': 'int',
+  'tag:yaml.org,2002:float': 'float',
+};
+
+/** Maps source offsets to 1-based line and column. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(source: string) {
+    for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  position(offset: number): Position {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+}
+
+export function parseYaml(text: string): ParsedYaml {
+  // A byte-order mark is not content (editors on Windows add one).
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let events: Event[];
+  try {
+    events = parseEvents(source, {});
+  } catch (err) {
+    if (err instanceof YAMLException) {
+      const at = err.mark ? { line: err.mark.line + 1, column: err.mark.column + 1 } : undefined;
+      return {
+        root: undefined,
+        diagnostics: [
+          diagnostic('YAML_SYNTAX', `cannot parse the Bonsai configuration file: ${err.reason}`, at),
+        ],
+      };
+    }
+    throw err;
+  }
+  const documents = eventsToAst(events, { source, schema: CORE_SCHEMA });
+  const walker = new EventWalker(source, events);
+  const diagnostics: Diagnostic[] = [];
+  let root: YamlNode | undefined;
+  documents.forEach((doc, index) => {
+    walker.expect(EVENT_ID.DOCUMENT);
+    const node = doc.contents ? walker.node(doc.contents, -1) : undefined;
+    walker.expect(EVENT_ID.POP);
+    if (index === 0) root = node;
+    else if (node) {
+      diagnostics.push(
+        diagnostic(
+          'YAML_MULTIPLE_DOCUMENTS',
+          'the file holds more than one YAML document (a second `---`); Bonsai reads only the first, ' +
+            'so everything from here on would be ignored: remove the `---` line or the second document',
+          node,
+        ),
+      );
+    }
+  });
+  diagnostics.push(...walker.diagnostics);
+  return { root, diagnostics };
+}
+
+class EventWalker {
+  private next = 0;
+  private readonly lines: LineIndex;
+  private readonly anchors = new Map<string, YamlNode>();
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    private readonly source: string,
+    private readonly events: Event[],
+  ) {
+    this.lines = new LineIndex(source);
+  }
+
+  expect(type: number): Event {
+    const event = this.events[this.next++];
+    if (!event || event.type !== type) {
+      throw new Error(`js-yaml event stream out of step at event ${this.next - 1} (expected type ${type})`);
+    }
+    return event;
+  }
+
+  /** Builds the located node for `ast`; `fallback` is the offset to use when the node has none (`key:`). */
+  node(ast: Node, fallback: number): YamlNode {
+    const event = this.events[this.next++];
+    if (!event) throw new Error('js-yaml event stream ended early');
+    switch (event.type) {
+      case EVENT_ID.ALIAS: {
+        const name = this.source.slice(event.anchorStart, event.anchorEnd);
+        const target = this.anchors.get(name);
+        if (!target) throw new Error(`alias *${name} has no anchor`);
+        return target;
+      }
+      case EVENT_ID.SCALAR: {
+        if (ast.kind !== 'scalar') throw new Error('js-yaml AST and events disagree');
+        const quoted =
+          event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
+        const offset = event.valueStart < 0 ? fallback : quoted ? event.valueStart - 1 : event.valueStart;
+        const node: YamlScalar = {
+          kind: 'scalar',
+          text: ast.value,
+          type: SCALAR_TYPES[ast.tag] ?? 'other',
+          ...this.lines.position(Math.max(offset, 0)),
+        };
+        this.anchor(event.anchorStart, event.anchorEnd, node);
+        return node;
+      }
+      case EVENT_ID.SEQUENCE: {
+        if (ast.kind !== 'sequence') throw new Error('js-yaml AST and events disagree');
+        const node: YamlSequence = { kind: 'sequence', items: [], ...this.lines.position(event.start) };
+        this.anchor(event.anchorStart, event.anchorEnd, node);
+        for (const item of ast.items) node.items.push(this.node(item, event.start));
+        this.expect(EVENT_ID.POP);
+        return node;
+      }
+      case EVENT_ID.MAPPING: {
+        if (ast.kind !== 'mapping') throw new Error('js-yaml AST and events disagree');
+        const node: YamlMapping = { kind: 'mapping', entries: [], ...this.lines.position(event.start) };
+        this.anchor(event.anchorStart, event.anchorEnd, node);
+        const seen = new Map<string, YamlNode>();
+        for (const item of ast.items) {
+          const keyOffset = this.offsetOfNext(event.start);
+          const key = this.node(item.key, event.start);
+          const value = this.node(item.value, keyOffset);
+          const name = key.kind === 'scalar' ? key.text : `<${key.kind}>`;
+          const earlier = seen.get(name);
+          if (earlier) {
+            this.diagnostics.push(
+              diagnostic(
+                'YAML_DUPLICATE_KEY',
+                `key '${name}' appears twice in the same mapping (lines ${earlier.line} and ${key.line}); ` +
+                  'YAML keeps only the last one: remove or merge one of them',
+                key,
+              ),
+            );
+          }
+          seen.set(name, key);
+          node.entries.push({ key, name, value });
+        }
+        this.expect(EVENT_ID.POP);
+        return node;
+      }
+      default:
+        throw new Error(`unexpected js-yaml event type ${event.type}`);
+    }
+  }
+
+  private offsetOfNext(fallback: number): number {
+    const event = this.events[this.next];
+    if (event?.type === EVENT_ID.SCALAR && event.valueStart >= 0) return event.valueStart;
+    return fallback;
+  }
+
+  private anchor(start: number, end: number, node: YamlNode) {
+    if (start >= 0) this.anchors.set(this.source.slice(start, end), node);
+  }
+}
