@@ -78,8 +78,8 @@ export async function makeBenchTree(dir: string, shape: TreeShape = DEFAULT_SHAP
       '    asset_filename: "#{repo}_#{version}_linux_amd64.tar.gz"',
       '    sha_filename: "#{repo}_#{version}_sha512-checksums.txt"',
       '    filter:',
-      "      - \"entity.system.os == 'linux'\"",
-      "      - \"entity.system.arch == 'amd64'\"",
+      '      - "entity.system.os == \'linux\'"',
+      '      - "entity.system.arch == \'amd64\'"',
       '',
     ].join('\n'),
   );

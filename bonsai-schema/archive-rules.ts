@@ -44,7 +44,7 @@ export function archiveFormatDiagnostic(format: ArchiveFormat, file: string): Di
   const what = format === 'unknown' ? 'not an archive the agent recognises' : `a ${format} archive`;
   return diagnostic(
     'ARCHIVE_FORMAT_UNSUPPORTED',
-    `${file} is ${what}; the Sensu agent detects archives by content and accepts only tar or gzip-compressed tar (whatever the file name says)`,
+    `the file is ${what}; the Sensu agent detects archives by content and accepts only tar or gzip-compressed tar (whatever the file name says)`,
     undefined,
     file,
   );
@@ -66,7 +66,7 @@ export function archiveDiagnostics(content: ArchiveContent, options: InspectOpti
     return [
       diagnostic(
         'ARCHIVE_CORRUPT',
-        `${options.file}: ${content.corrupt}; the agent could not extract it`,
+        `${content.corrupt}; the agent could not extract it`,
         undefined,
         options.file,
       ),
@@ -100,7 +100,8 @@ export function normalizeEntryName(name: string): string {
 
 /** Resolves a link `target` against the folder holding `linkName`; undefined when it leaves the root. */
 export function resolveInside(linkName: string, target: string): string | undefined {
-  if (path.posix.isAbsolute(target) || /^[A-Za-z]:[\\/]/.test(target) || target.includes('\\')) return undefined;
+  if (path.posix.isAbsolute(target) || /^[A-Za-z]:[\\/]/.test(target) || target.includes('\\'))
+    return undefined;
   const joined = path.posix.normalize(path.posix.join(path.posix.dirname(linkName), target));
   if (joined === '..' || joined.startsWith('../')) return undefined;
   return joined.replace(/\/+$/, '');
@@ -120,11 +121,14 @@ const WINDOWS_EXECUTABLE = /\.(exe|bat|cmd|com)$/i;
  * links, devices, duplicate entries (extraction fails and poisons the host's cache), the asset folders
  * not at the root (a wrapping `pkg-1.0/`), and commands in bin/ without an exec bit.
  */
-export function inspectArchiveEntries(entries: readonly ArchiveEntryInfo[], options: InspectOptions): Diagnostic[] {
+export function inspectArchiveEntries(
+  entries: readonly ArchiveEntryInfo[],
+  options: InspectOptions,
+): Diagnostic[] {
   const { file } = options;
   const out: Diagnostic[] = [];
   const problem = (code: Parameters<typeof diagnostic>[0], message: string) =>
-    out.push(diagnostic(code, `${file}: ${message}`, undefined, file));
+    out.push(diagnostic(code, message, undefined, file));
 
   const seen = new Map<string, ArchiveEntryInfo>();
   const kept: ArchiveEntryInfo[] = [];
@@ -136,7 +140,10 @@ export function inspectArchiveEntries(entries: readonly ArchiveEntryInfo[], opti
       continue;
     }
     if (entry.type === 'link') {
-      problem('ARCHIVE_HARD_LINK', `entry '${name}' is a hard link (to '${entry.linkname ?? ''}'); pack a copy of the file`);
+      problem(
+        'ARCHIVE_HARD_LINK',
+        `entry '${name}' is a hard link (to '${entry.linkname ?? ''}'); pack a copy of the file`,
+      );
       continue;
     }
     if (entry.type === 'symlink') {
@@ -146,7 +153,10 @@ export function inspectArchiveEntries(entries: readonly ArchiveEntryInfo[], opti
         continue;
       }
     } else if (!FILE_TYPES.has(entry.type) && entry.type !== 'directory') {
-      problem('ARCHIVE_SPECIAL_ENTRY', `entry '${name}' is a ${entry.type}; an asset may hold only files, directories and symlinks`);
+      problem(
+        'ARCHIVE_SPECIAL_ENTRY',
+        `entry '${name}' is a ${entry.type}; an asset may hold only files, directories and symlinks`,
+      );
       continue;
     }
     const earlier = seen.get(name);
@@ -181,13 +191,15 @@ function layoutProblems(
   if (assetDirs.length === 0) {
     const wrapper = tops.size === 1 ? [...tops][0]! : undefined;
     const inner = wrapper
-      ? ['bin', 'lib', 'include'].filter((d) => entries.some((e) => e.name.startsWith(`${wrapper}/${d}/`) || e.name === `${wrapper}/${d}`))
+      ? ['bin', 'lib', 'include'].filter((d) =>
+          entries.some((e) => e.name.startsWith(`${wrapper}/${d}/`) || e.name === `${wrapper}/${d}`),
+        )
       : [];
     if (wrapper && inner.length > 0) {
       out.push(
         diagnostic(
           'ARCHIVE_WRAPPING_DIRECTORY',
-          `${file}: everything is inside '${wrapper}/' (${inner.map((d) => `${wrapper}/${d}/`).join(', ')}); the agent looks for bin/, lib/ and include/ at the archive root, so nothing would land on PATH. Archive the folder's contents instead (tar -C ${wrapper} -czf ... ${inner.join(' ')})`,
+          `everything is inside '${wrapper}/' (${inner.map((d) => `${wrapper}/${d}/`).join(', ')}); the agent looks for bin/, lib/ and include/ at the archive root, so nothing would land on PATH. Archive the folder's contents instead (tar -C ${wrapper} -czf ... ${inner.join(' ')})`,
           undefined,
           file,
         ),
@@ -196,7 +208,7 @@ function layoutProblems(
       out.push(
         diagnostic(
           'ARCHIVE_NO_ASSET_DIRECTORY',
-          `${file}: no bin/, lib/ or include/ at the archive root; the agent would install nothing usable`,
+          `no bin/, lib/ or include/ at the archive root; the agent would install nothing usable`,
           undefined,
           file,
         ),
@@ -212,7 +224,7 @@ function layoutProblems(
       out.push(
         diagnostic(
           'ARCHIVE_WINDOWS_NO_EXECUTABLE',
-          `${file}: a Windows build whose bin/ holds no .exe, .bat or .cmd file; cmd.exe could not run anything from it`,
+          `a Windows build whose bin/ holds no .exe, .bat or .cmd file; cmd.exe could not run anything from it`,
           undefined,
           file,
         ),
@@ -231,7 +243,7 @@ function layoutProblems(
     out.push(
       diagnostic(
         'ARCHIVE_NOT_EXECUTABLE',
-        `${file}: '${entry.name}' has mode ${octal(target.mode)} (no exec bit); the agent would fail to run it (pack it after chmod +x)`,
+        `'${entry.name}' has mode ${octal(target.mode)} (no exec bit); the agent would fail to run it (pack it after chmod +x)`,
         undefined,
         file,
       ),
@@ -239,13 +251,21 @@ function layoutProblems(
   }
   if (runnable === 0 && !out.some((d) => d.code === 'ARCHIVE_NOT_EXECUTABLE')) {
     out.push(
-      diagnostic('ARCHIVE_BIN_NO_EXECUTABLE', `${file}: bin/ holds no executable file; nothing would run from PATH`, undefined, file),
+      diagnostic(
+        'ARCHIVE_BIN_NO_EXECUTABLE',
+        `bin/ holds no executable file; nothing would run from PATH`,
+        undefined,
+        file,
+      ),
     );
   }
   return out;
 }
 
-function followInside(entry: ArchiveEntryInfo, byName: ReadonlyMap<string, ArchiveEntryInfo>): ArchiveEntryInfo | undefined {
+function followInside(
+  entry: ArchiveEntryInfo,
+  byName: ReadonlyMap<string, ArchiveEntryInfo>,
+): ArchiveEntryInfo | undefined {
   let current: ArchiveEntryInfo | undefined = entry;
   for (let hop = 0; hop < 40 && current?.type === 'symlink'; hop++) {
     const next = resolveInside(current.name, current.linkname ?? '');

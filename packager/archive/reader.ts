@@ -110,24 +110,28 @@ function listTar(source: Readable, gzipped: boolean, entries: ArchiveEntryInfo[]
       resolve();
     });
     extract.on('error', fail('tar'));
-    let sink: Writable = extract;
     if (gzipped) {
       const gunzip = createGunzip({ chunkSize: 256 << 10 });
       gunzip.on('error', fail('gzip'));
-      gunzip.pipe(extract);
-      sink = gunzip;
+      // tar-stream's extract is a streamx Writable: Node's pipe() drives it, its types differ.
+      gunzip.pipe(extract as unknown as Writable);
+      source.pipe(gunzip);
+    } else {
+      source.pipe(extract as unknown as Writable);
     }
-    source.pipe(sink);
   });
 }
 
 function describe(err: unknown, format: ArchiveFormat, entries: readonly ArchiveEntryInfo[]): string {
   if (!(err instanceof StageError)) return err instanceof Error ? err.message : String(err);
   if (err.stage === 'gzip') {
-    return /unexpected end/i.test(err.message) ? 'the gzip stream ends early (truncated)' : `gzip: ${err.message}`;
+    return /unexpected end/i.test(err.message)
+      ? 'the gzip stream ends early (truncated)'
+      : `gzip: ${err.message}`;
   }
   const inside = format === 'gzip' ? 'the gzip data' : 'the file';
-  if (/invalid tar header/i.test(err.message) || entries.length === 0) return `${inside} is not a tar archive`;
+  if (/invalid tar header/i.test(err.message) || entries.length === 0)
+    return `${inside} is not a tar archive`;
   if (/unexpected end/i.test(err.message)) return 'the tar ends early (truncated)';
   return `tar: ${err.message}`;
 }

@@ -54,9 +54,13 @@ export function collectTree(sources: readonly ArchiveSource[], options: CollectO
   walk.checkBin(entries);
   if (walk.problems.length > 0) {
     const n = walk.problems.length;
-    throw new PackagerError('PACK_REFUSED', `refusing to pack: ${n} problem${n === 1 ? '' : 's'} in the tree`, {
-      causes: walk.problems,
-    });
+    throw new PackagerError(
+      'PACK_REFUSED',
+      `refusing to pack: ${n} problem${n === 1 ? '' : 's'} in the tree`,
+      {
+        causes: walk.problems,
+      },
+    );
   }
   return entries;
 }
@@ -77,7 +81,10 @@ class TreeWalk {
   private refuse(code: PackagerErrorCode, absolutePath: string, message: string, hint?: string) {
     const shown = this.options.show(absolutePath);
     this.problems.push(
-      new PackagerError(code, `${shown}: ${message}`, { path: shown, ...(hint !== undefined ? { hint } : {}) }),
+      new PackagerError(code, `${shown}: ${message}`, {
+        path: shown,
+        ...(hint !== undefined ? { hint } : {}),
+      }),
     );
   }
 
@@ -177,7 +184,11 @@ class TreeWalk {
   private checkName(name: string, absolutePath: string): boolean {
     const base = name.slice(name.lastIndexOf('/') + 1);
     if (base.split('\\').includes('..')) {
-      this.refuse('PACK_UNSAFE_NAME', absolutePath, `the name contains '..' as a path part (on Windows '\\' separates paths)`);
+      this.refuse(
+        'PACK_UNSAFE_NAME',
+        absolutePath,
+        `the name contains '..' as a path part (on Windows '\\' separates paths)`,
+      );
       return false;
     }
     if (base.includes('\\')) {
@@ -245,7 +256,10 @@ interface LinkProblem {
   hint?: string;
 }
 
-function linkProblem(entry: TreeEntry & { kind: 'symlink' }, byName: ReadonlyMap<string, TreeEntry>): LinkProblem | undefined {
+function linkProblem(
+  entry: TreeEntry & { kind: 'symlink' },
+  byName: ReadonlyMap<string, TreeEntry>,
+): LinkProblem | undefined {
   const target = entry.target;
   if (path.posix.isAbsolute(target) || /^[A-Za-z]:[\\/]/.test(target)) {
     return {
@@ -255,7 +269,10 @@ function linkProblem(entry: TreeEntry & { kind: 'symlink' }, byName: ReadonlyMap
     };
   }
   if (target.includes('\\')) {
-    return { code: 'PACK_SYMLINK_OUTSIDE', message: `is a symlink to '${target}', which contains '\\' (a Windows path separator)` };
+    return {
+      code: 'PACK_SYMLINK_OUTSIDE',
+      message: `is a symlink to '${target}', which contains '\\' (a Windows path separator)`,
+    };
   }
   const resolved = resolveInside(entry.name, target);
   if (resolved === undefined) {
@@ -266,7 +283,8 @@ function linkProblem(entry: TreeEntry & { kind: 'symlink' }, byName: ReadonlyMap
     };
   }
   const hops = followLink(entry, byName);
-  if (hops === 'loop') return { code: 'PACK_SYMLINK_DANGLING', message: `is a symlink loop through '${target}'` };
+  if (hops === 'loop')
+    return { code: 'PACK_SYMLINK_DANGLING', message: `is a symlink loop through '${target}'` };
   if (hops === undefined) {
     return {
       code: 'PACK_SYMLINK_DANGLING',

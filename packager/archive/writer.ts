@@ -101,7 +101,12 @@ function appendEntry(
         return;
       case 'symlink':
         // archiver's own symlink() sets no date (tar-stream then stamps "now"), so append it as data.
-        archive.append(Buffer.alloc(0), { ...common, name: entry.name, type: 'symlink', linkname: entry.target } as EntryData);
+        archive.append(Buffer.alloc(0), {
+          ...common,
+          name: entry.name,
+          type: 'symlink',
+          linkname: entry.target,
+        } as EntryData);
         return;
       case 'file': {
         if (content) {
@@ -186,7 +191,8 @@ class DigestingPassThrough extends Transform {
       const header = this.size;
       for (let i = 0; i < chunk.length && header + i < 10; i++) {
         const at = header + i;
-        if (at === 3 && chunk[i] !== 0) return callback(new Error('gzip header carries flags (a name or comment)'));
+        if (at === 3 && chunk[i] !== 0)
+          return callback(new Error('gzip header carries flags (a name or comment)'));
         if (at >= 4 && at <= 7 && chunk[i] !== 0) return callback(new Error('gzip header carries an mtime'));
         if (at === 9) chunk[i] = GZIP_OS_UNIX;
       }

@@ -1,4 +1,15 @@
 import type { VerbRegistration } from '../../cli/program.js';
+import { registerCheck } from './check/index.js';
+import { registerInit } from './init/index.js';
 import { registerLint } from './lint/index.js';
+import { registerPack } from './pack/index.js';
+import { registerVerify } from './verify/index.js';
 
-export const packagerVerbs: readonly VerbRegistration[] = [registerLint];
+/** The packaging side of `bonsai`, in the order a release uses them. */
+export const packagerVerbs: readonly VerbRegistration[] = [
+  registerInit,
+  registerLint,
+  registerPack,
+  registerCheck,
+  registerVerify,
+];

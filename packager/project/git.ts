@@ -32,7 +32,8 @@ export async function tagsAtHead(dir: string): Promise<string[]> {
  */
 export async function resolveVersion(dir: string, flag: string | undefined): Promise<string> {
   if (flag !== undefined) {
-    if (flag.trim() === '') throw new PackagerError('VERSION_UNKNOWN', '--version is empty', { exitCode: EXIT.USAGE });
+    if (flag.trim() === '')
+      throw new PackagerError('VERSION_UNKNOWN', '--version is empty', { exitCode: EXIT.USAGE });
     return flag;
   }
   const tags = await tagsAtHead(dir);
@@ -43,15 +44,22 @@ export async function resolveVersion(dir: string, flag: string | undefined): Pro
       hint: 'tag the release (git tag 1.0.0) or pass --version 1.0.0; the tag is used verbatim in file names',
     });
   }
-  throw new PackagerError('VERSION_AMBIGUOUS', `HEAD carries several tags (${tags.join(', ')}); which one is the release?`, {
-    exitCode: EXIT.USAGE,
-    hint: `pass --version ${tags[tags.length - 1]}`,
-  });
+  throw new PackagerError(
+    'VERSION_AMBIGUOUS',
+    `HEAD carries several tags (${tags.join(', ')}); which one is the release?`,
+    {
+      exitCode: EXIT.USAGE,
+      hint: `pass --version ${tags[tags.length - 1]}`,
+    },
+  );
 }
 
 /** `owner/name` URL forms of a git remote (https, scp-like ssh, ssh://, file paths) → `name`. */
 export function repositoryNameFromUrl(url: string): string | undefined {
-  const trimmed = url.trim().replace(/\/+$/, '').replace(/\.git$/, '');
+  const trimmed = url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
   const name = trimmed.split(/[/:]/).pop();
   return name && name !== '' ? name : undefined;
 }
