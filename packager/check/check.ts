@@ -56,17 +56,18 @@ export interface CheckReport {
  */
 export async function checkRelease(options: CheckOptions): Promise<CheckReport> {
   const { project, dist, repo, version } = options;
-  const releaseFiles = await listReleaseFiles(dist, options.show);
   const report: CheckReport = {
     ok: false,
     repo,
     version,
-    releaseFiles,
+    releaseFiles: [],
     archives: [],
     diagnostics: [...project.diagnostics],
   };
   const config = project.config;
   if (!config) return finish(report);
+  const releaseFiles = await listReleaseFiles(dist, options.show);
+  report.releaseFiles = releaseFiles;
 
   const plan = planRelease(config, { repo, tag: version });
   const present = new Set(releaseFiles);

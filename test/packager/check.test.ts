@@ -226,6 +226,13 @@ describe('bonsai check', () => {
     expect(report.diagnostics[0]!.line).toBeGreaterThan(0);
   });
 
+  it('says in Bonsai’s words when there is no configuration file', async () => {
+    const dir = await tempDir();
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('.  error CONFIG_NOT_FOUND  cannot find a Bonsai configuration file');
+  });
+
   it('says when there is no dist to check', async () => {
     const { dir } = await initProject();
     const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });

@@ -64,6 +64,23 @@ async function writeVariant(dir: string, v: TreeVariant): Promise<void> {
     await utimes(path.join(dir, sub), v.mtime, v.mtime);
 }
 
+/** Written in creation order, umask 022, by root, in 2001. */
+const UMASK_022: TreeVariant = {
+  reverse: false,
+  executableMode: 0o755,
+  fileMode: 0o644,
+  mtime: 1_000_000_000,
+  uid: 0,
+};
+/** Written in reverse order, umask 077, by nobody, in 2023. */
+const UMASK_077: TreeVariant = {
+  reverse: true,
+  executableMode: 0o700,
+  fileMode: 0o600,
+  mtime: 1_700_000_000,
+  uid: 65534,
+};
+
 async function packDigests(dir: string, env: Record<string, string>): Promise<Record<string, string>> {
   const run = await bonsai(['pack', dir, '--version', '1.0.0', '--repo', 'x', '--json'], { env });
   expect(run.code, run.stderr).toBe(0);
@@ -76,20 +93,8 @@ describe('bonsai pack', () => {
     const root = await tempDir();
     const a = path.join(root, 'a');
     const b = path.join(root, 'b');
-    await writeVariant(a, {
-      reverse: false,
-      executableMode: 0o755,
-      fileMode: 0o644,
-      mtime: 1_000_000_000,
-      uid: 0,
-    });
-    await writeVariant(b, {
-      reverse: true,
-      executableMode: 0o700,
-      fileMode: 0o600,
-      mtime: 1_700_000_000,
-      uid: 65534,
-    });
+    await writeVariant(a, UMASK_022);
+    await writeVariant(b, UMASK_077);
     const env = { SOURCE_DATE_EPOCH: '1600000000' };
 
     const first = await packDigests(a, env);
@@ -105,13 +110,7 @@ describe('bonsai pack', () => {
   it('writes what GNU tar lists: bin/ at the root 0755, sorted entries, 0/0, the fixed mtime, modes normalised', async () => {
     const root = await tempDir();
     const dir = path.join(root, 'x');
-    await writeVariant(dir, {
-      reverse: true,
-      executableMode: 0o700,
-      fileMode: 0o600,
-      mtime: 1_700_000_000,
-      uid: 65534,
-    });
+    await writeVariant(dir, UMASK_077);
     const run = await bonsai(['pack', dir, '--version', '1.0.0', '--repo', 'x'], {
       env: { SOURCE_DATE_EPOCH: '0' },
     });
