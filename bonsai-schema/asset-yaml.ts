@@ -3,7 +3,7 @@
  * builders constructed.
  */
 import { dump } from 'js-yaml';
-import type { AssetDefinition } from './asset-types.js';
+import type { AssetDefinition, AssetResource } from './asset-types.js';
 
 /** The exact bytes served for the JSON endpoints (compact, no final newline, as Bonsai's Rails views). */
 export function toDefinitionJson(definition: AssetDefinition): string {
@@ -15,6 +15,6 @@ export function toDefinitionJson(definition: AssetDefinition): string {
  * never folds long URLs or filters (lineWidth -1), and writes the metadata that appears twice in full
  * rather than as an anchor and alias.
  */
-export function toDefinitionYaml(definition: AssetDefinition): string {
+export function toDefinitionYaml(definition: AssetDefinition | AssetResource): string {
   return `---\n${dump(definition, { lineWidth: -1, noRefs: true })}`;
 }

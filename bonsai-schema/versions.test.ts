@@ -6,6 +6,7 @@ import {
   otherSpelling,
   parseVersion,
   resolveVersion,
+  sensuctlVersion,
   sortVersions,
   unparseableVersions,
 } from './versions.js';
@@ -171,5 +172,21 @@ describe('resolveVersion', () => {
     ['', ['1.0.0'], undefined],
   ])('%j among %j → %j', (requested, available, expected) => {
     expect(resolveVersion(requested, available)).toBe(expected);
+  });
+});
+
+describe('sensuctlVersion (sensuctl asset add)', () => {
+  const listed = ['1.0.0', 'v0.9.0', '1.1.0-rc.1', 'nightly', '1.0.0+build.1'];
+  it.each([
+    [undefined, listed, { kind: 'found', version: '1.1.0-rc.1' }],
+    ['0.9.0', listed, { kind: 'found', version: 'v0.9.0' }],
+    ['1', listed, { kind: 'found', version: '1.0.0' }],
+    ['1.0.0+other', listed, { kind: 'found', version: '1.0.0' }],
+    ['2.0.0', listed, { kind: 'not-found', available: ['v0.9.0', '1.0.0', '1.0.0+build.1', '1.1.0-rc.1'] }],
+    ['latest', listed, { kind: 'unparseable-request' }],
+    [undefined, ['nightly', 'main'], { kind: 'no-versions' }],
+    [undefined, [], { kind: 'no-versions' }],
+  ] as const)('request %s among %j → %j', (requested, available, expected) => {
+    expect(sensuctlVersion(requested, available)).toEqual(expected);
   });
 });

@@ -157,3 +157,35 @@ export function resolveVersion(requested: string, available: readonly string[]):
   const other = otherSpelling(requested);
   return other !== undefined && available.includes(other) ? other : undefined;
 }
+
+/** What `sensuctl asset add` decides from the versions a registry lists (sensu-go `bonsai/bonsai.go`). */
+export type SensuctlVersionChoice =
+  | { kind: 'found'; version: string }
+  | { kind: 'no-versions' }
+  | { kind: 'not-found'; available: string[] }
+  | { kind: 'unparseable-request' };
+
+/**
+ * sensuctl's choice: without a request, the highest parseable version, pre-releases included; with one
+ * (which must parse), the first listed version that go-version considers equal (`1.2` finds `1.2.0`,
+ * `0.4.0` finds `v0.4.0`), returned in the registry's own spelling so the next request does not 404.
+ * `available` in `not-found` is what sensuctl lists: the parseable versions, ascending.
+ */
+export function sensuctlVersion(
+  requested: string | undefined,
+  listed: readonly string[],
+): SensuctlVersionChoice {
+  if (requested === undefined) {
+    const latest = latestVersion(listed);
+    return latest === undefined ? { kind: 'no-versions' } : { kind: 'found', version: latest };
+  }
+  const wanted = parseVersion(requested);
+  if (!wanted) return { kind: 'unparseable-request' };
+  const match = listed.find((raw) => {
+    const candidate = parseVersion(raw);
+    return candidate !== undefined && compareVersions(candidate, wanted) === 0;
+  });
+  return match === undefined
+    ? { kind: 'not-found', available: sortVersions(listed) }
+    : { kind: 'found', version: match };
+}

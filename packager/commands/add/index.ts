@@ -1,0 +1,182 @@
+import type { Command } from 'commander';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import type { ActionRunner } from '../../../cli/program.js';
+import { UsageError } from '../../../cli/usage-error.js';
+import {
+  ASSET_NAME_PATTERN,
+  errorsOf,
+  latestVersion,
+  parseVersion,
+  sensuctlVersion,
+  sortVersions,
+  toDefinitionYaml,
+  validateAsset,
+  type AssetResource,
+} from '../../../bonsai-schema/index.js';
+import { BonsaiApiClient, DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS } from '../../bonsai-api/client.js';
+import { PackagerError } from '../../errors.js';
+import { writeFileAtomically } from '../../fs/write-atomically.js';
+import { parseAssetReference } from './asset-reference.js';
+
+interface AddOptions {
+  registry?: string;
+  rename?: string;
+  format: string;
+  output?: string;
+  list?: boolean;
+  timeout: string;
+}
+
+export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
+  program
+    .command('add')
+    .summary('fetch an asset definition by NAMESPACE/NAME[:VERSION] from any Bonsai-compatible registry')
+    .description(
+      'Fetch an asset definition from a Bonsai-compatible registry, choosing the version exactly as\n' +
+        "`sensuctl asset add` does (the latest, pre-releases included, when none is given; the registry's own\n" +
+        'spelling of the version), and write it ready for `sensuctl create -f`, renamed to NAMESPACE/NAME (or\n' +
+        '--rename). sensuctl cannot be pointed at a private registry; this can.',
+    )
+    .argument('<asset>', 'NAMESPACE/NAME[:VERSION], e.g. sensu/sensu-slack-handler:1.5.0')
+    .option(
+      '--registry <url>',
+      `registry base URL (env BONSAI_REGISTRY_URL, default ${DEFAULT_REGISTRY_URL})`,
+    )
+    .option('-r, --rename <name>', 'name the asset this instead of NAMESPACE/NAME')
+    .option('--format <format>', 'yaml or json', 'yaml')
+    .option('-o, --output <file>', 'write the definition to FILE (default: standard output)')
+    .option('--list', 'list the versions of NAMESPACE/NAME instead, oldest first')
+    .option('--timeout <seconds>', 'per-request timeout', String(DEFAULT_TIMEOUT_MS / 1000))
+    .addHelpText(
+      'after',
+      '\nProgress goes to standard error, the definition to standard output or --output.\n' +
+        'Exit codes: 0 ok, 1 unknown asset or version / invalid definition, 2 usage error, 3 registry unreachable or broken.\n\n' +
+        'Examples:\n' +
+        '  bonsai add sensu/sensu-slack-handler --registry https://bonsai.example.com > slack.yml\n' +
+        '  bonsai add demo/hello-world:0.0.1 -r hello -o hello.yml && sensuctl create -f hello.yml\n' +
+        '  bonsai add --list demo/hello-world --format json\n',
+    )
+    .action(run((asset: string, options: AddOptions) => add(io, asset, options)));
+}
+
+async function add(io: Io, reference: string, options: AddOptions): Promise<ExitCode> {
+  const format = options.format;
+  if (format !== 'yaml' && format !== 'json') {
+    throw new UsageError(`--format must be yaml or json, not ${JSON.stringify(format)}`);
+  }
+  const timeoutSeconds = Number(options.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new UsageError(
+      `--timeout must be a positive number of seconds, not ${JSON.stringify(options.timeout)}`,
+    );
+  }
+  if (options.rename !== undefined && !ASSET_NAME_PATTERN.test(options.rename)) {
+    throw new UsageError(
+      `--rename ${JSON.stringify(options.rename)} is not a valid asset name (letters, digits, _ / . - : only)`,
+    );
+  }
+  const asset = parseAssetReference(reference);
+  // sensuctl parses the requested version before asking the registry anything.
+  if (asset.version !== undefined && !parseVersion(asset.version)) {
+    throw new PackagerError('ADD_BAD_VERSION', `Malformed version: ${asset.version}`, {
+      exitCode: EXIT.USAGE,
+      hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1',
+    });
+  }
+  if (options.list && asset.version !== undefined) {
+    throw new UsageError('--list takes NAMESPACE/NAME without a version');
+  }
+  const registry = options.registry ?? io.env.BONSAI_REGISTRY_URL ?? DEFAULT_REGISTRY_URL;
+  const client = new BonsaiApiClient(registry, timeoutSeconds * 1000);
+
+  const listed = await client.fetchAssetVersions(asset.namespace, asset.name);
+  if (listed.skipped > 0) {
+    writeLine(
+      io.stderr,
+      `warning: the registry listed ${listed.skipped} version(s) without a version string; ignored`,
+    );
+  }
+  if (options.list) return listVersions(io, listed.name, listed.versions, format);
+
+  const choice = sensuctlVersion(asset.version, listed.versions);
+  if (choice.kind === 'no-versions' || choice.kind === 'unparseable-request') {
+    throw new PackagerError(
+      'ASSET_NO_VERSIONS',
+      `asset "${listed.name}" does not have any available versions`,
+      {
+        hint: 'the registry lists no version it can parse: has a release been ingested?',
+      },
+    );
+  }
+  if (choice.kind === 'not-found') {
+    throw new PackagerError(
+      'ASSET_VERSION_NOT_FOUND',
+      `version "${asset.version}" of asset "${listed.name}" does not exist\navailable versions: ` +
+        (choice.available.join(', ') || '(none)'),
+    );
+  }
+  const version = choice.version;
+  if (asset.version === undefined) writeLine(io.stderr, `no version specified, using latest: ${version}`);
+  writeLine(io.stderr, `fetching bonsai asset: ${asset.namespace}/${asset.name}:${version}`);
+
+  const definition = await client.fetchDefinition(asset.namespace, asset.name, version);
+  const resource = renamed(definition, options.rename ?? `${asset.namespace}/${asset.name}`);
+  const problems = errorsOf(validateAsset(resource));
+  if (problems.length > 0) {
+    throw new PackagerError(
+      'ASSET_DEFINITION_INVALID',
+      `the registry's definition of ${asset.namespace}/${asset.name}:${version} would be refused by sensu: ` +
+        problems.map((p) => p.message).join('; '),
+    );
+  }
+
+  const text = format === 'json' ? JSON.stringify(resource, null, 2) + '\n' : toDefinitionYaml(resource);
+  const assetName = resource.metadata.name;
+  if (options.output !== undefined) {
+    const written = await writeFileAtomically(io.cwd, options.output, text).catch((err: unknown) => {
+      throw new PackagerError(
+        'OUTPUT_WRITE_FAILED',
+        `cannot write ${options.output}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    });
+    writeLine(io.stderr, `wrote asset: ${asset.namespace}/${asset.name}:${version} to ${options.output}`);
+    writeLine(io.stderr, `create it with: sensuctl create -f ${written}`);
+  } else {
+    io.stdout.write(text);
+    writeLine(io.stderr, `wrote asset: ${asset.namespace}/${asset.name}:${version} to standard output`);
+  }
+  writeLine(
+    io.stderr,
+    `the asset is downloaded only when a check, handler, filter or mutator lists it: "runtime_assets": ["${assetName}"]`,
+  );
+  return EXIT.OK;
+}
+
+function listVersions(io: Io, name: string, versions: string[], format: 'yaml' | 'json'): ExitCode {
+  const sorted = sortVersions(versions);
+  const ignored = versions.filter((v) => !sorted.includes(v));
+  if (format === 'json') {
+    writeJson(io.stdout, { name, versions: sorted, latest: latestVersion(versions) ?? null, ignored });
+    return EXIT.OK;
+  }
+  for (const v of sorted) writeLine(io.stdout, v);
+  if (ignored.length > 0)
+    writeLine(io.stderr, `ignored (not versions sensuctl can parse): ${ignored.join(', ')}`);
+  if (sorted.length === 0) writeLine(io.stderr, `asset "${name}" does not have any available versions`);
+  return EXIT.OK;
+}
+
+/** sensuctl renames every resource it fetched; the copy of the metadata under `spec` follows (sensuctl 7.x reads it). */
+function renamed(definition: Record<string, unknown>, name: string): AssetResource {
+  const resource = structuredClone(definition) as unknown as AssetResource;
+  if (typeof resource.metadata !== 'object' || resource.metadata === null) {
+    throw new PackagerError('ASSET_DEFINITION_INVALID', 'the registry sent a definition without metadata');
+  }
+  resource.metadata.name = name;
+  const specMetadata = resource.spec?.metadata;
+  if (specMetadata && typeof specMetadata === 'object') specMetadata.name = name;
+  return resource;
+}
