@@ -326,6 +326,6 @@ function errorCode(err: unknown): string {
 }
 
 /** Quotes a path for a copy-pasteable hint when it holds characters the shell would split on. */
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

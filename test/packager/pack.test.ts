@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -244,6 +245,22 @@ describe('bonsai pack', () => {
     expect(run.stderr).toMatch(/^bonsai\.yml:\d+:\d+ {2}error BUILD_DUPLICATE_PLATFORM_ARCH/m);
     expect(run.stderr).toContain('error [CONFIG_INVALID]');
     expect(await listing(path.join(dir, 'dist'))).toEqual([]);
+  });
+
+  it('streams large files and packs empty ones: GNU tar extracts both byte for byte', async () => {
+    const { root, dir } = await initProject();
+    await mkdir(path.join(dir, 'lib'));
+    const blob = randomBytes(3 * 1024 * 1024 + 17);
+    await writeFile(path.join(dir, 'lib/blob.bin'), blob);
+    await writeFile(path.join(dir, 'lib/empty'), '');
+    expect((await bonsai(['pack', dir, '--version', '1'])).code).toBe(0);
+    const out = path.join(root, 'out');
+    await mkdir(out);
+    expect(
+      sh('tar', ['-xzf', path.join(dir, 'dist/hello-world_1_linux_amd64.tar.gz'), '-C', out]).status,
+    ).toBe(0);
+    expect((await readFile(path.join(out, 'lib/blob.bin'))).equals(blob)).toBe(true);
+    expect(await readFile(path.join(out, 'lib/empty'), 'utf8')).toBe('');
   });
 
   it('shows progress on a TTY only', async () => {
