@@ -145,7 +145,7 @@ async function verifyArtifact(
     if (measured.sha512 !== expected.toLowerCase()) {
       await sink?.discard();
       return diagnostic(
-        'ARTIFACT_DIGEST_MISMATCH',
+        'ARCHIVE_DIGEST_MISMATCH',
         `the sha512 of ${file.name} as downloaded (${measured.sha512}) differs from its checksum file ` +
           `(${expected.toLowerCase()}); re-upload the file or fix the checksum file`,
       );

@@ -1,0 +1,243 @@
+import { createWriteStream } from 'node:fs';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ZipArchive } from 'archiver';
+import { describe, expect, it } from 'vitest';
+import { bonsai, initProject, sh, tempDir } from './fixture.js';
+
+const SUMS = 'hello-world_1.0.0_sha512-checksums.txt';
+const AMD64 = 'hello-world_1.0.0_linux_amd64.tar.gz';
+
+/** A hello-world project packed as 1.0.0: `dir`, its `dist`, and the bonsai.yml text. */
+async function packed() {
+  const { dir } = await initProject();
+  const run = await bonsai(['pack', dir, '--version', '1.0.0']);
+  if (run.code !== 0) throw new Error(run.stderr);
+  return { dir, dist: path.join(dir, 'dist'), yml: await readFile(path.join(dir, 'bonsai.yml'), 'utf8') };
+}
+
+/** 1-based line of the first line of `text` containing `needle`, after line `after`. */
+function lineOf(text: string, needle: string, after = 0): number {
+  const lines = text.split('\n');
+  const index = lines.findIndex((l, i) => i >= after && l.includes(needle));
+  if (index < 0) throw new Error(`${needle} not found`);
+  return index + 1;
+}
+
+/** Rewrites the checksum file the way an author would by hand, so only the archive's content is wrong. */
+function resum(dist: string) {
+  expect(sh('sh', ['-c', `sha512sum *.tar.gz > ${SUMS}`], dist).status).toBe(0);
+}
+
+/** Replaces the linux amd64 archive by what GNU tar makes of `layout` (relative paths under a temp folder). */
+async function replaceWithGnuTar(
+  dist: string,
+  files: Record<string, number>,
+  args: (folder: string) => string[],
+) {
+  const folder = await tempDir();
+  for (const [name, mode] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(folder, name)), { recursive: true });
+    await writeFile(path.join(folder, name), '#!/bin/sh\necho hi\n');
+    await chmod(path.join(folder, name), mode);
+  }
+  expect(sh('tar', ['-czf', path.join(dist, AMD64), ...args(folder)], folder).status).toBe(0);
+  resum(dist);
+}
+
+describe('bonsai check', () => {
+  it('passes a fresh pack: the registry would ingest it and the agent install it', async () => {
+    const { dir } = await packed();
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.stdout).toBe(
+      'check passed: hello-world 1.0.0, 5 archives in dist verified (0 errors, 0 warnings)\n',
+    );
+    expect(run.code).toBe(0);
+  });
+
+  it('reports a missing archive at its asset_filename line, in Bonsai’s words', async () => {
+    const { dir, dist, yml } = await packed();
+    await rm(path.join(dist, 'hello-world_1.0.0_linux_arm64.tar.gz'));
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const line = lineOf(yml, 'asset_filename', lineOf(yml, 'arm64') - 1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^bonsai\\.yml:${line}:\\d+ {2}error RELEASE_ASSET_MISSING {2}missing GitHub release asset for hello-world_1\\.0\\.0_linux_arm64\\.tar\\.gz`,
+        'm',
+      ),
+    );
+    expect(run.stdout).toContain('check failed: hello-world 1.0.0: 1 error, 0 warnings');
+  });
+
+  it('recomputes each sha512 and points at the checksum line that disagrees', async () => {
+    const { dir, dist } = await packed();
+    await copyFile(path.join(dist, 'hello-world_1.0.0_windows_amd64.tar.gz'), path.join(dist, AMD64));
+    const sums = await readFile(path.join(dist, SUMS), 'utf8');
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^dist/${SUMS.replaceAll('.', '\\.')}:${lineOf(sums, AMD64)}:1 {2}error ARCHIVE_DIGEST_MISMATCH {2}the sha512 of ${AMD64.replaceAll('.', '\\.')} is`,
+        'm',
+      ),
+    );
+  });
+
+  it('explains a v-prefixed tag against files named without the v', async () => {
+    const { dir } = await packed();
+    const run = await bonsai(['check', '--version', 'v1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /error RELEASE_ASSET_MISSING {2}missing GitHub release asset for hello-world_v1\.0\.0_linux_amd64\.tar\.gz; the release has hello-world_1\.0\.0_linux_amd64\.tar\.gz/,
+    );
+    expect(run.stdout).toContain("Tag the release '1.0.0'");
+  });
+
+  it('reports a duplicate platform/arch with its line', async () => {
+    const { dir, yml } = await packed();
+    await writeFile(path.join(dir, 'bonsai.yml'), yml.replace('arch: "arm64"', 'arch: "amd64"'));
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    // Reported at the second build's mapping (its `- platform:` line).
+    const second = lineOf(yml, 'platform', lineOf(yml, 'arm64') - 2);
+    expect(run.stdout).toMatch(
+      new RegExp(`^bonsai\\.yml:${second}:\\d+ {2}error BUILD_DUPLICATE_PLATFORM_ARCH`, 'm'),
+    );
+  });
+
+  it('reports a filter that does not parse, with its line', async () => {
+    const { dir, yml } = await packed();
+    await writeFile(
+      path.join(dir, 'bonsai.yml'),
+      yml.replace(`"entity.system.arch == 'arm64'"`, `"entity.system.arch == 'arm64"`),
+    );
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^bonsai\\.yml:${lineOf(yml, "arch == 'arm64'")}:\\d+ {2}error FILTER_SYNTAX {2}syntax error in expression 1`,
+        'm',
+      ),
+    );
+  });
+
+  it('warns about a filter that never matches, and fails on it with --strict', async () => {
+    const { dir, yml } = await packed();
+    await writeFile(
+      path.join(dir, 'bonsai.yml'),
+      yml.replace(`"entity.system.arch == 'arm'"`, `"entity.system.arch == 'armv7'"`),
+    );
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(`^bonsai\\.yml:${lineOf(yml, "arch == 'arm'")}:\\d+ {2}warning FILTER_NEVER_MATCHES`, 'm'),
+    );
+    expect((await bonsai(['check', '--version', '1.0.0', '--strict'], { cwd: dir })).code).toBe(1);
+  });
+
+  it('catches an archive whose files sit in a wrapping directory', async () => {
+    const { dir, dist } = await packed();
+    await replaceWithGnuTar(dist, { 'hello-world-1.0.0/bin/hello-world': 0o755 }, () => [
+      'hello-world-1.0.0',
+    ]);
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `dist/${AMD64}  error ARCHIVE_WRAPPING_DIRECTORY  everything is inside 'hello-world-1.0.0/'`,
+    );
+    expect(run.stdout).toContain('tar -C hello-world-1.0.0 -czf ... bin');
+  });
+
+  it('catches a zip renamed to .tar.gz', async () => {
+    const { dir, dist } = await packed();
+    const zip = new ZipArchive();
+    const written = pipeline(zip, createWriteStream(path.join(dist, AMD64)));
+    zip.append('#!/bin/sh\necho hi\n', { name: 'bin/hello-world', mode: 0o755 });
+    await zip.finalize();
+    await written;
+    resum(dist);
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `dist/${AMD64}  error ARCHIVE_FORMAT_UNSUPPORTED  the file is a zip archive`,
+    );
+  });
+
+  it.each([
+    [
+      'a command without its exec bit',
+      { 'bin/hello-world': 0o644 },
+      () => ['bin'],
+      "ARCHIVE_NOT_EXECUTABLE  'bin/hello-world' has mode 0644",
+    ],
+    [
+      'a duplicate entry',
+      { 'bin/hello-world': 0o755 },
+      () => ['--hard-dereference', 'bin', 'bin/hello-world'],
+      "ARCHIVE_DUPLICATE_ENTRY  'bin/hello-world' appears twice",
+    ],
+    [
+      'a hard link entry',
+      { 'bin/hello-world': 0o755 },
+      () => ['bin', 'bin/hello-world'],
+      "ARCHIVE_HARD_LINK  entry 'bin/hello-world' is a hard link",
+    ],
+    [
+      'an entry leaving the folder',
+      { 'bin/hello-world': 0o755 },
+      (folder: string) => [
+        'bin',
+        '-P',
+        '--transform',
+        's,^bin/hello-world$,../escape,',
+        path.join(folder, 'bin/hello-world'),
+      ],
+      'ARCHIVE_UNSAFE_PATH',
+    ],
+  ])('catches %s as the agent would meet it', async (_name, files, args, expected) => {
+    const { dir, dist } = await packed();
+    await replaceWithGnuTar(dist, files, args);
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`dist/${AMD64}  error ${expected}`);
+  });
+
+  it('prints every diagnostic with file and line as JSON', async () => {
+    const { dir, dist } = await packed();
+    await rm(path.join(dist, AMD64));
+    const run = await bonsai(['check', dir, '--version', '1.0.0', '--json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as {
+      ok: boolean;
+      archives: unknown[];
+      diagnostics: { code: string; file: string; line: number }[];
+    };
+    expect(report.ok).toBe(false);
+    expect(report.archives).toHaveLength(4);
+    expect(report.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'RELEASE_ASSET_MISSING',
+        file: path.join(dir, 'bonsai.yml'),
+        line: expect.any(Number),
+      }),
+    ]);
+    expect(report.diagnostics[0]!.line).toBeGreaterThan(0);
+  });
+
+  it('says in Bonsai’s words when there is no configuration file', async () => {
+    const dir = await tempDir();
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('.  error CONFIG_NOT_FOUND  cannot find a Bonsai configuration file');
+  });
+
+  it('says when there is no dist to check', async () => {
+    const { dir } = await initProject();
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error [DIST_NOT_FOUND]: dist: cannot list the release files (ENOENT)');
+    expect(run.stderr).toContain('hint: run bonsai pack first');
+  });
+});
