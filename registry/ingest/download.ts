@@ -17,14 +17,21 @@ export interface Measured {
   size: number;
 }
 
+/** Something that reads the chunks as they pass (the archive lister). */
+export interface ChunkObserver {
+  write(chunk: Buffer): Promise<void>;
+}
+
 /**
  * Reads a download to its end, hashing it (sha512) and stopping once it passes `maxBytes`. The bytes
- * also go to `sink` when given (mirror mode), so what is hashed is exactly what is kept.
+ * also go to `sink` when given (mirror mode), so what is hashed is exactly what is kept, and to
+ * `observer` (which lists the archive's entries on the way).
  */
 export async function measureDownload(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
   sink?: Writable,
+  observer?: ChunkObserver,
 ): Promise<Measured> {
   const hash = createHash('sha512');
   let size = 0;
@@ -36,7 +43,14 @@ export async function measureDownload(
         return;
       }
       hash.update(chunk);
-      callback(null, chunk);
+      if (!observer) {
+        callback(null, chunk);
+        return;
+      }
+      observer.write(chunk).then(
+        () => callback(null, chunk),
+        (err: unknown) => callback(err as Error),
+      );
     },
   });
   const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });

@@ -1,3 +1,4 @@
+import { archiveDiagnostics, isWindowsBuild } from '../../bonsai-schema/archive-rules.js';
 import {
   compileRelease,
   diagnostic,
@@ -13,6 +14,7 @@ import {
 import type { Artifacts } from '../artifacts/port.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
+import { ArchiveLister } from './archive.js';
 import { ArtifactTooLargeError, measureDownload, readText, type Measured } from './download.js';
 
 /** Checksum files are small text; anything bigger is not one. */
@@ -99,37 +101,57 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
   const diagnostics = [...picked.diagnostics, ...parsed.diagnostics, ...compiled.diagnostics];
   if (!compiled.ok) return failed(configFile, diagnostics);
 
-  // Every artifact is downloaded and hashed (Bonsai never did); one file shared by builds is fetched once.
-  const verified = new Map<string, { measured: Measured; mirrorPath: string | null } | Diagnostic>();
-  for (const build of compiled.builds) {
-    if (verified.has(build.assetFilename)) continue;
-    const file = filesByName.get(build.assetFilename)!;
-    verified.set(build.assetFilename, await verifyArtifact(deps, target, file, build.sha512));
+  // Every artifact is downloaded, hashed and its entries checked as the agent would extract them (Bonsai
+  // did neither); one file shared by builds is fetched once.
+  const verified = new Map<string, Verified>();
+  const discardAll = () => Promise.all([...verified.values()].map((v) => v.discard()));
+  try {
+    for (const build of compiled.builds) {
+      if (verified.has(build.assetFilename)) continue;
+      const file = filesByName.get(build.assetFilename)!;
+      const windows = isWindowsBuild(build.platform, build.filters);
+      verified.set(build.assetFilename, await verifyArtifact(deps, target, file, build.sha512, windows));
+    }
+  } catch (err) {
+    await discardAll();
+    throw err;
   }
-  const problems = [...verified.values()].filter((v): v is Diagnostic => 'code' in v);
-  if (problems.length > 0) return failed(configFile, [...diagnostics, ...problems]);
+  const found = [...verified.values()].flatMap((v) => v.diagnostics);
+  if (errorsOf(found).length > 0) {
+    await discardAll();
+    return failed(configFile, [...diagnostics, ...found]);
+  }
 
-  const builds: NewBuild[] = compiled.builds.map((build) => {
-    const v = verified.get(build.assetFilename) as { measured: Measured; mirrorPath: string | null };
-    return {
+  const builds: NewBuild[] = [];
+  for (const build of compiled.builds) {
+    const v = verified.get(build.assetFilename)!;
+    builds.push({
       platform: build.platform,
       arch: build.arch,
       assetFilename: build.assetFilename,
       sha512: build.sha512,
       filters: build.filters,
-      size: v.measured.size,
+      size: v.size,
       sourceUrl: filesByName.get(build.assetFilename)!.browserDownloadUrl,
-      mirrorPath: v.mirrorPath,
-    };
-  });
+      mirrorPath: await v.keep(),
+    });
+  }
   return {
     ok: true,
     configFile,
     annotations: config.annotations,
     labels: config.labels,
-    warnings: warningsOf(diagnostics),
+    warnings: warningsOf([...diagnostics, ...found]),
     builds,
   };
+}
+
+/** One downloaded artifact: its problems, and (mirror mode) its copy, published only when all is well. */
+interface Verified {
+  size: number;
+  diagnostics: Diagnostic[];
+  keep(): Promise<string | null>;
+  discard(): Promise<void>;
 }
 
 async function verifyArtifact(
@@ -137,28 +159,51 @@ async function verifyArtifact(
   target: ReleaseTarget,
   file: ReleaseFile,
   expected: string,
-): Promise<{ measured: Measured; mirrorPath: string | null } | Diagnostic> {
+  windows: boolean,
+): Promise<Verified> {
   const sink = await deps.artifacts.openSink(target.commit, file.name);
+  const rejected = async (size: number, problem: Diagnostic): Promise<Verified> => {
+    await sink?.discard();
+    const nothing = async () => undefined;
+    return { size, diagnostics: [problem], keep: async () => null, discard: nothing };
+  };
+  const lister = new ArchiveLister();
+  let measured: Measured;
   try {
     const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
-    const measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream);
-    if (measured.sha512 !== expected.toLowerCase()) {
+    measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream, lister);
+  } catch (err) {
+    if (!(err instanceof ArtifactTooLargeError)) {
       await sink?.discard();
-      return diagnostic(
+      throw err;
+    }
+    return rejected(
+      0,
+      diagnostic(
+        'ARTIFACT_TOO_LARGE',
+        `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
+      ),
+    );
+  }
+  if (measured.sha512 !== expected.toLowerCase()) {
+    return rejected(
+      measured.size,
+      diagnostic(
         'ARCHIVE_DIGEST_MISMATCH',
         `the sha512 of ${file.name} as downloaded (${measured.sha512}) differs from its checksum file ` +
           `(${expected.toLowerCase()}); re-upload the file or fix the checksum file`,
-      );
-    }
-    return { measured, mirrorPath: sink ? await sink.keep() : null };
-  } catch (err) {
-    await sink?.discard();
-    if (err instanceof ArtifactTooLargeError) {
-      return diagnostic(
-        'ARTIFACT_TOO_LARGE',
-        `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
-      );
-    }
-    throw err;
+      ),
+    );
   }
+  const diagnostics = archiveDiagnostics(await lister.end(), { file: file.name, windows });
+  let kept: Promise<string | null> | undefined;
+  return {
+    size: measured.size,
+    diagnostics,
+    // Several builds may share one file: it is moved into place once.
+    keep: () => (kept ??= sink ? sink.keep() : Promise.resolve(null)),
+    discard: async () => {
+      if (!kept) await sink?.discard();
+    },
+  };
 }

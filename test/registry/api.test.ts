@@ -33,9 +33,15 @@ beforeAll(async () => {
   base = h.registry.runtime.urls.publicUrl;
   web = h.gh.webUrl;
   h.gh.state.createRepo('sensu/sensu-slack-handler', { description: 'Sends Slack alerts' });
-  releases['0.9.0'] = publish(h.gh, 'sensu/sensu-slack-handler', '0.9.0', { yml: YML, builds: [LINUX, ARM] });
-  releases['1.0.0'] = publish(h.gh, 'sensu/sensu-slack-handler', '1.0.0', { yml: YML, builds: [LINUX, ARM] });
-  releases['1.1.0-rc.1'] = publish(h.gh, 'sensu/sensu-slack-handler', '1.1.0-rc.1', {
+  releases['0.9.0'] = await publish(h.gh, 'sensu/sensu-slack-handler', '0.9.0', {
+    yml: YML,
+    builds: [LINUX, ARM],
+  });
+  releases['1.0.0'] = await publish(h.gh, 'sensu/sensu-slack-handler', '1.0.0', {
+    yml: YML,
+    builds: [LINUX, ARM],
+  });
+  releases['1.1.0-rc.1'] = await publish(h.gh, 'sensu/sensu-slack-handler', '1.1.0-rc.1', {
     yml: YML,
     builds: [LINUX, ARM],
     prerelease: true,

@@ -66,8 +66,8 @@ describe('bonsai registry', () => {
 
   it('sync prints what happened to each version, and exits 1 when one failed', async () => {
     gh.state.createRepo('acme/check-cli');
-    const good = publish(gh, 'acme/check-cli', '1.0.0');
-    publish(gh, 'acme/check-cli', '1.1.0', { yml: '---\nbuilds:\n- platform: linux\n  arch: amd64\n' });
+    const good = await publish(gh, 'acme/check-cli', '1.0.0');
+    await publish(gh, 'acme/check-cli', '1.1.0', { yml: '---\nbuilds:\n- platform: linux\n  arch: amd64\n' });
     const first = await run(['sync', 'acme/check-cli']);
     expect(first.code).toBe(1);
     expect(first.stdout).toBe(

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncAsset } from '../../registry/ingest/sync.js';
 import { findAsset } from '../../registry/store/assets.js';
-import { DEFAULT_BUILDS, bonsaiYml, publish, releaseFiles, sha512 } from './support/fixtures.js';
+import {
+  DEFAULT_BUILDS,
+  assetArchive,
+  bonsaiYml,
+  publish,
+  releaseFiles,
+  sha512,
+  tarGz,
+} from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 /** Every way a release can fail to ingest (COMPAT §1, §2, §5), and what stays served when it does. */
@@ -46,7 +54,7 @@ const repoName = (fullName: string) => fullName.split('/')[1]!;
 describe('a release that cannot be ingested is recorded with its errors and not served', () => {
   it('has no bonsai.yml', async () => {
     const repo = await newRepo();
-    publish(h.gh, repo, '1.0.0', { yml: null });
+    await publish(h.gh, repo, '1.0.0', { yml: null });
     await h.sync(repo);
     const v = (await status(repo))['1.0.0']!;
     expect(v.state).toBe('failed');
@@ -59,7 +67,7 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     const repo = await newRepo();
     const yml =
       '---\nbuilds:\n- platform: linux\n  arch: amd64\n asset_filename: x.tar.gz\n  sha_filename: x.txt\n';
-    publish(h.gh, repo, '1.0.0', { yml });
+    await publish(h.gh, repo, '1.0.0', { yml });
     await h.sync(repo);
     const [error] = (await status(repo))['1.0.0']!.errors;
     expect(error).toMatchObject({ code: 'YAML_SYNTAX', line: 5, column: 2 });
@@ -69,7 +77,7 @@ describe('a release that cannot be ingested is recorded with its errors and not 
   it('misses an asset file, reported at its asset_filename line', async () => {
     const repo = await newRepo();
     const missing = `${repoName(repo)}_1.0.0_windows_amd64.tar.gz`;
-    publish(h.gh, repo, '1.0.0', { files: { [missing]: null } });
+    await publish(h.gh, repo, '1.0.0', { files: { [missing]: null } });
     await h.sync(repo);
     const [error, ...more] = (await status(repo))['1.0.0']!.errors;
     expect(more).toEqual([]);
@@ -80,11 +88,11 @@ describe('a release that cannot be ingested is recorded with its errors and not 
 
   it('has a checksum file without the asset', async () => {
     const repo = await newRepo();
-    const made = releaseFiles(repoName(repo), '1.0.0');
+    const made = await releaseFiles(repoName(repo), '1.0.0');
     const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
     // Two lines, neither for the Windows archive (with one line, Bonsai would use it for every file).
     const lines = `${sha512(made.files[linux]!)}  ${linux}\n${'0'.repeat(128)}  other.tar.gz\n`;
-    publish(h.gh, repo, '1.0.0', { files: { ...made.files, [made.checksumName]: lines } });
+    await publish(h.gh, repo, '1.0.0', { files: { ...made.files, [made.checksumName]: lines } });
     await h.sync(repo);
     const errors = (await status(repo))['1.0.0']!.errors;
     expect(errors.map((e) => e.code)).toEqual(['CHECKSUM_NOT_FOUND']);
@@ -95,10 +103,10 @@ describe('a release that cannot be ingested is recorded with its errors and not 
 
   it('has an artifact whose bytes do not match its checksum', async () => {
     const repo = await newRepo();
-    const made = releaseFiles(repoName(repo), '1.0.0');
+    const made = await releaseFiles(repoName(repo), '1.0.0');
     const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
     // The checksum file is well-formed; the uploaded bytes are not the ones it lists.
-    publish(h.gh, repo, '1.0.0', {
+    await publish(h.gh, repo, '1.0.0', {
       files: { ...made.files, [made.checksumName]: made.checksums, [linux]: Buffer.from('tampered') },
     });
     await h.sync(repo);
@@ -108,10 +116,48 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     expect(await servedVersions(repo)).toEqual([]);
   });
 
+  it.each([
+    [
+      'a zip named .tar.gz',
+      async () => Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(300)]),
+      'ARCHIVE_FORMAT_UNSUPPORTED',
+    ],
+    [
+      'an entry that leaves the asset folder',
+      () =>
+        tarGz([
+          { name: 'bin/x', mode: 0o755, content: 'x' },
+          { name: '../../etc/cron.d/evil', content: 'x' },
+        ]),
+      'ARCHIVE_UNSAFE_PATH',
+    ],
+    [
+      'a wrapping directory',
+      () => tarGz([{ name: 'pkg-1.0/bin/x', mode: 0o755, content: 'x' }]),
+      'ARCHIVE_WRAPPING_DIRECTORY',
+    ],
+    ['a truncated gzip', async () => (await assetArchive('x')).subarray(0, 60), 'ARCHIVE_CORRUPT'],
+  ])('has %s, which the agent would refuse or mis-extract', async (_label, bytes, code) => {
+    const repo = await newRepo();
+    const made = await releaseFiles(repoName(repo), '1.0.0');
+    const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
+    const files: Record<string, Buffer> = { ...made.files, [linux]: await bytes() };
+    const checksums = Object.entries(files)
+      .map(([n, b]) => `${sha512(b)}  ${n}\n`)
+      .join('');
+    await publish(h.gh, repo, '1.0.0', { files: { ...files, [made.checksumName]: checksums } });
+    await h.sync(repo);
+    const v = (await status(repo))['1.0.0']!;
+    expect(v.state).toBe('failed');
+    expect(v.errors.map((e) => e.code)).toContain(code);
+    expect(v.errors.every((e) => (e as { file?: string }).file === linux)).toBe(true);
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
   it('has a tag sensuctl cannot read', async () => {
     const repo = await newRepo();
-    publish(h.gh, repo, 'release-2024', {});
-    publish(h.gh, repo, '1.0.0', {});
+    await publish(h.gh, repo, 'release-2024', {});
+    await publish(h.gh, repo, '1.0.0', {});
     await h.sync(repo);
     const all = await status(repo);
     expect(all['release-2024']!.state).toBe('failed');
@@ -123,7 +169,7 @@ describe('a release that cannot be ingested is recorded with its errors and not 
 describe('releases change on GitHub', () => {
   it('skips a draft until it is published', async () => {
     const repo = await newRepo();
-    const draft = publish(h.gh, repo, '1.0.0', { draft: true });
+    const draft = await publish(h.gh, repo, '1.0.0', { draft: true });
     await h.sync(repo);
     expect(await servedVersions(repo)).toEqual([]);
     expect((await status(repo))['1.0.0']).toBeUndefined();
@@ -140,7 +186,7 @@ describe('releases change on GitHub', () => {
 
   it('follows a moved tag to its new builds, and keeps the last good data when the new commit is broken', async () => {
     const repo = await newRepo();
-    const first = publish(h.gh, repo, '1.0.0');
+    const first = await publish(h.gh, repo, '1.0.0');
     await h.sync(repo);
     const before = (await h.get(`/api/v1/assets/${repo}/1.0.0/release_asset_builds`)).text;
 
@@ -172,8 +218,8 @@ describe('releases change on GitHub', () => {
 
   it('removes a deleted release from the API and keeps it in the store', async () => {
     const repo = await newRepo();
-    publish(h.gh, repo, '1.0.0');
-    const gone = publish(h.gh, repo, '1.1.0');
+    await publish(h.gh, repo, '1.0.0');
+    const gone = await publish(h.gh, repo, '1.1.0');
     await h.sync(repo);
     expect(await servedVersions(repo)).toEqual(['1.0.0', '1.1.0']);
     const [owner, name] = repo.split('/') as [string, string];
@@ -189,7 +235,7 @@ describe('releases change on GitHub', () => {
 
   it('reads every page of releases: one on page 3 is served', async () => {
     const repo = await newRepo();
-    publish(h.gh, repo, '0.1.0');
+    await publish(h.gh, repo, '0.1.0');
     // 200 newer releases push 0.1.0 to page 3 (GitHub lists newest first, 100 per page at most).
     for (let i = 0; i < 200; i++) h.gh.state.createRelease(repo, { tag_name: `nightly-${i}` });
     await h.sync(repo);
@@ -202,14 +248,14 @@ describe('releases change on GitHub', () => {
 
   it('follows annotated tags to their commit', async () => {
     const repo = await newRepo();
-    const published = publish(h.gh, repo, '2.0.0', { annotated: true });
+    const published = await publish(h.gh, repo, '2.0.0', { annotated: true });
     await h.sync(repo);
     expect((await status(repo))['2.0.0']).toMatchObject({ state: 'served', commit: published.commit });
   });
 
   it('does no work for unchanged releases, and a conditional read of an unchanged list costs a 304', async () => {
     const repo = await newRepo();
-    publish(h.gh, repo, '1.0.0');
+    await publish(h.gh, repo, '1.0.0');
     await h.sync(repo);
     const mark = h.gh.requests.length;
     await h.sync(repo);
@@ -227,7 +273,7 @@ describe('releases change on GitHub', () => {
 
   it('retries a release whose download failed, with backoff, until it is ingested', async () => {
     const repo = await newRepo();
-    publish(h.gh, repo, '1.0.0');
+    await publish(h.gh, repo, '1.0.0');
     h.gh.faults.inject({
       path: '/repos/:owner/:repo/releases/assets/:asset_id',
       times: 1,
@@ -253,7 +299,7 @@ describe('mirror mode', () => {
 
   it('serves verified copies under /artifacts/COMMIT/FILE and points the builds there', async () => {
     m.gh.state.createRepo('acme/mirrored');
-    const published = publish(m.gh, 'acme/mirrored', '1.0.0');
+    const published = await publish(m.gh, 'acme/mirrored', '1.0.0');
     await m.addRepo('acme/mirrored');
     const def = (await m.get('/api/v1/assets/acme/mirrored/1.0.0/release_asset_builds')).json() as {
       spec: { builds: { url: string; sha512: string }[] };
@@ -274,14 +320,14 @@ describe('mirror mode', () => {
 
   it('refuses an artifact larger than MAX_ARTIFACT_SIZE and keeps no copy', async () => {
     m.gh.state.createRepo('acme/too-big');
-    const made = releaseFiles('too-big', '1.0.0');
+    const made = await releaseFiles('too-big', '1.0.0');
     const big = Buffer.alloc(5000, 1);
     const linux = 'too-big_1.0.0_linux_amd64.tar.gz';
     const files = { ...made.files, [linux]: big };
     const checksums = Object.entries(files)
       .map(([n, b]) => `${sha512(b)}  ${n}\n`)
       .join('');
-    const published = publish(m.gh, 'acme/too-big', '1.0.0', {
+    const published = await publish(m.gh, 'acme/too-big', '1.0.0', {
       files: { ...files, [made.checksumName]: checksums },
     });
     await m.addRepo('acme/too-big');

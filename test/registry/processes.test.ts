@@ -83,7 +83,7 @@ describe.each<DbKind>(['pglite', 'postgres'])('a restart with jobs pending (%s)'
     const queued = `${kind}/queued-while-down`;
     for (const name of [crashed, queued]) {
       gh.state.createRepo(name);
-      publish(gh, name, '1.0.0');
+      await publish(gh, name, '1.0.0');
     }
     // Downloads hang, so the first process dies with the job in hand.
     gh.faults.inject({
@@ -134,7 +134,7 @@ describe('two registry processes on one Postgres', () => {
     dataDir = await makeTempDir();
     for (const name of repos) {
       gh.state.createRepo(name);
-      for (const tag of ['1.0.0', '1.1.0', '2.0.0']) publish(gh, name, tag);
+      for (const tag of ['1.0.0', '1.1.0', '2.0.0']) await publish(gh, name, tag);
     }
     const env = { ...baseEnv(dataDir), DATABASE_URL: database.url };
     processes = await Promise.all([spawnRegistry(env), spawnRegistry(env)]);

@@ -28,7 +28,7 @@ beforeAll(async () => {
   redis = await startOwnRedis(redisDir);
   h = await startHarness({ db: 'postgres', env: { REDIS_URL: redis.url } });
   h.gh.state.createRepo('cache/check');
-  publish(h.gh, 'cache/check', '1.0.0');
+  await publish(h.gh, 'cache/check', '1.0.0');
   await h.addRepo('cache/check');
 });
 afterAll(async () => {
@@ -69,7 +69,7 @@ describe('Redis stopped mid-suite', () => {
   });
 
   it('ingests during the outage, and serves no stale entry when Redis comes back with old data', async () => {
-    publish(h.gh, 'cache/check', '1.1.0');
+    await publish(h.gh, 'cache/check', '1.1.0');
     await h.sync('cache/check');
     expect(await versions()).toEqual(['1.0.0', '1.1.0']);
     // Redis restarts from its saved data, which still holds the asset object without 1.1.0.

@@ -58,7 +58,7 @@ describe('GitHub webhooks, as the emulator delivers them', () => {
     expect(ping).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(ping!.responseBody!)).toEqual({ message: 'pong' });
 
-    publish(h.gh, fullName, '1.0.0');
+    await publish(h.gh, fullName, '1.0.0');
     await h.gh.webhooks.settled();
     const releases = h.gh.webhooks.deliveries({ repo: fullName, event: 'release' });
     expect(releases.length).toBeGreaterThan(0);
@@ -71,7 +71,7 @@ describe('GitHub webhooks, as the emulator delivers them', () => {
     h.gh.state.createRepo(fullName);
     await h.addRepo(fullName);
     h.gh.state.addHook(fullName, { url: `${h.url}/webhooks/github`, secret: WEBHOOK_SECRET });
-    publish(h.gh, fullName, '1.0.0');
+    await publish(h.gh, fullName, '1.0.0');
     await h.gh.webhooks.settled();
     const [first] = h.gh.webhooks.deliveries({ repo: fullName, event: 'release' });
     const jobs = await jobCount();
@@ -223,7 +223,7 @@ describe('the CI trigger POST /assets/:ns/:name/build', () => {
   });
 
   it('ingests what CI just published', async () => {
-    publish(h.gh, 'ci/check', '3.1.4');
+    await publish(h.gh, 'ci/check', '3.1.4');
     const res = await h.post('/assets/ci/check/build', '', { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(res.status).toBe(202);
     await h.waitForJob((res.json() as { job_id: number }).job_id);
@@ -249,7 +249,7 @@ describe('POST /api/v1/repos', () => {
     expect(updated.status).toBe(200);
     expect(updated.json()).toMatchObject({ created: false });
     await h.waitForJob((updated.json() as { job_id: number }).job_id);
-    publish(h.gh, 'reg/new-check', '1.0.0');
+    await publish(h.gh, 'reg/new-check', '1.0.0');
     await h.sync('reg/new-check');
     const def = (await h.get('/api/v1/assets/reg/new-check/1.0.0/release_asset_builds')).json() as {
       metadata: { annotations: Record<string, string> };

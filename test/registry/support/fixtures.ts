@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
 import type { GitHubEmulator } from '../../github-emulator/index.js';
 
 export const sha512 = (bytes: Buffer | string) => createHash('sha512').update(bytes).digest('hex');
@@ -39,20 +41,59 @@ export function bonsaiYml(builds: BuildSpec[] = DEFAULT_BUILDS, extra = ''): str
   return lines.join('\n') + '\n' + extra;
 }
 
+export interface TarEntry {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link';
+  mode?: number;
+  content?: string | Buffer;
+  linkname?: string;
+}
+
+/** A gzip-compressed tar of `entries`, as `bonsai pack` would write one. */
+export async function tarGz(entries: TarEntry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('end', () => resolve());
+    pack.on('error', reject);
+  });
+  for (const e of entries) {
+    const type = e.type ?? 'file';
+    const header = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644) };
+    if (type === 'file') pack.entry(header, e.content ?? '');
+    else pack.entry(e.linkname === undefined ? header : { ...header, linkname: e.linkname });
+  }
+  pack.finalize();
+  await done;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/** An asset archive the agent accepts: bin/ at the root with an executable (unique bytes per call). */
+export function assetArchive(command: string, windows = false): Promise<Buffer> {
+  return tarGz([
+    { name: 'bin/', type: 'directory' },
+    {
+      name: `bin/${command}${windows ? '.exe' : ''}`,
+      mode: 0o755,
+      content: `#!/bin/sh\n# ${randomBytes(16).toString('hex')}\necho ok\n`,
+    },
+  ]);
+}
+
 /** The archive names and checksum file a Sensu plugin release carries for `repo` at `tag`. */
-export function releaseFiles(
+export async function releaseFiles(
   repo: string,
   tag: string,
   builds: BuildSpec[] = DEFAULT_BUILDS,
-): { files: Record<string, Buffer>; checksumName: string; checksums: string } {
+): Promise<{ files: Record<string, Buffer>; checksumName: string; checksums: string }> {
   const version = tag;
   const files: Record<string, Buffer> = {};
   for (const b of builds) {
-    // Any bytes do: ingest checks digests, not archive contents (the packager checks those).
-    files[`${repo}_${version}_${b.platform.toLowerCase()}_${b.arch}.tar.gz`] = Buffer.concat([
-      Buffer.from([0x1f, 0x8b, 0x08]),
-      randomBytes(512),
-    ]);
+    files[`${repo}_${version}_${b.platform.toLowerCase()}_${b.arch}.tar.gz`] = await assetArchive(
+      repo,
+      /windows/i.test(b.platform),
+    );
   }
   const checksumName = `${repo}_${version}_sha512-checksums.txt`;
   const checksums = Object.entries(files)
@@ -81,12 +122,12 @@ export interface Published {
 }
 
 /** Commits bonsai.yml, tags it, creates the release and uploads its files, as `bonsai publish` would. */
-export function publish(
+export async function publish(
   gh: GitHubEmulator,
   fullName: string,
   tag: string,
   options: PublishOptions = {},
-): Published {
+): Promise<Published> {
   const repo = fullName.split('/')[1]!;
   const yml = options.yml === undefined ? bonsaiYml(options.builds) : options.yml;
   const commit = gh.state.commit(fullName, {
@@ -94,7 +135,7 @@ export function publish(
     tag,
     annotated: options.annotated ?? false,
   });
-  const made = releaseFiles(repo, tag, options.builds);
+  const made = await releaseFiles(repo, tag, options.builds);
   const files: Record<string, Buffer | string | null> = {
     ...made.files,
     [made.checksumName]: made.checksums,
