@@ -7,6 +7,7 @@ import { artifactsBaseUrl, type RegistryConfig } from './config.js';
 import { messageOf } from './errors.js';
 import { createApp } from './http/app.js';
 import { DownloadCounter } from './http/downloads.js';
+import { withFastPath } from './http/fast-path.js';
 import type { HttpDeps } from './http/deps.js';
 import { assertSyncComplete, summarizeSync, syncAsset } from './ingest/sync.js';
 import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
@@ -64,7 +65,7 @@ export async function startRegistry(
     jobs: { enqueueSync, wake: () => worker.wake() },
     downloads,
   };
-  const server = http.createServer(createApp(deps).callback());
+  const server = http.createServer(withFastPath(deps, createApp(deps).callback()));
   let poller: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {

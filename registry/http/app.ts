@@ -11,7 +11,22 @@ import { healthRoutes } from './routes/health.js';
 import { triggerRoutes } from './routes/triggers.js';
 
 /** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+export function requestIdFor(given: string | undefined): string {
+  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** One log line per request, the same from Koa and from the fast path. */
+export function logRequest(deps: Pick<HttpDeps, 'logger'>, fields: RequestLogFields): void {
+  if (deps.logger.isLevelEnabled('info')) deps.logger.info(fields, 'request');
+}
+
+export interface RequestLogFields {
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
 
 /**
  * Request id, one log line per request (pino, secrets redacted), and Bonsai's error bodies for every
@@ -19,8 +34,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 function requestScope(deps: HttpDeps) {
   return async (ctx: Context, next: Next) => {
-    const given = ctx.get('X-Request-Id');
-    const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = requestIdFor(ctx.get('X-Request-Id') || undefined);
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
@@ -37,18 +51,13 @@ function requestScope(deps: HttpDeps) {
         sendError(ctx, 'INTERNAL', [`internal error (request id ${requestId}); see the registry log`]);
       }
     } finally {
-      if (deps.logger.isLevelEnabled('info')) {
-        deps.logger.info(
-          {
-            requestId,
-            method: ctx.method,
-            path: ctx.path,
-            status: ctx.status,
-            ms: Number(process.hrtime.bigint() - started) / 1e6,
-          },
-          'request',
-        );
-      }
+      logRequest(deps, {
+        requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
     }
   };
 }

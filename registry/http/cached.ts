@@ -17,10 +17,20 @@ function encode(r: CachedResponse): string {
   return `${JSON.stringify(meta)}\n${r.body}`;
 }
 
-function decode(entry: string): CachedResponse {
+export function decodeCached(entry: string): CachedResponse {
   const newline = entry.indexOf('\n');
   const meta = JSON.parse(entry.slice(0, newline)) as Omit<CachedResponse, 'body'>;
   return { ...meta, body: entry.slice(newline + 1) };
+}
+
+/** The cached response only (the fast path answers hits and leaves misses to the routes). */
+export async function readCached(
+  cache: Cache,
+  group: string,
+  key: string,
+): Promise<CachedResponse | undefined> {
+  const entry = await cache.get(group, key);
+  return entry === undefined ? undefined : decodeCached(entry);
 }
 
 /** Cache first, then the store's pre-rendered bytes (DESIGN: data flow); undefined when there are none. */
@@ -34,5 +44,5 @@ export async function readThrough(
     const loaded = await load();
     return loaded && encode(loaded);
   });
-  return entry === undefined ? undefined : decode(entry);
+  return entry === undefined ? undefined : decodeCached(entry);
 }

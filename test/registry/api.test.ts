@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestVersion, validateAsset, type AssetResource } from '../../bonsai-schema/index.js';
+import { assetCacheGroup } from '../../registry/ingest/sync.js';
 import { bonsai } from '../cli/run-cli.js';
 import { bonsaiYml, publish, type BuildSpec, type Published } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
@@ -257,6 +258,36 @@ describe('conditional requests', () => {
     expect((await h.get(path, { 'if-none-match': '"stale"' })).status).toBe(200);
     // The same definition under another spelling is the same representation.
     expect((await h.get(path.replace('1.0.0', 'v1.0.0'))).headers.get('etag')).toBe(etag);
+  });
+});
+
+describe('cached reads', () => {
+  const comparable = (headers: Headers) =>
+    [...headers.entries()].filter(([k]) => k !== 'date' && k !== 'x-request-id').sort();
+
+  it.each([
+    '/api/v1/assets/sensu/sensu-slack-handler/v1.1.0-rc.1/linux/armv7/release_asset',
+    '/api/v1/assets/%73ensu/sensu-slack-handler/v1.1.0-rc.1/release_asset_builds?x=1',
+    '/api/v1/assets/acme/check-zero',
+  ])('answer %s from the cache exactly as the first, uncached read', async (path) => {
+    await h.registry.runtime.cache.del(
+      assetCacheGroup(
+        path.includes('acme') ? 'acme' : 'sensu',
+        path.includes('acme') ? 'check-zero' : 'sensu-slack-handler',
+      ),
+    );
+    const hitsBefore = h.registry.runtime.cache.stats().hits;
+    const first = await h.get(path);
+    const second = await h.get(path, { 'x-request-id': 'second-read' });
+    expect(h.registry.runtime.cache.stats().hits).toBeGreaterThan(hitsBefore);
+    expect(second.status).toBe(first.status);
+    expect(second.text).toBe(first.text);
+    expect(comparable(second.headers)).toEqual(comparable(first.headers));
+    expect(second.headers.get('x-request-id')).toBe('second-read');
+    const notModified = await h.get(path, { 'if-none-match': first.headers.get('etag')! });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(notModified.headers.get('cache-control')).toBe('public, max-age=60');
   });
 });
 

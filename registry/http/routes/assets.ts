@@ -9,6 +9,7 @@ import { RegistryError, notFound } from '../../errors.js';
 import { LIST_CACHE_GROUP, assetCacheGroup } from '../../ingest/sync.js';
 import { findAsset, listAssetBodies, type AssetListQuery, type AssetOrder } from '../../store/assets.js';
 import { readThrough } from '../cached.js';
+import { CACHE_KEYS } from '../cache-keys.js';
 import { strongEtag } from '../etags.js';
 import type { HttpDeps } from '../deps.js';
 import { JSON_TYPE, sendRendered } from '../respond.js';
@@ -99,12 +100,17 @@ export function assetRoutes(router: Router, deps: HttpDeps): void {
 
   router.get('/api/v1/assets/:namespace/:name', async (ctx) => {
     const { namespace, name } = ctx.params as { namespace: string; name: string };
-    const response = await readThrough(deps.cache, assetCacheGroup(namespace, name), 'asset', async () => {
-      const asset = await findAsset(deps.db, namespace, name);
-      return asset?.body && asset.etag
-        ? { body: asset.body, etag: asset.etag, assetId: asset.id }
-        : undefined;
-    });
+    const response = await readThrough(
+      deps.cache,
+      assetCacheGroup(namespace, name),
+      CACHE_KEYS.asset(),
+      async () => {
+        const asset = await findAsset(deps.db, namespace, name);
+        return asset?.body && asset.etag
+          ? { body: asset.body, etag: asset.etag, assetId: asset.id }
+          : undefined;
+      },
+    );
     if (!response) throw notFound();
     sendRendered(ctx, response, JSON_TYPE);
   });

@@ -6,6 +6,7 @@ import { findAsset, type AssetRecord } from '../../store/assets.js';
 import { buildDefinition, servedTags, versionDefinition } from '../../store/versions.js';
 import type { Db } from '../../db/port.js';
 import { readThrough } from '../cached.js';
+import { CACHE_KEYS } from '../cache-keys.js';
 import type { HttpDeps } from '../deps.js';
 import { JSON_TYPE, YAML_TYPE, sendRendered } from '../respond.js';
 
@@ -40,7 +41,7 @@ export function definitionRoutes(router: Router, deps: HttpDeps): void {
 
   router.get('/api/v1/assets/:namespace/:name/:version/:platform/:arch/release_asset', async (ctx) => {
     const p = ctx.params as BuildParams;
-    const key = `build:${p.version}:${p.platform}:${p.arch}`;
+    const key = CACHE_KEYS.build(p.version, p.platform, p.arch);
     const response = await readThrough(deps.cache, assetCacheGroup(p.namespace, p.name), key, async () => {
       const found = await resolve(deps.db, p);
       const stored = found && (await buildDefinition(deps.db, found.asset.id, found.tag, p.platform, p.arch));
@@ -53,7 +54,7 @@ export function definitionRoutes(router: Router, deps: HttpDeps): void {
   // Bonsai's "download definition" button: the single-build definition as a YAML attachment.
   router.get('/release_assets/:namespace/:name/:version/:platform/:arch/download', async (ctx) => {
     const p = ctx.params as BuildParams;
-    const key = `yaml:${p.version}:${p.platform}:${p.arch}`;
+    const key = CACHE_KEYS.yaml(p.version, p.platform, p.arch);
     const response = await readThrough(deps.cache, assetCacheGroup(p.namespace, p.name), key, async () => {
       const found = await resolve(deps.db, p);
       const stored = found && (await buildDefinition(deps.db, found.asset.id, found.tag, p.platform, p.arch));
