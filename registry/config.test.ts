@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS, artifactsBaseUrl, loadConfig, redactUrl } from './config.js';
@@ -97,6 +98,14 @@ describe('registry settings', () => {
       expect(spec.description.length).toBeGreaterThan(10);
       if (['GITHUB_TOKEN', 'WEBHOOK_SECRET', 'ADMIN_TOKEN'].includes(spec.env))
         expect(spec.flag).toBeUndefined();
+    }
+  });
+
+  it('are all in the README settings table, with their flag', async () => {
+    const readme = await fs.readFile(new URL('./README.md', import.meta.url), 'utf8');
+    for (const spec of SETTINGS) {
+      const flag = spec.flag ? `\`${spec.flag.split(' ')[0]}\`` : '—';
+      expect(readme).toContain(`| \`${spec.env}\` | ${flag} |`);
     }
   });
 
