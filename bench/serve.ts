@@ -11,13 +11,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startGitHubEmulator } from '../test/github-emulator/index.js';
 import { publish } from '../test/registry/support/fixtures.js';
+import { freePort } from '../test/registry/support/ports.js';
 
 const TARGET_RATIO = 0.5;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,17 +46,6 @@ if (missing.length > 0) {
     `bench:serve needs ${missing.join(' and ')}; install with:\n  sudo apt-get install -y wrk nginx`,
   );
   process.exit(1);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {

@@ -49,12 +49,18 @@ export const registrationSchema = z.object({
   description: z.string().optional(),
 });
 
-export function settingsFrom(input: { tier?: string; tags?: string[]; description?: string }): AssetSettings {
+/** A registration request (`POST /api/v1/repos` body, or add-repo's argument and flags), validated. */
+export function parseRegistration(input: unknown): { ref: RepositoryRef; settings: AssetSettings } {
+  const parsed = registrationSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new RegistryError('INVALID_DATA', parsed.error.issues.map((i) => i.message).join('; '));
+  }
+  const { repository, tier, tags, description } = parsed.data;
   const settings: AssetSettings = {};
-  if (input.tier !== undefined) settings.tier = input.tier;
-  if (input.tags !== undefined) settings.tags = input.tags;
-  if (input.description !== undefined) settings.description = input.description;
-  return settings;
+  if (tier !== undefined) settings.tier = tier;
+  if (tags !== undefined) settings.tags = tags;
+  if (description !== undefined) settings.description = description;
+  return { ref: parseRepository(repository), settings };
 }
 
 export interface Registration {

@@ -8,8 +8,8 @@ import { RegistryError, notFound } from '../errors.js';
 import { syncAsset, type SyncReport } from '../ingest/sync.js';
 import { jobCounts } from '../jobs/queue.js';
 import { createLogger } from '../logger.js';
-import { parseRepository, registerRepository, settingsFrom } from '../repos.js';
-import { openRuntime } from '../runtime.js';
+import { parseRegistration, parseRepository, registerRepository } from '../repos.js';
+import { openRuntime, type Runtime } from '../runtime.js';
 import { assetStatus, versionState } from '../status.js';
 import { allAssets, findAsset } from '../store/assets.js';
 import { listVersions } from '../store/versions.js';
@@ -18,6 +18,21 @@ import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
 /** CLI verbs log only warnings (to stderr); their results go to stdout. */
 function quietLogger(io: Io, level: string) {
   return createLogger(level === 'info' ? 'warn' : level, io.stderr);
+}
+
+/** Opens the registry's ports for one command and closes them after, whatever happens. */
+async function withRuntime<T>(
+  io: Io,
+  options: Record<string, unknown>,
+  fn: (runtime: Runtime) => Promise<T>,
+): Promise<T> {
+  const config = configFrom(io, options);
+  const runtime = await openRuntime(config, quietLogger(io, config.logLevel));
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
 }
 
 export function registerMigrate(registry: Command, io: Io, run: ActionRunner): void {
@@ -53,23 +68,14 @@ export function registerAddRepo(registry: Command, io: Io, run: ActionRunner): v
       .option('--description <text>', 'description (default: the GitHub repository description)'),
     STORE_SETTINGS,
   ).action(
-    run(async (repository: string, options: Record<string, unknown>) => {
-      const config = configFrom(io, options);
-      const ref = parseRepository(repository);
-      const runtime = await openRuntime(config, quietLogger(io, config.logLevel));
-      try {
-        const settings = settingsFrom({
-          ...(typeof options.tier === 'string' ? { tier: options.tier } : {}),
-          ...(typeof options.tags === 'string'
-            ? {
-                tags: options.tags
-                  .split(',')
-                  .map((t) => t.trim())
-                  .filter(Boolean),
-              }
-            : {}),
-          ...(typeof options.description === 'string' ? { description: options.description } : {}),
-        });
+    run((repository: string, options: Record<string, unknown>) => {
+      const { ref, settings } = parseRegistration({
+        repository,
+        tier: options.tier,
+        tags: options.tags,
+        description: options.description,
+      });
+      return withRuntime(io, options, async (runtime) => {
         const reg = await registerRepository(runtime, ref, settings, 'add-repo');
         const name = `${reg.asset.namespace}/${reg.asset.name}`;
         writeLine(
@@ -81,9 +87,7 @@ export function registerAddRepo(registry: Command, io: Io, run: ActionRunner): v
           `a running \`bonsai registry serve\` ingests it; or now: bonsai registry sync ${name}`,
         );
         return EXIT.OK;
-      } finally {
-        await runtime.close();
-      }
+      });
     }),
   );
 }
@@ -113,11 +117,9 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
       .option('--force', 're-ingest every release, even unchanged ones')
       .option('--json', 'print the report as JSON'),
   ).action(
-    run(async (repository: string, options: Record<string, unknown>) => {
-      const config = configFrom(io, options);
+    run((repository: string, options: Record<string, unknown>) => {
       const ref = parseRepository(repository);
-      const runtime = await openRuntime(config, quietLogger(io, config.logLevel));
-      try {
+      return withRuntime(io, options, async (runtime) => {
         const asset = await findAsset(runtime.db, ref.namespace, ref.name);
         if (!asset) {
           throw new RegistryError('NOT_FOUND', `${repository} is not registered`, {
@@ -134,9 +136,7 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
         return report.versions.some((v) => v.outcome === 'failed' || v.outcome === 'still-failing')
           ? EXIT.INVALID
           : EXIT.OK;
-      } finally {
-        await runtime.close();
-      }
+      });
     }),
   );
 }

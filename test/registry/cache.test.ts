@@ -6,7 +6,8 @@ import { createRedisCache } from '../../registry/cache/redis.js';
 import { RegistryError } from '../../registry/errors.js';
 import { shareInvalidations } from '../../registry/cache/shared-memory.js';
 import { makeTempDir, openTestDb } from './support/databases.js';
-import { freePort, startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { freePort } from './support/ports.js';
+import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
 import { waitFor } from './support/wait.js';
 
 let redis: OwnRedis;

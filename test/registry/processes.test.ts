@@ -7,7 +7,7 @@ import { bonsai } from '../cli/run-cli.js';
 import { spawnRegistry, type ChildRegistry } from './support/child-registry.js';
 import { makeTempDir, type DbKind } from './support/databases.js';
 import { publish } from './support/fixtures.js';
-import { ADMIN_TOKEN, REGISTRY_TOKEN, WEBHOOK_SECRET } from './support/harness.js';
+import { ADMIN_TOKEN, REGISTRY_TOKEN, WEBHOOK_SECRET, registryEnv } from './support/harness.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { waitFor } from './support/wait.js';
 
@@ -50,18 +50,7 @@ beforeAll(async () => {
 afterAll(() => gh?.close());
 
 function baseEnv(dataDir: string): Record<string, string> {
-  return {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    GITHUB_API_URL: gh.apiUrl,
-    GITHUB_TOKEN: REGISTRY_TOKEN,
-    WEBHOOK_SECRET,
-    ADMIN_TOKEN,
-    POLL_INTERVAL: '0',
-    JOB_BACKOFF: '0.05',
-    JOB_LEASE: '2',
-  };
+  return { ...registryEnv(gh, dataDir), JOB_LEASE: '2' };
 }
 
 describe.each<DbKind>(['pglite', 'postgres'])('a restart with jobs pending (%s)', (kind) => {

@@ -6,7 +6,8 @@ import { startRegistry } from '../../registry/server.js';
 import { makeTempDir } from './support/databases.js';
 import { publish } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { freePort, startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { freePort } from './support/ports.js';
+import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
 import { waitFor } from './support/wait.js';
 
 /**

@@ -4,7 +4,7 @@ import { verify } from '@octokit/webhooks-methods';
 import { assetApiUrl } from '../../../bonsai-schema/index.js';
 import { z } from 'zod';
 import { RegistryError, notFound } from '../../errors.js';
-import { parseRepository, registerRepository, registrationSchema, settingsFrom } from '../../repos.js';
+import { parseRegistration, registerRepository } from '../../repos.js';
 import { findAsset, type AssetRecord } from '../../store/assets.js';
 import { linkDeliveryToJob, recordDelivery } from '../../store/deliveries.js';
 import { requireAdmin } from '../auth.js';
@@ -146,12 +146,8 @@ export function triggerRoutes(router: Router, deps: HttpDeps): void {
 
   router.post('/api/v1/repos', async (ctx) => {
     requireAdmin(ctx, deps.adminToken);
-    const parsed = registrationSchema.safeParse(await readJsonBody(ctx.req, MAX_ADMIN_BODY));
-    if (!parsed.success) {
-      throw new RegistryError('INVALID_DATA', parsed.error.issues.map((i) => i.message).join('; '));
-    }
-    const ref = parseRepository(parsed.data.repository);
-    const registration = await registerRepository(deps, ref, settingsFrom(parsed.data), 'api');
+    const { ref, settings } = parseRegistration(await readJsonBody(ctx.req, MAX_ADMIN_BODY));
+    const registration = await registerRepository(deps, ref, settings, 'api');
     deps.jobs.wake();
     sendJson(ctx, registration.created ? 201 : 200, {
       name: `${registration.asset.namespace}/${registration.asset.name}`,

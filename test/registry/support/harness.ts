@@ -49,6 +49,21 @@ async function request(url: string, init: RequestInit): Promise<Response> {
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as unknown };
 }
 
+/** The settings every test registry runs with: a free port, the emulator, fast retries, no poller. */
+export function registryEnv(gh: GitHubEmulator, dataDir: string): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    GITHUB_API_URL: gh.apiUrl,
+    GITHUB_TOKEN: REGISTRY_TOKEN,
+    WEBHOOK_SECRET,
+    ADMIN_TOKEN,
+    POLL_INTERVAL: '0',
+    JOB_BACKOFF: '0.05',
+  };
+}
+
 export interface HarnessOptions {
   db?: DbKind;
   env?: Record<string, string>;
@@ -66,15 +81,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let database: TestDatabase | undefined;
   if (options.db === 'postgres') database = await createTestDatabase();
   const env: Record<string, string> = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    GITHUB_API_URL: gh.apiUrl,
-    GITHUB_TOKEN: REGISTRY_TOKEN,
-    WEBHOOK_SECRET,
-    ADMIN_TOKEN,
-    POLL_INTERVAL: '0',
-    JOB_BACKOFF: '0.05',
+    ...registryEnv(gh, dataDir),
     LOG_LEVEL: 'info',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
