@@ -54,6 +54,21 @@ export const DIAGNOSTIC_CODES = {
   ASSET_URL_EMPTY: 'error',
   ASSET_SHA512_INVALID: 'error',
   ASSET_NO_BUILDS: 'error',
+  // archives as the Sensu agent reads them (COMPAT §3), see archive-rules.ts
+  ARCHIVE_FORMAT_UNSUPPORTED: 'error',
+  ARCHIVE_CORRUPT: 'error',
+  ARCHIVE_EMPTY: 'error',
+  ARCHIVE_WRAPPING_DIRECTORY: 'error',
+  ARCHIVE_NO_ASSET_DIRECTORY: 'error',
+  ARCHIVE_UNSAFE_PATH: 'error',
+  ARCHIVE_UNSAFE_LINK: 'error',
+  ARCHIVE_HARD_LINK: 'error',
+  ARCHIVE_SPECIAL_ENTRY: 'error',
+  ARCHIVE_DUPLICATE_ENTRY: 'error',
+  ARCHIVE_NOT_EXECUTABLE: 'error',
+  ARCHIVE_BIN_NO_EXECUTABLE: 'error',
+  ARCHIVE_WINDOWS_NO_EXECUTABLE: 'warning',
+  ARCHIVE_DIGEST_MISMATCH: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -1,5 +1,17 @@
 import type { VerbRegistration } from '../../cli/program.js';
 import { registerAdd } from './add/index.js';
+import { registerCheck } from './check/index.js';
+import { registerInit } from './init/index.js';
 import { registerLint } from './lint/index.js';
+import { registerPack } from './pack/index.js';
+import { registerVerify } from './verify/index.js';
 
-export const packagerVerbs: readonly VerbRegistration[] = [registerLint, registerAdd];
+/** The packaging side of `bonsai`, in the order a release uses them; `add` fetches what a registry serves. */
+export const packagerVerbs: readonly VerbRegistration[] = [
+  registerInit,
+  registerLint,
+  registerPack,
+  registerCheck,
+  registerVerify,
+  registerAdd,
+];

@@ -1,0 +1,160 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { archiveDiagnostics, isWindowsBuild, type ArchiveFormat } from '../../bonsai-schema/archive-rules.js';
+import {
+  compileRelease,
+  diagnostic,
+  errorsOf,
+  parseChecksums,
+  planRelease,
+  selectChecksum,
+  type Diagnostic,
+  type PlannedBuild,
+} from '../../bonsai-schema/index.js';
+import { readArchive } from '../archive/reader.js';
+import { PackagerError } from '../errors.js';
+import type { Project } from '../project/project.js';
+
+export interface CheckOptions {
+  project: Project;
+  /** The folder holding the release files (absolute). */
+  dist: string;
+  repo: string;
+  version: string;
+  /** How a path is shown in diagnostics. */
+  show: (absolutePath: string) => string;
+}
+
+export interface CheckedArchive {
+  fileName: string;
+  builds: { number: number; platform: string; arch: string }[];
+  format: ArchiveFormat;
+  size: number;
+  sha512: string;
+  /** The digest its checksum file gives, when one could be read. */
+  expectedSha512: string | undefined;
+  entries: number;
+}
+
+export interface CheckReport {
+  /** No error (and, with `strict`, no warning either, decided by the caller). */
+  ok: boolean;
+  repo: string;
+  version: string;
+  /** Every file the release would carry (the regular files in dist). */
+  releaseFiles: string[];
+  archives: CheckedArchive[];
+  /** In order: bonsai.yml (structure, filters), the release compile, digests, archive contents. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Says before the release exists what the registry's ingest and the Sensu agent will say about it:
+ * bonsai.yml as the schema reads it (filters included), then the registry's own compile over the files
+ * in dist (the same bonsai-schema function ingest calls), then each archive's sha512 recomputed against
+ * its checksum line, then each archive read as the agent reads it (COMPAT §3).
+ */
+export async function checkRelease(options: CheckOptions): Promise<CheckReport> {
+  const { project, dist, repo, version } = options;
+  const releaseFiles = await listReleaseFiles(dist, options.show);
+  const report: CheckReport = {
+    ok: false,
+    repo,
+    version,
+    releaseFiles,
+    archives: [],
+    diagnostics: [...project.diagnostics],
+  };
+  const config = project.config;
+  if (!config) return finish(report);
+
+  const plan = planRelease(config, { repo, tag: version });
+  const present = new Set(releaseFiles);
+  const checksumTexts: Record<string, string> = {};
+  for (const name of plan.checksumFiles) {
+    if (present.has(name)) checksumTexts[name] = await readFile(path.join(dist, name), 'utf8');
+  }
+  const compiled = compileRelease(config, {
+    repo,
+    tag: version,
+    releaseFileNames: releaseFiles,
+    checksumFiles: checksumTexts,
+  });
+  report.diagnostics.push(...compiled.diagnostics);
+
+  for (const [fileName, builds] of archivesOf(plan.builds)) {
+    if (!present.has(fileName)) continue; // compile already reported it missing
+    const reading = await readArchive(path.join(dist, fileName));
+    const expected = expectedDigest(builds[0]!, checksumTexts);
+    if (expected && expected.sha512 !== reading.sha512) {
+      report.diagnostics.push(
+        diagnostic(
+          'ARCHIVE_DIGEST_MISMATCH',
+          `the sha512 of ${fileName} is ${reading.sha512.slice(0, 16)}…, but ${builds[0]!.shaFilename} gives ${expected.sha512.slice(0, 16)}…; the agent would refuse the download. Pack again, or regenerate the checksum file`,
+          { line: expected.line, column: 1 },
+          builds[0]!.shaFilename,
+        ),
+      );
+    }
+    const windows = builds.some((b) => isWindowsBuild(b.platform, b.filters));
+    report.diagnostics.push(...archiveDiagnostics(reading, { file: fileName, windows }));
+    report.archives.push({
+      fileName,
+      builds: builds.map((b) => ({ number: b.number, platform: b.platform, arch: b.arch })),
+      format: reading.format,
+      size: reading.size,
+      sha512: reading.sha512,
+      expectedSha512: expected?.sha512,
+      entries: reading.entries.length,
+    });
+  }
+  return finish(report);
+}
+
+/** The regular, non-hidden files in dist: what would be attached to the release. */
+async function listReleaseFiles(dist: string, show: (p: string) => string): Promise<string[]> {
+  const entries = await readdir(dist, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new PackagerError(
+      'DIST_NOT_FOUND',
+      `${show(dist)}: cannot list the release files (${err.code ?? err.message})`,
+      {
+        hint: 'run bonsai pack first, or point --dist at the folder holding the archives and checksum file',
+      },
+    );
+  });
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+}
+
+function archivesOf(builds: readonly PlannedBuild[]): Map<string, PlannedBuild[]> {
+  const byFile = new Map<string, PlannedBuild[]>();
+  for (const build of builds)
+    byFile.set(build.assetFilename, [...(byFile.get(build.assetFilename) ?? []), build]);
+  return byFile;
+}
+
+/** The digest the build's checksum file gives its archive, chosen by Bonsai's rule; undefined if none. */
+function expectedDigest(
+  build: PlannedBuild,
+  texts: Readonly<Record<string, string>>,
+): { sha512: string; line: number } | undefined {
+  const text = texts[build.shaFilename];
+  if (text === undefined) return undefined;
+  const selected = selectChecksum(parseChecksums(text, build.shaFilename), build.assetFilename);
+  return 'sha512' in selected ? selected : undefined;
+}
+
+/** Drops repeats (compile and archive steps can meet the same fact) and settles `ok`. */
+function finish(report: CheckReport): CheckReport {
+  const seen = new Set<string>();
+  report.diagnostics = report.diagnostics.filter((d) => {
+    const key = `${d.file ?? ''}|${d.line}|${d.column}|${d.code}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  report.ok = errorsOf(report.diagnostics).length === 0;
+  return report;
+}

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { errorsOf, warningsOf, type Diagnostic } from '../../../bonsai-schema/index.js';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import type { ActionRunner } from '../../../cli/program.js';
+import { checkRelease } from '../../check/check.js';
+import { resolveRepo, resolveVersion } from '../../project/git.js';
+import { displayPath, openProject } from '../../project/project.js';
+import { diagnosticJson, plural, printDiagnostics, reportingFailures } from '../report.js';
+
+interface CheckOptions {
+  dist?: string;
+  version?: string;
+  repo?: string;
+  strict?: boolean;
+  json?: boolean;
+}
+
+export function registerCheck(program: Command, io: Io, run: ActionRunner): void {
+  program
+    .command('check')
+    .summary('say now what the registry and the agent will say about this release')
+    .description(
+      'Check a release before it exists, in four steps: bonsai.yml (structure, duplicate builds, filters\n' +
+        "that do not parse or never match), the registry's own compile over the files in --dist (the\n" +
+        'bonsai-schema function its ingest calls: every asset and checksum file present, every sha512\n' +
+        "extractable), each archive's sha512 recomputed against its checksum line, and each archive read\n" +
+        'as the Sensu agent reads it (format by content, bin/ lib/ include/ at the root, exec bits, no\n' +
+        'duplicate, traversing, linked or special entries). Every problem is listed with FILE:LINE.',
+    )
+    .argument('[dir]', 'the asset project (default: the current folder)')
+    .option('--dist <dir>', 'the folder holding the release files (default: DIR/dist)')
+    .option('--version <version>', 'the release tag, verbatim (default: the git tag at HEAD)')
+    .option(
+      '--repo <name>',
+      "the GitHub repository name for #{repo} (default: the origin remote's, else the folder's)",
+    )
+    .option('--strict', 'fail on warnings too (a filter that never matches, say)')
+    .option('--json', 'print one JSON object: {ok, repo, version, archives, diagnostics}')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the release will be accepted, 1 it will not (or --strict and warnings), 2 usage error.\n\n' +
+        'Examples:\n  bonsai check --version 1.0.0\n  bonsai check path/to/project --dist path/to/dist --json\n',
+    )
+    .action(
+      run((dir: string | undefined, options: CheckOptions) =>
+        reportingFailures(io, options.json, () => check(io, dir, options)),
+      ),
+    );
+}
+
+async function check(io: Io, dir: string | undefined, options: CheckOptions): Promise<ExitCode> {
+  const project = await openProject(io.cwd, dir);
+  const [version, repo] = await Promise.all([
+    resolveVersion(project.dir, options.version),
+    resolveRepo(project.dir, options.repo),
+  ]);
+  const dist =
+    options.dist === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.dist);
+  const show = (p: string) => displayPath(io.cwd, p);
+  const report = await checkRelease({ project, dist, repo, version, show });
+
+  // Checksum and archive diagnostics name a file in dist: show where it is.
+  const located = report.diagnostics.map((d): Diagnostic =>
+    d.file === undefined ? d : { ...d, file: show(path.join(dist, d.file)) },
+  );
+  const errors = errorsOf(located).length;
+  const warnings = warningsOf(located).length;
+  const ok = errors === 0 && !(options.strict && warnings > 0);
+
+  if (options.json) {
+    writeJson(io.stdout, {
+      ok,
+      repo,
+      version,
+      dist: show(dist),
+      releaseFiles: report.releaseFiles,
+      archives: report.archives,
+      diagnostics: located.map((d) => diagnosticJson(d, project.configPath)),
+    });
+  } else {
+    printDiagnostics(io.stdout, located, project.configPath);
+    const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+    writeLine(
+      io.stdout,
+      ok
+        ? `check passed: ${repo} ${version}, ${plural(report.archives.length, 'archive')} in ${show(dist)} verified (${counts})`
+        : `check failed: ${repo} ${version}: ${counts}`,
+    );
+  }
+  return ok ? EXIT.OK : EXIT.INVALID;
+}

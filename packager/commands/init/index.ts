@@ -1,0 +1,80 @@
+import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { CONFIG_FILE_NAMES } from '../../../bonsai-schema/index.js';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import type { ActionRunner } from '../../../cli/program.js';
+import { PackagerError } from '../../errors.js';
+import { displayPath } from '../../project/project.js';
+import { PROJECT_NAME, scaffoldFiles } from '../../project/scaffold.js';
+import { reportingFailures } from '../report.js';
+
+interface InitOptions {
+  name?: string;
+  json?: boolean;
+}
+
+export function registerInit(program: Command, io: Io, run: ActionRunner): void {
+  program
+    .command('init')
+    .summary('create a working asset project (the hello-world of the Sensu docs)')
+    .description(
+      'Create an asset project that packs as it is: bin/NAME (a shell script printing Hello World),\n' +
+        'build/windows_amd64/bin/NAME.cmd for Windows agents, a bonsai.yml with correct filters for\n' +
+        'linux amd64, arm64 and 32-bit ARMv7, darwin amd64 and windows amd64, and a README.\n' +
+        'Existing files are never overwritten: if any of these exists, nothing is written.',
+    )
+    .argument('[dir]', 'the project folder, created when missing (default: the current folder)')
+    .option('--name <name>', 'the command and asset name (default: the folder name)')
+    .option('--json', 'print {ok, dir, name, files} as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 created, 1 a file exists, 2 usage error.\n\nExample:\n  bonsai init hello-world && cd hello-world && bonsai pack --version 0.0.1\n',
+    )
+    .action(
+      run((dir: string | undefined, options: InitOptions) =>
+        reportingFailures(io, options.json, () => init(io, dir, options)),
+      ),
+    );
+}
+
+async function init(io: Io, dir: string | undefined, options: InitOptions): Promise<ExitCode> {
+  const root = path.resolve(io.cwd, dir ?? '.');
+  const name = options.name ?? path.basename(root);
+  if (!PROJECT_NAME.test(name)) {
+    throw new PackagerError('INIT_BAD_NAME', `'${name}' cannot name an asset and its command`, {
+      exitCode: EXIT.USAGE,
+      hint: 'use letters, digits, dots, dashes and underscores, starting with a letter or digit: --name hello-world',
+    });
+  }
+  const files = scaffoldFiles(name);
+  // A second configuration file would make the project ambiguous (Bonsai reads only the first).
+  const taken = [...files.map((f) => f.path), ...CONFIG_FILE_NAMES.filter((n) => n !== 'bonsai.yml')];
+  const existing: string[] = [];
+  for (const relative of taken) {
+    if (await lstat(path.join(root, relative)).catch(() => undefined)) existing.push(relative);
+  }
+  if (existing.length > 0) {
+    throw new PackagerError(
+      'INIT_EXISTS',
+      `${displayPath(io.cwd, root)} already has ${existing.join(', ')}; init writes nothing over existing files`,
+      { hint: 'run it in a new folder: bonsai init NEW-FOLDER' },
+    );
+  }
+  for (const file of files) {
+    const target = path.join(root, file.path);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, file.content, { flag: 'wx' });
+    // Explicit modes: the umask must not strip the exec bit pack requires in bin/.
+    await chmod(target, file.executable ? 0o755 : 0o644);
+  }
+  const shown = displayPath(io.cwd, root);
+  if (options.json) {
+    writeJson(io.stdout, { ok: true, dir: shown, name, files: files.map((f) => f.path) });
+  } else {
+    for (const file of files) writeLine(io.stdout, path.join(shown, file.path));
+  }
+  writeLine(io.stderr, `created the ${name} asset project in ${shown}`);
+  writeLine(io.stderr, `next: cd ${shown} && bonsai pack --version 0.0.1 && bonsai check --version 0.0.1`);
+  return EXIT.OK;
+}

@@ -1,0 +1,119 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { errorsOf, planRelease } from '../../../bonsai-schema/index.js';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import type { ActionRunner } from '../../../cli/program.js';
+import { PackagerError } from '../../errors.js';
+import { packProject, type PackResult } from '../../pack/pack.js';
+import { resolveRepo, resolveVersion } from '../../project/git.js';
+import { displayPath, openProject, requireConfig } from '../../project/project.js';
+import { sourceDateEpoch } from '../../project/source-date.js';
+import { formatBytes, plural, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
+
+interface PackOptions {
+  version?: string;
+  repo?: string;
+  out?: string;
+  json?: boolean;
+}
+
+export function registerPack(program: Command, io: Io, run: ActionRunner): void {
+  program
+    .command('pack')
+    .summary('build one reproducible archive per build of bonsai.yml, and the checksum file')
+    .description(
+      'Build one .tar.gz per build of bonsai.yml, named by its asset_filename, and the sha512 checksum\n' +
+        "file(s) named by sha_filename (goreleaser's form: sha512sum -c passes in the output folder).\n" +
+        'Each archive holds bin/, lib/ and include/ (from build/<platform>_<arch>/ when that folder exists)\n' +
+        'plus README, LICENSE and CHANGELOG files, with sorted entries, mtime SOURCE_DATE_EPOCH (or 0),\n' +
+        'uid/gid 0 and modes 0755/0644: the same inputs always give the same bytes. Symlinks leaving the\n' +
+        'tree, hard links, devices, fifos, sockets, unsafe names, unreadable files and non-executable files\n' +
+        'in bin/ are refused, and then nothing is written.',
+    )
+    .argument('[dir]', 'the asset project (default: the current folder)')
+    .option('--version <version>', 'the release tag, verbatim (default: the git tag at HEAD)')
+    .option(
+      '--repo <name>',
+      "the GitHub repository name for #{repo} (default: the origin remote's, else the folder's)",
+    )
+    .option('--out <dir>', 'where to write the archives (default: DIR/dist)')
+    .option('--json', 'print one JSON object with every file written')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 packed, 1 refused (nothing written), 2 usage error.\n\n' +
+        'Examples:\n  bonsai pack --version 1.0.0\n  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) bonsai pack . --out dist --json\n',
+    )
+    .action(
+      run((dir: string | undefined, options: PackOptions) =>
+        reportingFailures(io, options.json, () => pack(io, dir, options)),
+      ),
+    );
+}
+
+async function pack(io: Io, dir: string | undefined, options: PackOptions): Promise<ExitCode> {
+  const mtime = sourceDateEpoch(io.env);
+  const project = await openProject(io.cwd, dir);
+  printDiagnostics(io.stderr, project.diagnostics, project.configPath);
+  const config = requireConfig(project);
+  const [version, repo] = await Promise.all([
+    resolveVersion(project.dir, options.version),
+    resolveRepo(project.dir, options.repo),
+  ]);
+  const planned = planRelease(config, { repo, tag: version });
+  printDiagnostics(io.stderr, planned.diagnostics, project.configPath);
+  if (errorsOf(planned.diagnostics).length > 0) {
+    throw new PackagerError(
+      'CONFIG_INVALID',
+      `${project.configPath}: file names cannot be built for ${repo} ${version}`,
+    );
+  }
+  const out = options.out === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.out);
+  const show = (p: string) => displayPath(io.cwd, p);
+
+  const progress = new ProgressLine(io.stderr);
+  let result: PackResult;
+  try {
+    result = await packProject({
+      dir: project.dir,
+      out,
+      builds: planned.builds,
+      mtime,
+      show,
+      onProgress: (p) =>
+        progress.update(
+          `packing ${p.archivesDone}/${p.archivesTotal} archives  ${formatBytes(p.bytesRead)} / ${formatBytes(p.bytesTotal)}` +
+            (p.bytesTotal > 0 ? `  ${Math.floor((100 * p.bytesRead) / p.bytesTotal)}%` : ''),
+          p.archivesDone === p.archivesTotal,
+        ),
+    });
+  } finally {
+    progress.clear();
+  }
+
+  if (options.json) {
+    writeJson(io.stdout, {
+      ok: true,
+      repo,
+      version,
+      out: show(out),
+      mtime: mtime.toISOString(),
+      archives: result.archives.map((a) => ({ ...a, path: show(a.path) })),
+      checksumFiles: result.checksumFiles.map((c) => ({ ...c, path: show(c.path) })),
+    });
+  } else {
+    const width = Math.max(...result.archives.map((a) => a.fileName.length));
+    for (const a of result.archives) {
+      writeLine(
+        io.stdout,
+        `${a.fileName.padEnd(width)}  ${formatBytes(a.size).padStart(10)}  sha512:${a.sha512.slice(0, 16)}…`,
+      );
+    }
+    for (const c of result.checksumFiles)
+      writeLine(io.stdout, `${c.fileName}  (${plural(c.archives.length, 'archive')})`);
+  }
+  writeLine(
+    io.stderr,
+    `packed ${repo} ${version}: ${plural(result.archives.length, 'archive')} and ${plural(result.checksumFiles.length, 'checksum file')} in ${show(out)}`,
+  );
+  return EXIT.OK;
+}

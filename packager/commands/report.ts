@@ -1,0 +1,97 @@
+import { formatDiagnostic, type Diagnostic } from '../../bonsai-schema/index.js';
+import { isCodedFailure, writeJson, writeLine, type ExitCode, type Io } from '../../cli/io.js';
+import { isPackagerError } from '../errors.js';
+
+/**
+ * Runs a verb's body and reports a coded failure the packager's way: the error, then each of its causes
+ * with its hint, on stderr; with `--json`, also `{ok: false, error, problems}` on stdout for scripts.
+ */
+export async function reportingFailures(
+  io: Io,
+  json: boolean | undefined,
+  body: () => Promise<ExitCode>,
+): Promise<ExitCode> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!isCodedFailure(err)) throw err;
+    const causes = isPackagerError(err) ? err.causes : [];
+    writeLine(io.stderr, `error [${err.code}]: ${err.message}`);
+    for (const cause of causes) {
+      writeLine(io.stderr, `  error ${cause.code}  ${cause.message}`);
+      if (cause.hint) writeLine(io.stderr, `    hint: ${cause.hint}`);
+    }
+    if (err.hint) writeLine(io.stderr, `hint: ${err.hint}`);
+    if (json) {
+      const error = { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+      writeJson(io.stdout, { ok: false, error, problems: causes.map((c) => c.toJSON()) });
+    }
+    return err.exitCode;
+  }
+}
+
+/** Diagnostics in the one human form (FILE:LINE:COL  severity CODE  message), bonsai.yml ones by line. */
+export function printDiagnostics(
+  out: Io['stderr'],
+  diagnostics: readonly Diagnostic[],
+  defaultFile: string,
+): void {
+  for (const d of diagnostics) writeLine(out, formatDiagnostic(d, defaultFile));
+}
+
+/** The JSON shape of a diagnostic. */
+export function diagnosticJson(d: Diagnostic, defaultFile: string) {
+  return {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    file: d.file ?? defaultFile,
+    line: d.line,
+    column: d.column,
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A one-line progress display for a TTY (redrawn in place, at most ten times a second); silent
+ * elsewhere, so logs and pipes get only the results.
+ */
+export class ProgressLine {
+  private last = 0;
+  private shown = false;
+
+  constructor(private readonly out: Io['stderr']) {}
+
+  get enabled(): boolean {
+    return this.out.isTTY === true;
+  }
+
+  update(text: string, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.last < 100) return;
+    this.last = now;
+    this.shown = true;
+    this.out.write(`\r\x1b[K${text}`);
+  }
+
+  clear(): void {
+    if (this.shown) this.out.write('\r\x1b[K');
+    this.shown = false;
+  }
+}

@@ -1,0 +1,213 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  agentView,
+  archiveDiagnostics,
+  type ArchiveEntryInfo,
+} from '../../../bonsai-schema/archive-rules.js';
+import {
+  diagnostic,
+  errorsOf,
+  parseChecksums,
+  selectChecksum,
+  warningsOf,
+  type Diagnostic,
+} from '../../../bonsai-schema/index.js';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import type { ActionRunner } from '../../../cli/program.js';
+import { UsageError } from '../../../cli/usage-error.js';
+import { readArchive } from '../../archive/reader.js';
+import { PackagerError } from '../../errors.js';
+import { displayPath } from '../../project/project.js';
+import { diagnosticJson, formatBytes, plural, printDiagnostics, reportingFailures } from '../report.js';
+
+interface VerifyOptions {
+  sha512?: string;
+  checksums?: string;
+  windows?: boolean;
+  json?: boolean;
+}
+
+export function registerVerify(program: Command, io: Io, run: ActionRunner): void {
+  program
+    .command('verify')
+    .summary('verify one archive as the Sensu agent would')
+    .description(
+      'Verify one archive the way the Sensu agent does before it installs it: its format by content (gzip\n' +
+        'or tar; zip, xz, zstd and bzip2 are refused), its sha512 against --sha512 or a checksum file, and\n' +
+        'its entries (bin/, lib/, include/ at the root, exec bits, nothing duplicated, traversing, linked or\n' +
+        'special). Prints the entries with their modes and what lands on PATH, LD_LIBRARY_PATH and CPATH.',
+    )
+    .argument('<archive>', 'the archive file')
+    .option('--sha512 <hex>', 'the expected sha512 (128 hex digits, any case)')
+    .option('--checksums <file>', 'a checksum file listing the archive (sha512sum, goreleaser or BSD form)')
+    .option(
+      '--windows',
+      'inspect it as a Windows build (bin/ needs a .exe/.bat/.cmd; exec bits do not matter)',
+    )
+    .option('--json', 'print one JSON object: {ok, format, size, sha512, entries, agent, diagnostics}')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the agent would install it, 1 it would not, 2 usage error.\n\n' +
+        'Examples:\n  bonsai verify dist/x_1.0.0_linux_amd64.tar.gz --checksums dist/x_1.0.0_sha512-checksums.txt\n' +
+        '  curl -sLO URL && bonsai verify x.tar.gz --sha512 "$SHA512"\n',
+    )
+    .action(
+      run((archive: string, options: VerifyOptions) =>
+        reportingFailures(io, options.json, () => verify(io, archive, options)),
+      ),
+    );
+}
+
+async function verify(io: Io, archive: string, options: VerifyOptions): Promise<ExitCode> {
+  if (options.sha512 !== undefined && options.checksums !== undefined) {
+    throw new UsageError('give --sha512 or --checksums, not both');
+  }
+  if (options.sha512 !== undefined && !/^[0-9a-f]{128}$/i.test(options.sha512)) {
+    throw new UsageError(`--sha512 must be 128 hex digits (got ${options.sha512.length} characters)`);
+  }
+  const file = path.resolve(io.cwd, archive);
+  const shown = displayPath(io.cwd, file);
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new PackagerError('ARCHIVE_NOT_FOUND', `${shown}: no such file`);
+  const name = path.basename(file);
+
+  const diagnostics: Diagnostic[] = [];
+  const expected = await expectedDigest(io, name, options, diagnostics);
+  const reading = await readArchive(file);
+  if (expected && expected.sha512.toLowerCase() !== reading.sha512) {
+    diagnostics.push(
+      diagnostic(
+        'ARCHIVE_DIGEST_MISMATCH',
+        `sha512 is ${reading.sha512}, but ${expected.source} gives ${expected.sha512.toLowerCase()}; the agent would refuse it`,
+        expected.line ? { line: expected.line, column: 1 } : undefined,
+        expected.file ?? shown,
+      ),
+    );
+  }
+  diagnostics.push(...archiveDiagnostics(reading, { file: shown, windows: options.windows === true }));
+  const ok = errorsOf(diagnostics).length === 0;
+  const agent = agentView(reading.entries);
+  const digest = expected
+    ? diagnostics.some((d) => d.code === 'ARCHIVE_DIGEST_MISMATCH')
+      ? `does NOT match ${expected.source}`
+      : `matches ${expected.source}`
+    : 'not compared (give --sha512 or --checksums)';
+
+  if (options.json) {
+    writeJson(io.stdout, {
+      ok,
+      archive: shown,
+      format: reading.format,
+      size: reading.size,
+      sha512: reading.sha512,
+      digest: expected
+        ? {
+            expected: expected.sha512.toLowerCase(),
+            source: expected.source,
+            matches: !digest.startsWith('does NOT'),
+          }
+        : null,
+      entries: reading.entries.map((e) => ({
+        name: e.name,
+        type: e.type,
+        mode: modeString(e),
+        size: e.size,
+        linkname: e.linkname ?? undefined,
+      })),
+      agent,
+      diagnostics: diagnostics.map((d) => diagnosticJson(d, shown)),
+    });
+    return ok ? EXIT.OK : EXIT.INVALID;
+  }
+  const out = io.stdout;
+  writeLine(out, `archive  ${shown}`);
+  writeLine(out, `format   ${reading.format === 'gzip' ? 'gzip (a tar inside)' : reading.format}`);
+  writeLine(out, `size     ${formatBytes(reading.size)} (${reading.size} bytes)`);
+  writeLine(out, `sha512   ${reading.sha512}`);
+  writeLine(out, `digest   ${digest}`);
+  if (reading.entries.length > 0) {
+    writeLine(out, `entries  ${reading.entries.length}`);
+    for (const e of reading.entries) {
+      const link = e.type === 'symlink' || e.type === 'link' ? ` -> ${e.linkname ?? ''}` : '';
+      writeLine(out, `  ${modeString(e)}  ${String(e.size).padStart(10)}  ${e.name}${link}`);
+    }
+    writeLine(out, 'on the agent (extracted into <cache>/<sha512>/):');
+    writeLine(
+      out,
+      `  PATH             ${agent.path.length > 0 ? `bin/ → ${agent.path.map((p) => p.slice(4)).join(', ')}` : '(no bin/)'}`,
+    );
+    writeLine(
+      out,
+      `  LD_LIBRARY_PATH  ${agent.ldLibraryPath.length > 0 ? `lib/ (${plural(agent.ldLibraryPath.length, 'file')})` : '(no lib/)'}`,
+    );
+    writeLine(
+      out,
+      `  CPATH            ${agent.cpath.length > 0 ? `include/ (${plural(agent.cpath.length, 'file')})` : '(no include/)'}`,
+    );
+    if (agent.javascript.length > 0)
+      writeLine(out, `  JavaScript       ${agent.javascript.join(', ')} (loaded by JS filters and mutators)`);
+  }
+  printDiagnostics(out, diagnostics, shown);
+  const counts = `${plural(errorsOf(diagnostics).length, 'error')}, ${plural(warningsOf(diagnostics).length, 'warning')}`;
+  writeLine(
+    out,
+    ok ? `verify passed: the agent would install ${shown} (${counts})` : `verify failed: ${shown}: ${counts}`,
+  );
+  return ok ? EXIT.OK : EXIT.INVALID;
+}
+
+interface ExpectedDigest {
+  sha512: string;
+  /** What gave it, for messages: `--sha512` or the checksum file and line. */
+  source: string;
+  file?: string;
+  line?: number;
+}
+
+/** The digest to compare with: --sha512, or the checksum file's line for this archive (Bonsai's rule). */
+async function expectedDigest(
+  io: Io,
+  archiveName: string,
+  options: VerifyOptions,
+  diagnostics: Diagnostic[],
+): Promise<ExpectedDigest | undefined> {
+  if (options.sha512 !== undefined) return { sha512: options.sha512, source: '--sha512' };
+  if (options.checksums === undefined) return undefined;
+  const file = path.resolve(io.cwd, options.checksums);
+  const shown = displayPath(io.cwd, file);
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new PackagerError(
+      'CHECKSUM_NOT_FOUND',
+      `${shown}: cannot read the checksum file (${err.code ?? err.message})`,
+    );
+  });
+  const parsed = parseChecksums(text, shown);
+  diagnostics.push(...parsed.diagnostics);
+  const selected = selectChecksum(parsed, archiveName);
+  if ('diagnostic' in selected) {
+    diagnostics.push(selected.diagnostic);
+    return undefined;
+  }
+  return { sha512: selected.sha512, source: `${shown}:${selected.line}`, file: shown, line: selected.line };
+}
+
+/** `-rwxr-xr-x` as `tar -tv` and `ls -l` show it. */
+function modeString(entry: ArchiveEntryInfo): string {
+  const type =
+    entry.type === 'directory'
+      ? 'd'
+      : entry.type === 'symlink'
+        ? 'l'
+        : entry.type === 'link'
+          ? 'h'
+          : entry.type === 'file' || entry.type === 'contiguous-file'
+            ? '-'
+            : '?';
+  const bits = 'rwxrwxrwx'
+    .split('')
+    .map((c, i) => ((entry.mode >> (8 - i)) & 1 ? c : '-'))
+    .join('');
+  return `${type}${bits}`;
+}

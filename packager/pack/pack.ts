@@ -1,0 +1,193 @@
+import { copyFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { formatChecksums, type PlannedBuild } from '../../bonsai-schema/index.js';
+import { collectTree, type TreeEntry } from '../archive/tree.js';
+import { writeTarGz } from '../archive/writer.js';
+import { PackagerError, isPackagerError } from '../errors.js';
+import { OutputBatch } from './output.js';
+import { planPack, type PlannedArchive } from './plan.js';
+
+export interface PackOptions {
+  /** The project folder (absolute). */
+  dir: string;
+  /** The output folder (absolute); created when missing. */
+  out: string;
+  /** The builds of bonsai.yml with their file names interpolated (planRelease). */
+  builds: readonly PlannedBuild[];
+  /** Every entry's mtime. */
+  mtime: Date;
+  /** How a path is shown in messages. */
+  show: (absolutePath: string) => string;
+  onProgress?: (progress: PackProgress) => void;
+  /** Archives compressed at once (default: the CPUs available). */
+  concurrency?: number;
+}
+
+export interface PackProgress {
+  bytesRead: number;
+  bytesTotal: number;
+  archivesDone: number;
+  archivesTotal: number;
+}
+
+export interface PackedArchive {
+  fileName: string;
+  path: string;
+  size: number;
+  sha512: string;
+  builds: { number: number; platform: string; arch: string }[];
+}
+
+export interface PackResult {
+  archives: PackedArchive[];
+  checksumFiles: { fileName: string; path: string; archives: string[] }[];
+}
+
+/**
+ * Packs every build of a project: checks every tree first (nothing is written when any is refused),
+ * compresses each distinct content once (builds sharing the project's bin/ get byte-identical archives,
+ * so the first is copied), writes the goreleaser checksum files, and renames everything into place
+ * only when all of it is complete.
+ */
+export async function packProject(options: PackOptions): Promise<PackResult> {
+  const plan = planPack(options.dir, options.builds, options.show);
+  const groups = groupByContent(plan.archives);
+  const trees = collectTrees(groups, options.show);
+  const bytesTotal = [...trees.values()].reduce((sum, entries) => sum + fileBytes(entries), 0);
+
+  const batch = new OutputBatch(options.out);
+  const progress: PackProgress = {
+    bytesRead: 0,
+    bytesTotal,
+    archivesDone: 0,
+    archivesTotal: plan.archives.length,
+  };
+  try {
+    await batch.open();
+    const written = new Map<string, { size: number; sha512: string }>();
+    await runLimited(groups, options.concurrency ?? availableParallelism(), async (group) => {
+      const entries = trees.get(group[0]!.contentRoot)!;
+      const first = batch.tempFor(group[0]!.fileName);
+      let readBefore = 0;
+      const result = await writeTarGz(entries, first, {
+        mtime: options.mtime,
+        onBytesRead: (total) => {
+          progress.bytesRead += total - readBefore;
+          readBefore = total;
+          options.onProgress?.(progress);
+        },
+      });
+      for (const archive of group) {
+        if (archive !== group[0]) await copyFile(first, batch.tempFor(archive.fileName));
+        written.set(archive.fileName, result);
+        progress.archivesDone++;
+        options.onProgress?.(progress);
+      }
+    });
+
+    const archives: PackedArchive[] = plan.archives.map((a) => ({
+      fileName: a.fileName,
+      path: batch.finalPath(a.fileName),
+      ...written.get(a.fileName)!,
+      builds: a.builds.map((b) => ({ number: b.number, platform: b.platform, arch: b.arch })),
+    }));
+    for (const checksum of plan.checksumFiles) {
+      const text = formatChecksums(
+        checksum.archives.map((name) => ({ name, sha512: written.get(name)!.sha512 })),
+      );
+      await writeFile(batch.tempFor(checksum.fileName), text);
+    }
+    await batch.commit();
+    return {
+      archives,
+      checksumFiles: plan.checksumFiles.map((c) => ({ ...c, path: batch.finalPath(c.fileName) })),
+    };
+  } catch (err) {
+    await batch.discard();
+    if (isPackagerError(err)) throw err;
+    throw new PackagerError(
+      'PACK_WRITE_FAILED',
+      `packing into ${options.show(options.out)} failed: ${describe(err)}`,
+      {
+        cause: err,
+        hint: 'nothing was left in the output folder; fix the cause and run it again',
+      },
+    );
+  }
+}
+
+/** Archives taking their files from the same folder have the same bytes: one group each. */
+function groupByContent(archives: readonly PlannedArchive[]): PlannedArchive[][] {
+  const groups = new Map<string, PlannedArchive[]>();
+  for (const archive of archives) {
+    const group = groups.get(archive.contentRoot) ?? [];
+    group.push(archive);
+    groups.set(archive.contentRoot, group);
+  }
+  return [...groups.values()];
+}
+
+/** Walks every distinct tree and refuses them all at once, before any byte is written. */
+function collectTrees(
+  groups: readonly PlannedArchive[][],
+  show: (p: string) => string,
+): Map<string, TreeEntry[]> {
+  const trees = new Map<string, TreeEntry[]>();
+  const problems = new Map<string, PackagerError>();
+  for (const group of groups) {
+    const archive = group[0]!;
+    try {
+      trees.set(archive.contentRoot, collectTree(archive.sources, { show }));
+    } catch (err) {
+      if (!isPackagerError(err) || err.causes.length === 0) throw err;
+      // The project's README is in every tree: report a problem with it once.
+      for (const cause of err.causes) problems.set(cause.message, cause);
+    }
+  }
+  if (problems.size > 0) {
+    const n = problems.size;
+    throw new PackagerError(
+      'PACK_REFUSED',
+      `refusing to pack: ${n} problem${n === 1 ? '' : 's'} in the tree`,
+      {
+        causes: [...problems.values()],
+      },
+    );
+  }
+  return trees;
+}
+
+function fileBytes(entries: readonly TreeEntry[]): number {
+  return entries.reduce((sum, e) => sum + (e.kind === 'file' ? e.stats.size : 0), 0);
+}
+
+/** Runs `task` over `items`, at most `limit` at a time; the first failure rejects (others finish first). */
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  // After a failure no new item starts, but running ones finish: nothing writes while the caller cleans up.
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      try {
+        await task(items[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker),
+  );
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e instanceof Error ? (e.code ? `${e.code}: ${e.message}` : e.message) : String(err);
+}

@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { EXIT } from '../../cli/io.js';
+import { PackagerError } from '../errors.js';
+
+const run = promisify(execFile);
+
+/** Runs git in `dir`; undefined when git is missing, `dir` is not a repository, or the command fails. */
+async function git(dir: string, args: readonly string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', ['-C', dir, ...args], { encoding: 'utf8' });
+    return stdout;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tags pointing exactly at HEAD, sorted; empty outside a repository. */
+export async function tagsAtHead(dir: string): Promise<string[]> {
+  const out = await git(dir, ['tag', '--points-at', 'HEAD']);
+  return (out ?? '')
+    .split('\n')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+    .sort();
+}
+
+/**
+ * The version a release of HEAD would have: `--version` when given, else the one tag at HEAD, verbatim
+ * (Bonsai interpolates `#{version}` with the tag as written, a leading `v` included).
+ */
+export async function resolveVersion(dir: string, flag: string | undefined): Promise<string> {
+  if (flag !== undefined) {
+    if (flag.trim() === '')
+      throw new PackagerError('VERSION_UNKNOWN', '--version is empty', { exitCode: EXIT.USAGE });
+    return flag;
+  }
+  const tags = await tagsAtHead(dir);
+  if (tags.length === 1) return tags[0]!;
+  if (tags.length === 0) {
+    throw new PackagerError('VERSION_UNKNOWN', `no --version given and HEAD of ${dir} carries no git tag`, {
+      exitCode: EXIT.USAGE,
+      hint: 'tag the release (git tag 1.0.0) or pass --version 1.0.0; the tag is used verbatim in file names',
+    });
+  }
+  throw new PackagerError(
+    'VERSION_AMBIGUOUS',
+    `HEAD carries several tags (${tags.join(', ')}); which one is the release?`,
+    {
+      exitCode: EXIT.USAGE,
+      hint: `pass --version ${tags[tags.length - 1]}`,
+    },
+  );
+}
+
+/** `owner/name` URL forms of a git remote (https, scp-like ssh, ssh://, file paths) → `name`. */
+export function repositoryNameFromUrl(url: string): string | undefined {
+  const trimmed = url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
+  const name = trimmed.split(/[/:]/).pop();
+  return name && name !== '' ? name : undefined;
+}
+
+/** `--repo` when given, else the origin remote's repository name, else the project folder's name. */
+export async function resolveRepo(dir: string, flag: string | undefined): Promise<string> {
+  if (flag !== undefined && flag.trim() !== '') return flag;
+  const origin = await git(dir, ['remote', 'get-url', 'origin']);
+  const fromOrigin = origin === undefined ? undefined : repositoryNameFromUrl(origin);
+  return fromOrigin ?? path.basename(path.resolve(dir));
+}
