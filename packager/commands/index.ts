@@ -4,6 +4,7 @@ import { registerCheck } from './check/index.js';
 import { registerInit } from './init/index.js';
 import { registerLint } from './lint/index.js';
 import { registerPack } from './pack/index.js';
+import { registerPublish } from './publish/index.js';
 import { registerVerify } from './verify/index.js';
 
 /** The packaging side of `bonsai`, in the order a release uses them; `add` fetches what a registry serves. */
@@ -13,5 +14,6 @@ export const packagerVerbs: readonly VerbRegistration[] = [
   registerPack,
   registerCheck,
   registerVerify,
+  registerPublish,
   registerAdd,
 ];
