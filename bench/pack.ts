@@ -77,7 +77,9 @@ async function archiveSize(out: string): Promise<number> {
 try {
   process.stdout.write(`building the tree in ${project} ... `);
   const bytes = await makeBenchTree(project);
-  const files = spawnSync('find', [project, '-type', 'f'], { encoding: 'utf8' }).stdout.trim().split('\n').length;
+  const files = spawnSync('find', [project, '-type', 'f'], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n').length;
   console.log(`${(bytes / 2 ** 20).toFixed(0)} MiB in ${files} files`);
   // Both sides read from the page cache.
   spawnSync('bash', ['-c', 'tar -cf - . > /dev/null'], { cwd: project });
@@ -100,9 +102,15 @@ try {
     );
   }
   const ratio = median(ours) / median(theirs);
-  console.log(`median bonsai pack:              ${(median(ours) / 1000).toFixed(2)} s  (archive ${(sizes.ours / 2 ** 20).toFixed(1)} MiB)`);
-  console.log(`median tar | gzip -6 + sha512sum: ${(median(theirs) / 1000).toFixed(2)} s  (archive ${(sizes.theirs / 2 ** 20).toFixed(1)} MiB)`);
-  console.log(`ratio ${ratio.toFixed(3)} (target ≤ ${TARGET_RATIO}): ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}`);
+  console.log(
+    `median bonsai pack:              ${(median(ours) / 1000).toFixed(2)} s  (archive ${(sizes.ours / 2 ** 20).toFixed(1)} MiB)`,
+  );
+  console.log(
+    `median tar | gzip -6 + sha512sum: ${(median(theirs) / 1000).toFixed(2)} s  (archive ${(sizes.theirs / 2 ** 20).toFixed(1)} MiB)`,
+  );
+  console.log(
+    `ratio ${ratio.toFixed(3)} (target ≤ ${TARGET_RATIO}): ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}`,
+  );
 } finally {
   if (!values.keep && values.dir === undefined) await rm(work, { recursive: true, force: true });
 }

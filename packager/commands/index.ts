@@ -4,14 +4,16 @@ import { registerCheck } from './check/index.js';
 import { registerInit } from './init/index.js';
 import { registerLint } from './lint/index.js';
 import { registerPack } from './pack/index.js';
+import { registerPublish } from './publish/index.js';
 import { registerVerify } from './verify/index.js';
 
-/** The packaging side of `bonsai`, in the order a release uses them, then fetching (`add`). */
+/** The packaging side of `bonsai`, in the order a release uses them; `add` fetches what a registry serves. */
 export const packagerVerbs: readonly VerbRegistration[] = [
   registerInit,
   registerLint,
   registerPack,
   registerCheck,
   registerVerify,
+  registerPublish,
   registerAdd,
 ];

@@ -1,0 +1,210 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { errorsOf, planRelease, type Diagnostic } from '../../../bonsai-schema/index.js';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import type { ActionRunner } from '../../../cli/program.js';
+import { UsageError } from '../../../cli/usage-error.js';
+import { checkRelease } from '../../check/check.js';
+import { PackagerError } from '../../errors.js';
+import { sha512File } from '../../fs/sha512-file.js';
+import { createGitHubClient, DEFAULT_GITHUB_API_URL } from '../../github/client.js';
+import { displayPath, openProject, requireConfig } from '../../project/project.js';
+import { publishRelease, type LocalFile, type PublishEvent } from '../../publish/publish.js';
+import { diagnosticJson, formatBytes, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
+
+interface PublishOptions {
+  repo: string;
+  tag: string;
+  dist?: string;
+  draft?: boolean;
+  prerelease?: boolean;
+  notes?: string;
+  replace?: boolean;
+  githubApiUrl?: string;
+  pacing: boolean;
+  json?: boolean;
+}
+
+const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+export function registerPublish(program: Command, io: Io, run: ActionRunner): void {
+  program
+    .command('publish')
+    .summary('create the GitHub release for a tag and upload the archives and checksum files')
+    .description(
+      'Publish a release to GitHub: first `bonsai check` (nothing is uploaded when it fails), then the\n' +
+        'release for --tag is reused or created as a draft, every archive and checksum file named by\n' +
+        "bonsai.yml is uploaded, and the release is published last, so a registry's webhook never sees it\n" +
+        'without its files. A re-run skips files already there with the same bytes and refuses different\n' +
+        'ones unless --replace. Needs GITHUB_TOKEN (contents: write on the repository).',
+    )
+    .argument('[dir]', 'the asset project (default: the current folder)')
+    .requiredOption('--repo <owner/name>', 'the GitHub repository (#{repo} is its name)')
+    .requiredOption('--tag <tag>', 'the release tag, verbatim; it must already be pushed (#{version})')
+    .option('--dist <dir>', 'the folder holding the release files (default: DIR/dist)')
+    .option('--draft', 'leave the release as a draft')
+    .option('--no-draft', 'publish a release that is still a draft')
+    .option('--prerelease', 'mark the release as a pre-release')
+    .option('--no-prerelease', 'mark the release as a full release')
+    .option('--notes <file>', 'release notes (Markdown) from FILE')
+    .option('--replace', 'replace files already uploaded with different bytes')
+    .option(
+      '--github-api-url <url>',
+      `GitHub API base (env GITHUB_API_URL; default ${DEFAULT_GITHUB_API_URL}; GHE: https://HOST/api/v3)`,
+    )
+    .option(
+      '--no-pacing',
+      'do not space uploads 1 s apart (for an emulator, or GHE without secondary rate limits)',
+    )
+    .option('--json', 'print one JSON object: {ok, release, files}')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 published, 1 check failed / bad token / no permission / tag not pushed / conflicting files,\n' +
+        '2 usage error, 3 GitHub unavailable or rate limited (run again later: uploaded files are skipped).\n\n' +
+        'Example:\n  GITHUB_TOKEN=... bonsai publish --repo acme/sensu-check-foo --tag 1.2.0 --notes CHANGELOG.md\n',
+    )
+    .action(
+      run((dir: string | undefined, options: PublishOptions) =>
+        reportingFailures(io, options.json, () => publish(io, dir, options)),
+      ),
+    );
+}
+
+async function publish(io: Io, dir: string | undefined, options: PublishOptions): Promise<ExitCode> {
+  if (!REPO.test(options.repo)) {
+    throw new UsageError(`--repo must be OWNER/NAME, not ${JSON.stringify(options.repo)}`);
+  }
+  const token = io.env.GITHUB_TOKEN;
+  if (!token) {
+    throw new PackagerError(
+      'GITHUB_TOKEN_MISSING',
+      'GITHUB_TOKEN is not set: publishing needs a GitHub token',
+      {
+        exitCode: EXIT.USAGE,
+        hint: 'create a token with contents: write on the repository, then: export GITHUB_TOKEN=...',
+      },
+    );
+  }
+  const [owner = '', name = ''] = options.repo.split('/');
+  const notes = options.notes === undefined ? undefined : await readNotes(io.cwd, options.notes);
+
+  const project = await openProject(io.cwd, dir);
+  const dist =
+    options.dist === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.dist);
+  const show = (p: string) => displayPath(io.cwd, p);
+  const report = await checkRelease({ project, dist, repo: name, version: options.tag, show });
+  const located = report.diagnostics.map((d): Diagnostic =>
+    d.file === undefined ? d : { ...d, file: show(path.join(dist, d.file)) },
+  );
+  if (!report.ok || errorsOf(located).length > 0) {
+    printDiagnostics(io.stderr, located, project.configPath);
+    const message = `check failed for ${options.repo} ${options.tag}: nothing was uploaded`;
+    writeLine(io.stderr, `error [PUBLISH_CHECK_FAILED]: ${message}`);
+    writeLine(
+      io.stderr,
+      'hint: fix the problems above (bonsai check shows the same list), then publish again',
+    );
+    if (options.json) {
+      writeJson(io.stdout, {
+        ok: false,
+        error: { code: 'PUBLISH_CHECK_FAILED', message },
+        diagnostics: located.map((d) => diagnosticJson(d, project.configPath)),
+      });
+    }
+    return EXIT.INVALID;
+  }
+
+  const files = await releaseFiles(project, dist, name, options.tag);
+  const progress = new ProgressLine(io.stderr);
+  const client = createGitHubClient({
+    apiUrl: options.githubApiUrl ?? io.env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL,
+    token,
+    pacing: options.pacing,
+    onNotice: (line) => {
+      progress.clear();
+      writeLine(io.stderr, line);
+    },
+  });
+  const onEvent = (event: PublishEvent) => {
+    if (event.kind === 'release') {
+      writeLine(
+        io.stderr,
+        `${event.created ? 'created draft release' : 'reusing release'} ${event.tag} (id ${event.id})`,
+      );
+    } else if (event.kind === 'uploading') {
+      progress.update(
+        `uploading ${event.name} (${event.index}/${event.total}, ${formatBytes(event.size)})`,
+        true,
+      );
+    } else {
+      progress.clear();
+      const note = event.action === 'skipped' ? 'already there with the same bytes' : formatBytes(event.size);
+      writeLine(io.stderr, `${event.action.padEnd(8)} ${event.name} (${note})`);
+    }
+  };
+  const result = await publishRelease({
+    client,
+    owner,
+    repo: name,
+    tag: options.tag,
+    files,
+    draft: options.draft,
+    prerelease: options.prerelease,
+    notes,
+    replace: options.replace ?? false,
+    onEvent,
+  });
+  progress.clear();
+
+  const state = result.release.draft
+    ? 'draft'
+    : result.release.prerelease
+      ? 'published (pre-release)'
+      : 'published';
+  if (options.json) {
+    writeJson(io.stdout, { ok: true, release: result.release, files: result.files });
+  } else {
+    writeLine(io.stdout, `release ${options.tag} of ${options.repo}: ${state}, ${result.files.length} files`);
+    writeLine(io.stdout, result.release.url);
+  }
+  if (!result.release.created && !result.release.draft && result.files.some((f) => f.action !== 'skipped')) {
+    writeLine(
+      io.stderr,
+      'note: GitHub sends no webhook for files added to a published release: run `bonsai registry sync` or wait for the poller',
+    );
+  }
+  return EXIT.OK;
+}
+
+/** The files bonsai.yml names (every archive and checksum file), in build order, each once. */
+async function releaseFiles(
+  project: Awaited<ReturnType<typeof openProject>>,
+  dist: string,
+  repo: string,
+  tag: string,
+): Promise<LocalFile[]> {
+  const plan = planRelease(requireConfig(project), { repo, tag });
+  const names = [...new Set(plan.builds.map((b) => b.assetFilename)), ...plan.checksumFiles];
+  return Promise.all(
+    names.map(async (fileName) => {
+      const file = path.join(dist, fileName);
+      const [info, sha512] = await Promise.all([stat(file), sha512File(file)]);
+      return { name: fileName, path: file, size: info.size, sha512 };
+    }),
+  );
+}
+
+async function readNotes(cwd: string, file: string): Promise<string> {
+  try {
+    return await readFile(path.resolve(cwd, file), 'utf8');
+  } catch (err) {
+    throw new PackagerError(
+      'PUBLISH_NOTES_UNREADABLE',
+      `cannot read the release notes ${file}: ${(err as Error).message}`,
+      {
+        exitCode: EXIT.USAGE,
+      },
+    );
+  }
+}
