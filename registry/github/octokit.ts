@@ -55,6 +55,12 @@ async function read<T>(what: string, call: () => Promise<T>): Promise<T | undefi
   }
 }
 
+function missingPage(what: string, page: number): RegistryError {
+  return new RegistryError('GITHUB_FAILED', `GitHub ${what} failed: page ${page} is missing`, {
+    hint: 'the repository may have been deleted or made private: check it and GITHUB_TOKEN',
+  });
+}
+
 function nextPageExists(link: string | undefined): boolean {
   return link !== undefined && /rel="next"/.test(link);
 }
@@ -125,26 +131,22 @@ export function createGitHub(options: GitHubOptions): GitHub {
 
     async listReleases(owner, repo, etags) {
       const what = `list of releases of ${owner}/${repo}`;
+      type Page = Awaited<ReturnType<typeof listPage>>;
+      // Pages already read in full by the conditional pass (they changed) are not asked again.
+      const known = new Map<number, Page>();
       if (etags && etags.length > 0) {
-        let changed = false;
         for (const [i, etag] of etags.entries()) {
           const res = await read(what, () => listPage(owner, repo, i + 1, etag));
-          if (res !== 'not-modified') {
-            changed = true;
-            break;
-          }
+          if (res === undefined) throw missingPage(what, i + 1);
+          if (res !== 'not-modified') known.set(i + 1, res);
         }
-        if (!changed) return { notModified: true };
+        if (known.size === 0) return { notModified: true };
       }
       const releases: Release[] = [];
       const pageEtags: string[] = [];
       for (let page = 1; ; page++) {
-        const res = await read(what, () => listPage(owner, repo, page));
-        if (res === undefined || res === 'not-modified') {
-          throw new RegistryError('GITHUB_FAILED', `GitHub ${what} failed: page ${page} is missing`, {
-            hint: 'the repository may have been deleted or made private: check it and GITHUB_TOKEN',
-          });
-        }
+        const res = known.get(page) ?? (await read(what, () => listPage(owner, repo, page)));
+        if (res === undefined || res === 'not-modified') throw missingPage(what, page);
         releases.push(...(res.data as ApiRelease[]).map(toRelease));
         pageEtags.push(res.headers.etag ?? '');
         if (!nextPageExists(res.headers.link)) break;

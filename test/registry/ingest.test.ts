@@ -13,6 +13,7 @@ import {
   tarGz,
 } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
+import { waitFor } from './support/wait.js';
 
 /** Every way a release can fail to ingest (COMPAT §1, §2, §5), and what stays served when it does. */
 
@@ -337,5 +338,33 @@ describe('mirror mode', () => {
     expect(v.errors.map((e) => e.code)).toEqual(['ARTIFACT_TOO_LARGE']);
     expect(v.errors[0]!.message).toContain('MAX_ARTIFACT_SIZE');
     await expect(fs.stat(path.join(m.env.DATA_DIR!, 'artifacts', published.commit, linux))).rejects.toThrow();
+  });
+});
+
+describe('the poller', () => {
+  let p: Harness;
+  beforeAll(async () => {
+    p = await startHarness({ env: { POLL_INTERVAL: '1' } });
+  });
+  afterAll(() => p?.close());
+
+  it('finds a new release without any trigger, asking GitHub conditionally', async () => {
+    p.gh.state.createRepo('acme/polled');
+    await p.addRepo('acme/polled');
+    await publish(p.gh, 'acme/polled', '1.0.0');
+    await waitFor('the poller to ingest 1.0.0', async () => {
+      const asset = (await p.get('/api/v1/assets/acme/polled')).json() as { versions: { version: string }[] };
+      return asset.versions.some((v) => v.version === '1.0.0');
+    });
+    // Our own downloads changed the assets' download counts, so the next poll re-reads the list (and
+    // finds every release unchanged); from then on, each poll is one conditional request answered 304.
+    const list = '/repos/acme/polled/releases';
+    const answered304 = (from: number) =>
+      p.gh.requests.slice(from).filter((r) => r.path === list && r.status === 304);
+    await waitFor('a poll answered 304', () => answered304(0).length >= 1);
+    const mark = p.gh.requests.length;
+    await waitFor('two more polls', () => answered304(mark).length >= 2);
+    const since = p.gh.requests.slice(mark);
+    expect(since.every((r) => r.status === 304 && r.path === list)).toBe(true);
   });
 });
