@@ -85,7 +85,7 @@ export async function openRuntime(
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const cache = await openCache(config, db, logger);
-    const urls: RenderContext = { publicUrl: config.publicUrl, artifactsUrl: artifactsBaseUrl(config) };
+    const urls = await renderUrls(config, db);
     const artifacts =
       config.artifactsMode === 'mirror'
         ? await createMirrorArtifacts(path.join(config.dataDir, 'artifacts'), urls.artifactsUrl)
@@ -122,18 +122,33 @@ export async function openRuntime(
 }
 
 /**
+ * The base URLs to render with: PUBLIC_URL when set; otherwise the ones the server last rendered with
+ * (so `bonsai registry sync` run beside a server writes the URLs that server serves), else the default.
+ */
+async function renderUrls(config: RegistryConfig, db: Db): Promise<RenderContext> {
+  const stored = config.publicUrlExplicit ? undefined : await readState(db, RENDER_URLS);
+  if (stored) {
+    const previous = JSON.parse(stored) as RenderContext;
+    return { publicUrl: previous.publicUrl, artifactsUrl: config.artifactsUrl ?? previous.artifactsUrl };
+  }
+  return { publicUrl: config.publicUrl, artifactsUrl: artifactsBaseUrl(config) };
+}
+
+const RENDER_URLS = 'render_urls';
+
+/**
  * Renders carry the base URLs; when PUBLIC_URL or ARTIFACTS_URL changed since they were made, every asset
  * is rendered again (from stored data, no GitHub call).
  */
 export async function rerenderIfUrlsChanged(runtime: Runtime): Promise<number> {
   const wanted = JSON.stringify(runtime.urls);
-  if ((await readState(runtime.db, 'render_urls')) === wanted) return 0;
+  if ((await readState(runtime.db, RENDER_URLS)) === wanted) return 0;
   const assets = await allAssets(runtime.db);
   for (const asset of assets) {
     await runtime.db.transaction((tx) => renderAsset(tx, asset.id, runtime.urls, 'all'));
     await invalidateAsset(runtime.cache, asset);
   }
-  await writeState(runtime.db, 'render_urls', wanted);
+  await writeState(runtime.db, RENDER_URLS, wanted);
   if (assets.length > 0) {
     runtime.logger.info(
       { assets: assets.length, ...runtime.urls },

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from '../github-emulator/index.js';
 import { loadConfig } from '../../registry/config.js';
+import { openPglite } from '../../registry/db/pglite.js';
 import { startRegistry } from '../../registry/server.js';
 import { bonsai } from '../cli/run-cli.js';
 import { makeTempDir } from './support/databases.js';
@@ -123,6 +124,27 @@ describe('bonsai registry', () => {
       await registry.close();
     }
     expect((await run(['status'])).code).toBe(0);
+  });
+
+  it('sync beside a server renders with the URLs that server serves, even without PUBLIC_URL', async () => {
+    const { PUBLIC_URL: _served, ...withoutUrl } = env;
+    const synced = await bonsai(['registry', 'sync', 'acme/check-cli', '--force'], {
+      env: withoutUrl,
+      cwd: dataDir,
+    });
+    expect(synced.stdout).toContain('ingested');
+    const db = await openPglite(dataDir);
+    try {
+      const { rows } = await db.query<{ body: string }>('SELECT body FROM versions WHERE body IS NOT NULL');
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(row.body).toContain(
+          '"io.sensu.bonsai.api_url":"https://bonsai.example.com/api/v1/assets/acme/check-cli"',
+        );
+      }
+    } finally {
+      await db.close();
+    }
   });
 
   it('serve refuses bad settings before starting, naming the variable and the flag', async () => {
