@@ -155,6 +155,16 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     expect(await servedVersions(repo)).toEqual([]);
   });
 
+  it('has no git tag behind it', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    h.gh.state.deleteTag(repo, '1.0.0');
+    await h.sync(repo);
+    const [error] = (await status(repo))['1.0.0']!.errors;
+    expect(error!.code).toBe('RELEASE_TAG_NOT_FOUND');
+    expect(error!.message).toContain('git push origin 1.0.0');
+  });
+
   it('has a tag sensuctl cannot read', async () => {
     const repo = await newRepo();
     await publish(h.gh, repo, 'release-2024', {});
