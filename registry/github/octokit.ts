@@ -31,8 +31,8 @@ function failure(err: unknown, what: string): RegistryError {
     status === 401
       ? 'GitHub refused the token: check GITHUB_TOKEN'
       : status === 403 || status === 429
-        ? 'the token lacks access to the repository, or the rate limit is spent: the job retries with backoff'
-        : 'the job retries with backoff';
+        ? 'the token lacks access to the repository, or the rate limit is spent; queued jobs retry with backoff'
+        : 'GitHub may be down or unreachable at GITHUB_API_URL; queued jobs retry with backoff';
   return new RegistryError(
     'GITHUB_FAILED',
     `GitHub ${what} failed (${status ?? 'no answer'}): ${messageOf(err)}`,
@@ -95,7 +95,8 @@ export function createGitHub(options: GitHubOptions): GitHub {
       debug: () => undefined,
       info: () => undefined,
       warn: (message: string) => log.warn(message),
-      error: (message: string) => log.error(message),
+      // Failed requests are retried, then reported by the caller with their context: details only.
+      error: (message: string) => log.debug(message),
     },
     throttle: {
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
