@@ -69,6 +69,9 @@ export const DIAGNOSTIC_CODES = {
   ARCHIVE_BIN_NO_EXECUTABLE: 'error',
   ARCHIVE_WINDOWS_NO_EXECUTABLE: 'warning',
   ARCHIVE_DIGEST_MISMATCH: 'error',
+  // the registry's ingest of a release (what only downloading the release can tell)
+  RELEASE_TAG_NOT_FOUND: 'error',
+  ARTIFACT_TOO_LARGE: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

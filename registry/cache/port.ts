@@ -1,0 +1,28 @@
+/**
+ * The `Cache` port (DESIGN: ports and adapters): in-process LRU, or Redis shared by every registry process.
+ * Entries live in groups (one per asset) so an ingest drops all of an asset's responses at once. A cache
+ * never fails its caller: an adapter that cannot reach its backend answers "miss" and counts the error.
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'redis';
+  /** For the start-up log (no secrets). */
+  readonly description: string;
+  get(group: string, key: string): Promise<string | undefined>;
+  set(group: string, key: string, value: string): Promise<void>;
+  /** Drops every entry of `group`. */
+  del(group: string): Promise<void>;
+  /**
+   * The cached value, or `load()`'s result, cached when defined and the group was not invalidated while
+   * loading (so a read racing an ingest never stores the data the ingest just replaced).
+   */
+  wrap(group: string, key: string, load: () => Promise<string | undefined>): Promise<string | undefined>;
+  stats(): CacheStats;
+  close(): Promise<void>;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Backend failures since start (each one logged); reads went to the store instead. */
+  errors: number;
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { redactUrl } from '../config.js';
+import { RegistryError, messageOf } from '../errors.js';
+import type { Cache, CacheStats } from './port.js';
+
+/** The hash field holding the group's generation token (changed by each invalidation). */
+const GENERATION = '#gen';
+
+/** Stores a loaded value only if the group's generation is still the one seen before loading. */
+const SET_IF_GENERATION = `
+local g = redis.call('HGET', KEYS[1], '${GENERATION}') or ''
+if g ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+return 1`;
+
+/** Drops a group and gives it a new generation, atomically. */
+const INVALIDATE = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], '${GENERATION}', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+export interface RedisCacheOptions {
+  url: string;
+  /**
+   * Names this registry's keys (its database's instance id): processes sharing a database share entries,
+   * registries on other databases sharing one Redis never see each other's.
+   */
+  keyspace: string;
+  ttlSeconds: number;
+  /** Called for every backend failure; the request carries on without the cache. */
+  onError: (err: unknown, operation: string) => void;
+  /** How long one command may take before it counts as a failure (ms). */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * The shared cache: one Redis hash per group, so an invalidation is one atomic script. Connects before
+ * returning (fail fast at start); afterwards, while Redis is down, commands fail at once (no offline
+ * queue) and count as misses. Invalidations that failed are replayed when the connection comes back, so
+ * no stale entry outlives an outage (the TTL bounds anything else).
+ */
+export async function createRedisCache(options: RedisCacheOptions): Promise<Cache> {
+  // No retries until the first connection worked: a wrong REDIS_URL fails the start at once.
+  let started = false;
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 5_000,
+    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    retryStrategy: (times) => (started ? Math.min(times * 200, 2_000) : null),
+  });
+  // Without a listener ioredis reports connection errors as unhandled; they are expected during an outage.
+  let lastConnectionError = '';
+  redis.on('error', (err: Error) => {
+    lastConnectionError = err.message;
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+    started = true;
+  } catch (err) {
+    redis.disconnect();
+    throw new RegistryError(
+      'CACHE_FAILED',
+      `cannot connect to REDIS_URL ${redactUrl(options.url)}: ${lastConnectionError || messageOf(err)}`,
+      {
+        hint: 'check that Redis is running at that address, or unset REDIS_URL to use the in-process cache',
+        cause: err,
+      },
+    );
+  }
+
+  const PREFIX = `bonsai:${options.keyspace}:`;
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  const pendingInvalidations = new Set<string>();
+  const failed = (err: unknown, operation: string) => {
+    stats.errors++;
+    options.onError(err, operation);
+  };
+  const invalidate = (group: string) =>
+    redis.eval(INVALIDATE, 1, PREFIX + group, randomUUID(), options.ttlSeconds);
+  redis.on('ready', () => {
+    for (const group of [...pendingInvalidations]) {
+      pendingInvalidations.delete(group);
+      invalidate(group).catch((err: unknown) => {
+        pendingInvalidations.add(group);
+        failed(err, 'replay invalidation');
+      });
+    }
+  });
+
+  return {
+    kind: 'redis',
+    description: `Redis at ${redactUrl(options.url)}`,
+    async get(group, key) {
+      try {
+        const value = await redis.hget(PREFIX + group, key);
+        if (value === null) stats.misses++;
+        else stats.hits++;
+        return value ?? undefined;
+      } catch (err) {
+        stats.misses++;
+        failed(err, 'get');
+        return undefined;
+      }
+    },
+    async set(group, key, value) {
+      try {
+        await redis
+          .multi()
+          .hset(PREFIX + group, key, value)
+          .expire(PREFIX + group, options.ttlSeconds, 'NX')
+          .exec();
+      } catch (err) {
+        failed(err, 'set');
+      }
+    },
+    async del(group) {
+      try {
+        await invalidate(group);
+      } catch (err) {
+        pendingInvalidations.add(group);
+        failed(err, 'invalidate');
+      }
+    },
+    async wrap(group, key, load) {
+      let generation: string | undefined;
+      try {
+        const [value, gen] = await redis.hmget(PREFIX + group, key, GENERATION);
+        if (value !== null && value !== undefined) {
+          stats.hits++;
+          return value;
+        }
+        generation = gen ?? '';
+      } catch (err) {
+        failed(err, 'get');
+      }
+      stats.misses++;
+      const value = await load();
+      if (value !== undefined && generation !== undefined) {
+        try {
+          await redis.eval(SET_IF_GENERATION, 1, PREFIX + group, key, value, generation, options.ttlSeconds);
+        } catch (err) {
+          failed(err, 'set');
+        }
+      }
+      return value;
+    },
+    stats: () => ({ ...stats }),
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { registryVerbs } from './registry.js';

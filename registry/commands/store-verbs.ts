@@ -1,0 +1,215 @@
+import type { Command } from 'commander';
+import { formatDiagnostic } from '../../bonsai-schema/index.js';
+import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
+import type { ActionRunner } from '../../cli/program.js';
+import { migrate } from '../db/migrate.js';
+import { openDb } from '../db/open.js';
+import { RegistryError, notFound } from '../errors.js';
+import { syncAsset, type SyncReport } from '../ingest/sync.js';
+import { jobCounts } from '../jobs/queue.js';
+import { createLogger } from '../logger.js';
+import { parseRegistration, parseRepository, registerRepository } from '../repos.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { assetStatus, versionState } from '../status.js';
+import { allAssets, findAsset } from '../store/assets.js';
+import { listVersions } from '../store/versions.js';
+import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
+
+/** CLI verbs log only warnings (to stderr); their results go to stdout. */
+function quietLogger(io: Io, level: string) {
+  return createLogger(level === 'info' ? 'warn' : level, io.stderr);
+}
+
+/** Opens the registry's ports for one command and closes them after, whatever happens. */
+async function withRuntime<T>(
+  io: Io,
+  options: Record<string, unknown>,
+  fn: (runtime: Runtime) => Promise<T>,
+): Promise<T> {
+  const config = configFrom(io, options);
+  const runtime = await openRuntime(config, quietLogger(io, config.logLevel));
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+export function registerMigrate(registry: Command, io: Io, run: ActionRunner): void {
+  withSettingFlags(registry.command('migrate').description('apply the database migrations'), [
+    'DATABASE_URL',
+    'DATA_DIR',
+  ]).action(
+    run(async (options: Record<string, unknown>) => {
+      const config = configFrom(io, options);
+      const db = await openDb(config, () => undefined);
+      try {
+        const applied = await migrate(db);
+        writeLine(
+          io.stdout,
+          applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date',
+        );
+        return EXIT.OK;
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+}
+
+export function registerAddRepo(registry: Command, io: Io, run: ActionRunner): void {
+  withSettingFlags(
+    registry
+      .command('add-repo')
+      .description('register a GitHub repository as asset OWNER/NAME and queue its first sync')
+      .argument('<OWNER/NAME>', 'the GitHub repository')
+      .option('--tier <tier>', 'Bonsai tier shown in io.sensu.bonsai.tier (default Community)')
+      .option('--tags <a,b>', 'tags shown in io.sensu.bonsai.tags')
+      .option('--description <text>', 'description (default: the GitHub repository description)'),
+    STORE_SETTINGS,
+  ).action(
+    run((repository: string, options: Record<string, unknown>) => {
+      const { ref, settings } = parseRegistration({
+        repository,
+        tier: options.tier,
+        tags: options.tags,
+        description: options.description,
+      });
+      return withRuntime(io, options, async (runtime) => {
+        const reg = await registerRepository(runtime, ref, settings, 'add-repo');
+        const name = `${reg.asset.namespace}/${reg.asset.name}`;
+        writeLine(
+          io.stdout,
+          `${reg.created ? 'registered' : 'updated'} ${name} (sync job ${reg.jobId} queued)`,
+        );
+        writeLine(
+          io.stderr,
+          `a running \`bonsai registry serve\` ingests it; or now: bonsai registry sync ${name}`,
+        );
+        return EXIT.OK;
+      });
+    }),
+  );
+}
+
+function printReport(io: Io, report: SyncReport): void {
+  writeLine(io.stdout, report.asset + (report.notModified ? ': nothing changed on GitHub' : ''));
+  const width = Math.max(8, ...report.versions.map((v) => v.tag.length));
+  for (const v of report.versions) {
+    const detail =
+      v.outcome === 'ingested'
+        ? `${v.builds} build(s) from ${v.configFile} at ${v.commit?.slice(0, 12)}`
+        : v.outcome === 'retry'
+          ? (v.message ?? '')
+          : '';
+    writeLine(io.stdout, `  ${v.tag.padEnd(width)}  ${v.outcome.padEnd(13)}  ${detail}`.trimEnd());
+    for (const d of v.diagnostics)
+      writeLine(io.stdout, `      ${formatDiagnostic(d, v.configFile ?? 'bonsai.yml')}`);
+  }
+}
+
+export function registerSync(registry: Command, io: Io, run: ActionRunner): void {
+  withSettingFlags(
+    registry
+      .command('sync')
+      .description('ingest the releases of OWNER/NAME now and print what happened to each version')
+      .argument('<OWNER/NAME>', 'a registered repository')
+      .option('--force', 're-ingest every release, even unchanged ones')
+      .option('--json', 'print the report as JSON'),
+  ).action(
+    run((repository: string, options: Record<string, unknown>) => {
+      const ref = parseRepository(repository);
+      return withRuntime(io, options, async (runtime) => {
+        const asset = await findAsset(runtime.db, ref.namespace, ref.name);
+        if (!asset) {
+          throw new RegistryError('NOT_FOUND', `${repository} is not registered`, {
+            hint: `register it first: bonsai registry add-repo ${repository}`,
+          });
+        }
+        const report = await syncAsset(runtime.syncDeps, asset.id, {
+          force: options.force === true,
+          conditional: false,
+        });
+        if (options.json === true) writeJson(io.stdout, report);
+        else printReport(io, report);
+        if (report.versions.some((v) => v.outcome === 'retry')) return EXIT.SERVICE;
+        return report.versions.some((v) => v.outcome === 'failed' || v.outcome === 'still-failing')
+          ? EXIT.INVALID
+          : EXIT.OK;
+      });
+    }),
+  );
+}
+
+export function registerStatus(registry: Command, io: Io, run: ActionRunner): void {
+  withSettingFlags(
+    registry
+      .command('status')
+      .description("show each asset's versions and ingest errors (one asset with OWNER/NAME)")
+      .argument('[OWNER/NAME]', 'a registered repository')
+      .option('--json', 'print JSON'),
+    ['DATABASE_URL', 'DATA_DIR'],
+  ).action(
+    run(async (repository: string | undefined, options: Record<string, unknown>) => {
+      const config = configFrom(io, options);
+      const db = await openDb(config, () => undefined);
+      try {
+        await migrate(db);
+        if (repository) {
+          const ref = parseRepository(repository);
+          const status = await assetStatus(db, ref.namespace, ref.name);
+          if (!status) throw notFound();
+          if (options.json === true) {
+            writeJson(io.stdout, status);
+            return EXIT.OK;
+          }
+          writeLine(
+            io.stdout,
+            `${status.name}  (${status.github_url}; last sync ${status.synced_at ?? 'never'})`,
+          );
+          for (const v of status.versions) {
+            writeLine(io.stdout, `  ${v.version}  ${v.state}${v.commit ? `  ${v.commit.slice(0, 12)}` : ''}`);
+            for (const d of [...v.errors, ...v.warnings])
+              writeLine(io.stdout, `      ${formatDiagnostic(d, 'bonsai.yml')}`);
+          }
+          for (const j of status.jobs.filter((j) => j.state === 'pending' || j.state === 'failed')) {
+            writeLine(
+              io.stdout,
+              `  job ${j.id} ${j.state} (${j.trigger}, ${j.attempts} attempts)${j.last_error ? `: ${j.last_error}` : ''}`,
+            );
+          }
+          return EXIT.OK;
+        }
+        const rows = [];
+        for (const asset of await allAssets(db)) {
+          const states = (await listVersions(db, asset.id)).map(versionState);
+          rows.push({
+            name: `${asset.namespace}/${asset.name}`,
+            served: states.filter((s) => s === 'served' || s === 'served-stale').length,
+            failed: states.filter((s) => s === 'failed' || s === 'served-stale').length,
+            removed: states.filter((s) => s === 'removed').length,
+            synced_at: asset.syncedAt?.toISOString() ?? null,
+          });
+        }
+        const jobs = await jobCounts(db);
+        if (options.json === true) {
+          writeJson(io.stdout, { assets: rows, jobs });
+          return EXIT.OK;
+        }
+        for (const r of rows) {
+          writeLine(
+            io.stdout,
+            `${r.name}  ${r.served} served, ${r.failed} failing, ${r.removed} removed; last sync ${r.synced_at ?? 'never'}`,
+          );
+        }
+        writeLine(
+          io.stdout,
+          `jobs: ${jobs.pending} pending, ${jobs.running} running, ${jobs.failed} failed, ${jobs.done} done`,
+        );
+        return EXIT.OK;
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+}

@@ -1,0 +1,116 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SETTINGS, artifactsBaseUrl, loadConfig, redactUrl } from './config.js';
+import { RegistryError } from './errors.js';
+
+const cwd = '/srv/registry';
+
+function failure(env: Record<string, string>, flags = {}): RegistryError {
+  try {
+    loadConfig({ env, flags, cwd });
+  } catch (err) {
+    if (err instanceof RegistryError) return err;
+    throw err;
+  }
+  throw new Error('expected the settings to be refused');
+}
+
+describe('registry settings', () => {
+  it('runs embedded with nothing set', () => {
+    const config = loadConfig({ env: {}, cwd });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:3000',
+      publicUrlExplicit: false,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      dataDir: path.join(cwd, '.bonsai-data'),
+      githubApiUrl: 'https://api.github.com',
+      artifactsMode: 'link',
+      pollIntervalMs: 300_000,
+      jobAttempts: 8,
+      jobBackoffMs: 5_000,
+      logLevel: 'info',
+    });
+    expect(artifactsBaseUrl(config)).toBe('http://localhost:3000/artifacts');
+  });
+
+  it('takes flags over the environment and treats empty variables as unset', () => {
+    const config = loadConfig({
+      env: {
+        PORT: '8080',
+        PUBLIC_URL: 'https://bonsai.example.com/',
+        REDIS_URL: '',
+        ARTIFACTS_MODE: 'mirror',
+      },
+      flags: { PORT: '9090', ARTIFACTS_URL: 'https://cdn.example.com/assets/' },
+      cwd,
+    });
+    expect(config).toMatchObject({
+      port: 9090,
+      publicUrl: 'https://bonsai.example.com',
+      publicUrlExplicit: true,
+      redisUrl: undefined,
+      artifactsMode: 'mirror',
+    });
+    expect(artifactsBaseUrl(config)).toBe('https://cdn.example.com/assets');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT (--port): must be an integer from 0 to 65535, got "eighty"'],
+    [{ PORT: '70000' }, 'PORT (--port): must be an integer from 0 to 65535'],
+    [{ PUBLIC_URL: 'bonsai.example.com' }, 'PUBLIC_URL (--public-url): must be an http:// or https:// URL'],
+    [
+      { DATABASE_URL: 'mysql://db/x' },
+      'DATABASE_URL (--database-url): must be a postgres:// or postgresql:// URL, got (hidden)',
+    ],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL (--redis-url): must be a redis:// or rediss:// URL'],
+    [{ ARTIFACTS_MODE: 'copy' }, `ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got "copy"`],
+    [{ POLL_INTERVAL: '-1' }, 'POLL_INTERVAL (--poll-interval): must be a number of seconds, 0 or more'],
+    [{ MAX_ARTIFACT_SIZE: '1.5' }, 'MAX_ARTIFACT_SIZE (--max-artifact-size): must be a whole number'],
+    [{ JOB_ATTEMPTS: '0' }, 'JOB_ATTEMPTS (--job-attempts): must be 1 or more'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL (--log-level): must be one of fatal, error, warn, info, debug, trace, silent',
+    ],
+  ])('refuses %j naming the variable', (env, message) => {
+    const err = failure(env);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain(message);
+  });
+
+  it('reports every bad variable at once and never prints a secret', () => {
+    const err = failure({ PORT: 'x', DATABASE_URL: 'mysql://user:hunter2@db/x' });
+    expect(err.message).toContain('PORT');
+    expect(err.message).toContain('DATABASE_URL');
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('names a flag when the flag was wrong', () => {
+    expect(failure({}, { POLL_INTERVAL: 'soon' }).message).toContain('POLL_INTERVAL (--poll-interval)');
+  });
+
+  it('documents every setting, secrets without a flag', () => {
+    for (const spec of SETTINGS) {
+      expect(spec.description.length).toBeGreaterThan(10);
+      if (['GITHUB_TOKEN', 'WEBHOOK_SECRET', 'ADMIN_TOKEN'].includes(spec.env))
+        expect(spec.flag).toBeUndefined();
+    }
+  });
+
+  it('are all in the README settings table, with their flag', async () => {
+    const readme = await fs.readFile(new URL('./README.md', import.meta.url), 'utf8');
+    for (const spec of SETTINGS) {
+      const flag = spec.flag ? `\`${spec.flag.split(' ')[0]}\`` : '—';
+      expect(readme).toContain(`| \`${spec.env}\` | ${flag} |`);
+    }
+  });
+
+  it('masks passwords in URLs it logs', () => {
+    expect(redactUrl('postgres://bonsai:s3cret@db:5432/bonsai')).toBe('postgres://bonsai:***@db:5432/bonsai');
+    expect(redactUrl('redis://cache:6379')).toBe('redis://cache:6379');
+  });
+});

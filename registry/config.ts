@@ -1,0 +1,286 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { RegistryError } from './errors.js';
+
+/**
+ * One registry setting: the environment variable, the CLI flag that overrides it (secrets have none, so
+ * they never show in `ps`), its default as documented, and what it means. README's table is this list.
+ */
+export interface SettingSpec {
+  env: SettingName;
+  flag?: string;
+  defaultText: string;
+  description: string;
+  secret?: boolean;
+}
+
+const port = z.coerce
+  .number({ error: 'must be an integer from 0 to 65535' })
+  .int({ error: 'must be an integer from 0 to 65535' })
+  .min(0, { error: 'must be an integer from 0 to 65535' })
+  .max(65535, { error: 'must be an integer from 0 to 65535' });
+const seconds = z.coerce
+  .number({ error: 'must be a number of seconds' })
+  .min(0, { error: 'must be a number of seconds, 0 or more' });
+const positiveInt = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be 1 or more' });
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** The one schema every setting goes through (environment and flags alike). */
+const schema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  DATA_DIR: z.string().default('./.bonsai-data'),
+  GITHUB_API_URL: httpUrl.default('https://api.github.com'),
+  GITHUB_TOKEN: z.string().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  ADMIN_TOKEN: z.string().optional(),
+  ARTIFACTS_MODE: z.enum(['link', 'mirror'], { error: "must be 'link' or 'mirror'" }).default('link'),
+  ARTIFACTS_URL: httpUrl.optional(),
+  POLL_INTERVAL: seconds.default(300),
+  MAX_ARTIFACT_SIZE: positiveInt.default(512 * 1024 * 1024),
+  CACHE_TTL: positiveInt.default(3600),
+  CACHE_SIZE: positiveInt.default(10_000),
+  JOB_ATTEMPTS: positiveInt.default(8),
+  JOB_BACKOFF: seconds.default(5),
+  JOB_LEASE: seconds.min(1, { error: 'must be at least 1 second' }).default(300),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+});
+
+export type SettingName = keyof z.input<typeof schema>;
+
+export const SETTINGS: readonly SettingSpec[] = [
+  {
+    env: 'PORT',
+    flag: '--port <port>',
+    defaultText: '3000',
+    description: 'TCP port to listen on (0 picks a free one).',
+  },
+  { env: 'HOST', flag: '--host <host>', defaultText: '0.0.0.0', description: 'Interface to listen on.' },
+  {
+    env: 'PUBLIC_URL',
+    flag: '--public-url <url>',
+    defaultText: 'http://localhost:PORT',
+    description: 'Base URL clients reach the registry at; used in every URL and annotation it serves.',
+  },
+  {
+    env: 'DATABASE_URL',
+    flag: '--database-url <url>',
+    defaultText: '(unset: embedded PGlite under DATA_DIR)',
+    description: 'PostgreSQL connection URL. Several registry processes may share one database.',
+    secret: true,
+  },
+  {
+    env: 'REDIS_URL',
+    flag: '--redis-url <url>',
+    defaultText: '(unset: in-process LRU)',
+    description:
+      'Redis URL for the shared response cache. Checked at start; an outage later never fails a request.',
+    secret: true,
+  },
+  {
+    env: 'DATA_DIR',
+    flag: '--data-dir <dir>',
+    defaultText: './.bonsai-data',
+    description: 'Folder for the embedded database and mirrored artifacts.',
+  },
+  {
+    env: 'GITHUB_API_URL',
+    flag: '--github-api-url <url>',
+    defaultText: 'https://api.github.com',
+    description: 'GitHub REST API base (GitHub Enterprise: https://HOST/api/v3).',
+  },
+  {
+    env: 'GITHUB_TOKEN',
+    defaultText: '(unset: anonymous, 60 requests/hour)',
+    description: 'Token used to read releases, files and artifacts (read access to the repositories).',
+    secret: true,
+  },
+  {
+    env: 'WEBHOOK_SECRET',
+    defaultText: '(unset: webhooks refused)',
+    description: 'Secret of the GitHub webhooks; every delivery must carry a valid X-Hub-Signature-256.',
+    secret: true,
+  },
+  {
+    env: 'ADMIN_TOKEN',
+    defaultText: '(unset: admin routes refused)',
+    description: 'Bearer token for POST /api/v1/repos and the CI trigger POST /assets/NS/NAME/build.',
+    secret: true,
+  },
+  {
+    env: 'ARTIFACTS_MODE',
+    flag: '--artifacts-mode <mode>',
+    defaultText: 'link',
+    description: "'link': build URLs point at GitHub; 'mirror': verified copies under DATA_DIR/artifacts.",
+  },
+  {
+    env: 'ARTIFACTS_URL',
+    flag: '--artifacts-url <url>',
+    defaultText: 'PUBLIC_URL/artifacts',
+    description:
+      'Public base of mirrored artifacts (a CDN in front of DATA_DIR/artifacts), mirror mode only.',
+  },
+  {
+    env: 'POLL_INTERVAL',
+    flag: '--poll-interval <seconds>',
+    defaultText: '300',
+    description: 'Seconds between conditional polls of each repository (0 turns the poller off).',
+  },
+  {
+    env: 'MAX_ARTIFACT_SIZE',
+    flag: '--max-artifact-size <bytes>',
+    defaultText: '536870912',
+    description: 'Largest artifact downloaded at ingest; a larger one fails that version.',
+  },
+  {
+    env: 'CACHE_TTL',
+    flag: '--cache-ttl <seconds>',
+    defaultText: '3600',
+    description: 'Lifetime of a cached response (ingest invalidates earlier).',
+  },
+  {
+    env: 'CACHE_SIZE',
+    flag: '--cache-size <entries>',
+    defaultText: '10000',
+    description: 'Entries of the in-process cache (without REDIS_URL).',
+  },
+  {
+    env: 'JOB_ATTEMPTS',
+    flag: '--job-attempts <n>',
+    defaultText: '8',
+    description: 'Attempts of an ingest job before it is marked failed.',
+  },
+  {
+    env: 'JOB_BACKOFF',
+    flag: '--job-backoff <seconds>',
+    defaultText: '5',
+    description: 'First retry delay of a failed job; doubles per attempt, at most one hour.',
+  },
+  {
+    env: 'JOB_LEASE',
+    flag: '--job-lease <seconds>',
+    defaultText: '300',
+    description:
+      'How long a claimed job stays with its process without a heartbeat before another may take it.',
+  },
+  {
+    env: 'LOG_LEVEL',
+    flag: '--log-level <level>',
+    defaultText: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent.',
+  },
+];
+
+export type ArtifactsMode = 'link' | 'mirror';
+
+/** The parsed settings, in the units the code uses. */
+export interface RegistryConfig {
+  port: number;
+  host: string;
+  /** Explicit PUBLIC_URL; when unset the server derives it from the port it listens on. */
+  publicUrl: string;
+  publicUrlExplicit: boolean;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Absolute. */
+  dataDir: string;
+  githubApiUrl: string;
+  githubToken: string | undefined;
+  webhookSecret: string | undefined;
+  adminToken: string | undefined;
+  artifactsMode: ArtifactsMode;
+  /** Explicit ARTIFACTS_URL, else derived from the public URL. */
+  artifactsUrl: string | undefined;
+  pollIntervalMs: number;
+  maxArtifactSize: number;
+  cacheTtlSeconds: number;
+  cacheSize: number;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  jobLeaseMs: number;
+  logLevel: string;
+}
+
+export interface ConfigInput {
+  env: Record<string, string | undefined>;
+  /** Flag values keyed by the variable they override (flags win over the environment). */
+  flags?: Partial<Record<SettingName, string | undefined>>;
+  cwd: string;
+}
+
+/** Parses the environment and flags once, at start; every problem is reported, each naming its variable. */
+export function loadConfig(input: ConfigInput): RegistryConfig {
+  const raw: Record<string, string> = {};
+  for (const spec of SETTINGS) {
+    const value = input.flags?.[spec.env] ?? input.env[spec.env];
+    // An empty variable (FOO= in a compose file) means "not set".
+    if (value !== undefined && value.trim() !== '') raw[spec.env] = value.trim();
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const spec = SETTINGS.find((s) => s.env === name);
+      const shown = spec?.secret ? '(hidden)' : JSON.stringify(raw[name]);
+      const flag = spec?.flag ? ` (${spec.flag.split(' ')[0]})` : '';
+      return `${name}${flag}: ${issue.message}, got ${shown}`;
+    });
+    throw new RegistryError('CONFIG_INVALID', `invalid registry settings: ${problems.join('; ')}`, {
+      hint: 'fix the variables named above (see the settings table in registry/README.md)',
+    });
+  }
+  const s = parsed.data;
+  return {
+    port: s.PORT,
+    host: s.HOST,
+    publicUrl: s.PUBLIC_URL ?? `http://localhost:${s.PORT}`,
+    publicUrlExplicit: s.PUBLIC_URL !== undefined,
+    databaseUrl: s.DATABASE_URL,
+    redisUrl: s.REDIS_URL,
+    dataDir: path.resolve(input.cwd, s.DATA_DIR),
+    githubApiUrl: s.GITHUB_API_URL,
+    githubToken: s.GITHUB_TOKEN,
+    webhookSecret: s.WEBHOOK_SECRET,
+    adminToken: s.ADMIN_TOKEN,
+    artifactsMode: s.ARTIFACTS_MODE,
+    artifactsUrl: s.ARTIFACTS_URL,
+    pollIntervalMs: s.POLL_INTERVAL * 1000,
+    maxArtifactSize: s.MAX_ARTIFACT_SIZE,
+    cacheTtlSeconds: s.CACHE_TTL,
+    cacheSize: s.CACHE_SIZE,
+    jobAttempts: s.JOB_ATTEMPTS,
+    jobBackoffMs: s.JOB_BACKOFF * 1000,
+    jobLeaseMs: s.JOB_LEASE * 1000,
+    logLevel: s.LOG_LEVEL,
+  };
+}
+
+/** Where mirrored artifacts are published: ARTIFACTS_URL, else the registry's own /artifacts route. */
+export function artifactsBaseUrl(config: Pick<RegistryConfig, 'artifactsUrl' | 'publicUrl'>): string {
+  return config.artifactsUrl ?? `${config.publicUrl}/artifacts`;
+}
+
+/** A URL safe to log: the password is masked. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,84 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { RegistryError, messageOf } from '../errors.js';
+import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
+
+interface PgliteLike {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
+}
+
+function queryOn(target: PgliteLike): Queryable['query'] {
+  return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> => {
+    const result = await target.query<T>(sql, [...params]);
+    return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+  };
+}
+
+/**
+ * PGlite keeps its files in one folder that only one process may open. The lock file holds the owner's
+ * pid, so a second `bonsai registry ...` on the same DATA_DIR is refused instead of corrupting the data.
+ */
+async function takeLock(lockFile: string, dataDir: string): Promise<void> {
+  for (;;) {
+    try {
+      await fs.writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number((await fs.readFile(lockFile, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      throw new RegistryError(
+        'DATABASE_IN_USE',
+        `the embedded database in ${dataDir} is open in process ${owner}${owner === process.pid ? ' (this one)' : ''}`,
+        {
+          hint: 'stop that process (bonsai registry serve?), use its HTTP API, or set DATABASE_URL to share a Postgres database',
+        },
+      );
+    }
+    // The owner died without cleaning up: the lock is stale.
+    await fs.rm(lockFile, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Opens (creating when needed) the embedded database under `dataDir/pglite`. */
+export async function openPglite(dataDir: string): Promise<Db> {
+  const dir = path.join(dataDir, 'pglite');
+  const lockFile = path.join(dataDir, 'pglite.lock');
+  await fs.mkdir(dataDir, { recursive: true });
+  await takeLock(lockFile, dataDir);
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(dir);
+  } catch (err) {
+    await fs.rm(lockFile, { force: true });
+    throw new RegistryError(
+      'DATABASE_FAILED',
+      `cannot open the embedded database in ${dir}: ${messageOf(err)}`,
+      {
+        hint: 'check that DATA_DIR is writable and was written by this version of the registry',
+        cause: err,
+      },
+    );
+  }
+  return {
+    kind: 'pglite',
+    description: `PGlite in ${dir}`,
+    query: queryOn(pg),
+    transaction: (fn) => pg.transaction((tx) => fn({ query: queryOn(tx) })),
+    async close() {
+      if (!pg.closed) await pg.close();
+      await fs.rm(lockFile, { force: true });
+    },
+  };
+}

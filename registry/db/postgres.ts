@@ -1,0 +1,109 @@
+import pg from 'pg';
+import { redactUrl } from '../config.js';
+import { RegistryError, messageOf } from '../errors.js';
+import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
+
+interface PgLike {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+function queryOn(target: PgLike): Queryable['query'] {
+  return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> => {
+    const result = await target.query(sql, [...params]);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+  };
+}
+
+/** Connects a pool to DATABASE_URL and checks it answers before the registry starts (fail fast). */
+export async function openPostgres(url: string, onError: (err: Error) => void): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', onError);
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new RegistryError(
+      'DATABASE_FAILED',
+      `cannot connect to DATABASE_URL ${redactUrl(url)}: ${messageOf(err)}`,
+      {
+        hint: 'check that PostgreSQL is running and that the URL, user and database are right',
+        cause: err,
+      },
+    );
+  }
+  return {
+    kind: 'postgres',
+    description: `PostgreSQL at ${redactUrl(url)}`,
+    query: queryOn(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: queryOn(client) });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    listen: (channel, handler) => listen(url, channel, handler, onError),
+    close: () => pool.end(),
+  };
+}
+
+/** How long a listener waits before reconnecting after its connection dropped. */
+const RELISTEN_MS = 1_000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other queries). When the connection
+ * drops, it reconnects and tells the handler (`null`) that notifications may have been missed.
+ */
+async function listen(
+  url: string,
+  channel: string,
+  handler: (payload: string | null) => void,
+  onError: (err: Error) => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (message) => {
+      if (message.channel === channel) handler(message.payload ?? '');
+    });
+    next.on('error', (err) => {
+      onError(err);
+      retry();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${channel}`);
+    client = next;
+  };
+  const retry = () => {
+    if (stopped || timer) return;
+    void client?.end().catch(() => undefined);
+    client = undefined;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().then(
+        () => handler(null),
+        (err: Error) => {
+          onError(err);
+          retry();
+        },
+      );
+    }, RELISTEN_MS);
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => undefined);
+  };
+}

@@ -1,0 +1,57 @@
+import { EXIT, type CodedFailure, type ExitCode } from '../cli/io.js';
+
+/**
+ * Every error the registry raises, with the HTTP status it answers with and the CLI exit code it maps to.
+ * The first four codes are Bonsai's own (its API's `error_code` values), so clients see the same codes.
+ */
+export const REGISTRY_ERROR_CODES = {
+  NOT_FOUND: { status: 404, exitCode: EXIT.INVALID },
+  INVALID_DATA: { status: 400, exitCode: EXIT.INVALID },
+  MISSING_REQUIRED_DATA: { status: 400, exitCode: EXIT.INVALID },
+  UNAUTHORIZED: { status: 401, exitCode: EXIT.INVALID },
+  PAYLOAD_TOO_LARGE: { status: 413, exitCode: EXIT.INVALID },
+  CONFIG_INVALID: { status: 500, exitCode: EXIT.USAGE },
+  DATABASE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
+  DATABASE_IN_USE: { status: 503, exitCode: EXIT.SERVICE },
+  CACHE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
+  GITHUB_FAILED: { status: 502, exitCode: EXIT.SERVICE },
+  ARTIFACTS_FAILED: { status: 500, exitCode: EXIT.SERVICE },
+  INTERNAL: { status: 500, exitCode: EXIT.SERVICE },
+} as const satisfies Record<string, { status: number; exitCode: ExitCode }>;
+
+export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_CODES;
+
+/** Bonsai's text for an unknown asset or version (COMPAT §5); clients match on it. */
+export const NOT_FOUND_MESSAGE = 'Resource does not exist.';
+
+/** The registry's one coded error type: a stable code, a message saying what/where/what to do, a status. */
+export class RegistryError extends Error implements CodedFailure {
+  readonly status: number;
+  readonly exitCode: ExitCode;
+  readonly hint?: string;
+
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RegistryError';
+    this.status = REGISTRY_ERROR_CODES[code].status;
+    this.exitCode = REGISTRY_ERROR_CODES[code].exitCode;
+    if (options.hint !== undefined) this.hint = options.hint;
+  }
+}
+
+export function notFound(): RegistryError {
+  return new RegistryError('NOT_FOUND', NOT_FOUND_MESSAGE);
+}
+
+export function isRegistryError(err: unknown): err is RegistryError {
+  return err instanceof RegistryError;
+}
+
+/** The message of anything thrown, for logs and the ingest log. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

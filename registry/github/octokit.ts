@@ -1,0 +1,240 @@
+import { Octokit } from '@octokit/rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { Logger } from 'pino';
+import { RegistryError, messageOf } from '../errors.js';
+import type { Conditional, GitHub, Release, ReleaseFile, Repository } from './port.js';
+
+const RetryingOctokit = Octokit.plugin(retry, throttling);
+type Client = InstanceType<typeof RetryingOctokit>;
+
+const USER_AGENT = 'sensu-bonsai-hub-registry';
+/** GitHub's largest page. */
+const PAGE_SIZE = 100;
+/** How many times a rate-limited request waits and tries again before the job fails (and retries later). */
+const RATE_LIMIT_RETRIES = 2;
+
+export interface GitHubOptions {
+  apiUrl: string;
+  token: string | undefined;
+  logger: Logger;
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function failure(err: unknown, what: string): RegistryError {
+  const status = statusOf(err);
+  const hint =
+    status === 401
+      ? 'GitHub refused the token: check GITHUB_TOKEN'
+      : status === 403 || status === 429
+        ? 'the token lacks access to the repository, or the rate limit is spent; queued jobs retry with backoff'
+        : 'GitHub may be down or unreachable at GITHUB_API_URL; queued jobs retry with backoff';
+  return new RegistryError(
+    'GITHUB_FAILED',
+    `GitHub ${what} failed (${status ?? 'no answer'}): ${messageOf(err)}`,
+    {
+      hint,
+      cause: err,
+    },
+  );
+}
+
+/** Runs a read that may answer 404; 404 becomes undefined, 304 becomes `notModified`. */
+async function read<T>(what: string, call: () => Promise<T>): Promise<T | undefined | 'not-modified'> {
+  try {
+    return await call();
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404) return undefined;
+    if (status === 304) return 'not-modified';
+    throw failure(err, what);
+  }
+}
+
+function missingPage(what: string, page: number): RegistryError {
+  return new RegistryError('GITHUB_FAILED', `GitHub ${what} failed: page ${page} is missing`, {
+    hint: 'the repository may have been deleted or made private: check it and GITHUB_TOKEN',
+  });
+}
+
+function nextPageExists(link: string | undefined): boolean {
+  return link !== undefined && /rel="next"/.test(link);
+}
+
+interface ApiRelease {
+  id: number;
+  tag_name: string;
+  draft: boolean;
+  prerelease: boolean;
+  assets: { id: number; name: string; size: number; updated_at: string; browser_download_url: string }[];
+}
+
+function toRelease(r: ApiRelease): Release {
+  const files: ReleaseFile[] = r.assets.map((a) => ({
+    id: a.id,
+    name: a.name,
+    size: a.size,
+    updatedAt: a.updated_at,
+    browserDownloadUrl: a.browser_download_url,
+  }));
+  return { id: r.id, tag: r.tag_name, draft: r.draft, prerelease: r.prerelease, files };
+}
+
+/** The GitHub port on @octokit/rest with the retry and throttling plugins (GITHUB_API_URL as base). */
+export function createGitHub(options: GitHubOptions): GitHub {
+  const log = options.logger.child({ component: 'github' });
+  const octokit: Client = new RetryingOctokit({
+    baseUrl: options.apiUrl,
+    auth: options.token,
+    userAgent: USER_AGENT,
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => log.warn(message),
+      // Failed requests are retried, then reported by the caller with their context: details only.
+      error: (message: string) => log.debug(message),
+    },
+    throttle: {
+      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        log.warn({ url: request.url, retryAfter, retryCount }, 'GitHub rate limit reached');
+        return retryCount < RATE_LIMIT_RETRIES;
+      },
+      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        log.warn({ url: request.url, retryAfter, retryCount }, 'GitHub secondary rate limit reached');
+        return retryCount < RATE_LIMIT_RETRIES;
+      },
+    },
+  });
+
+  const listPage = (owner: string, repo: string, page: number, etag?: string) =>
+    octokit.request('GET /repos/{owner}/{repo}/releases', {
+      owner,
+      repo,
+      per_page: PAGE_SIZE,
+      page,
+      headers: etag ? { 'if-none-match': etag } : {},
+    });
+
+  return {
+    apiUrl: options.apiUrl,
+
+    async getRepository(owner, repo): Promise<Repository | undefined> {
+      const res = await read(`read of repository ${owner}/${repo}`, () =>
+        octokit.rest.repos.get({ owner, repo }),
+      );
+      if (res === undefined || res === 'not-modified') return undefined;
+      return { htmlUrl: res.data.html_url, description: res.data.description ?? '' };
+    },
+
+    async listReleases(owner, repo, etags) {
+      const what = `list of releases of ${owner}/${repo}`;
+      type Page = Awaited<ReturnType<typeof listPage>>;
+      // Pages already read in full by the conditional pass (they changed) are not asked again.
+      const known = new Map<number, Page>();
+      if (etags && etags.length > 0) {
+        for (const [i, etag] of etags.entries()) {
+          const res = await read(what, () => listPage(owner, repo, i + 1, etag));
+          if (res === undefined) throw missingPage(what, i + 1);
+          if (res !== 'not-modified') known.set(i + 1, res);
+        }
+        if (known.size === 0) return { notModified: true };
+      }
+      const releases: Release[] = [];
+      const pageEtags: string[] = [];
+      for (let page = 1; ; page++) {
+        const res = known.get(page) ?? (await read(what, () => listPage(owner, repo, page)));
+        if (res === undefined || res === 'not-modified') throw missingPage(what, page);
+        releases.push(...(res.data as ApiRelease[]).map(toRelease));
+        pageEtags.push(res.headers.etag ?? '');
+        if (!nextPageExists(res.headers.link)) break;
+      }
+      return { notModified: false, releases, etags: pageEtags };
+    },
+
+    async resolveTag(
+      owner,
+      repo,
+      tag,
+      etag,
+    ): Promise<Conditional<{ commit: string; etag: string | null }> | undefined> {
+      const what = `read of tag ${tag} in ${owner}/${repo}`;
+      const ref = await read(what, () =>
+        octokit.rest.git.getRef({
+          owner,
+          repo,
+          ref: `tags/${tag}`,
+          headers: etag ? { 'if-none-match': etag } : {},
+        }),
+      );
+      if (ref === undefined) return undefined;
+      if (ref === 'not-modified') return { notModified: true };
+      let object = ref.data.object;
+      // An annotated tag points at a tag object; follow it (and any tag of a tag) to the commit.
+      for (let depth = 0; object.type === 'tag' && depth < 5; depth++) {
+        const tagSha = object.sha;
+        const tagObject = await read(what, () => octokit.rest.git.getTag({ owner, repo, tag_sha: tagSha }));
+        if (tagObject === undefined || tagObject === 'not-modified') return undefined;
+        object = tagObject.data.object;
+      }
+      return { notModified: false, commit: object.sha, etag: ref.headers.etag ?? null };
+    },
+
+    async listRootFiles(owner, repo, ref) {
+      const res = await read(`listing of ${owner}/${repo} at ${ref}`, () =>
+        octokit.rest.repos.getContent({ owner, repo, path: '', ref }),
+      );
+      if (res === undefined || res === 'not-modified' || !Array.isArray(res.data)) return [];
+      return res.data.filter((entry) => entry.type === 'file').map((entry) => entry.name);
+    },
+
+    async readFile(owner, repo, path, ref) {
+      const res = await read(`read of ${path} in ${owner}/${repo} at ${ref}`, () =>
+        octokit.rest.repos.getContent({ owner, repo, path, ref }),
+      );
+      if (
+        res === undefined ||
+        res === 'not-modified' ||
+        Array.isArray(res.data) ||
+        res.data.type !== 'file'
+      ) {
+        return undefined;
+      }
+      const content = 'content' in res.data ? res.data.content : '';
+      return Buffer.from(content, 'base64').toString('utf8');
+    },
+
+    async downloadReleaseFile(owner, repo, file) {
+      // Through the API (works for private repositories too); GitHub answers with a redirect to its CDN,
+      // which must be followed without the token.
+      const url = `${options.apiUrl}/repos/${owner}/${repo}/releases/assets/${file.id}`;
+      const what = `download of ${file.name} from ${owner}/${repo}`;
+      try {
+        let res = await fetch(url, {
+          headers: {
+            accept: 'application/octet-stream',
+            'user-agent': USER_AGENT,
+            ...(options.token ? { authorization: `token ${options.token}` } : {}),
+          },
+          redirect: 'manual',
+        });
+        const location = res.headers.get('location');
+        if (res.status >= 300 && res.status < 400 && location) {
+          await res.body?.cancel();
+          res = await fetch(new URL(location, url), { headers: { 'user-agent': USER_AGENT } });
+        }
+        if (!res.ok || !res.body) {
+          await res.body?.cancel();
+          throw Object.assign(new Error(`HTTP ${res.status} from ${res.url || url}`), { status: res.status });
+        }
+        return res.body;
+      } catch (err) {
+        if (err instanceof RegistryError) throw err;
+        throw failure(err, what);
+      }
+    },
+  };
+}

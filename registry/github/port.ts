@@ -1,0 +1,56 @@
+/** A file attached to a GitHub release. */
+export interface ReleaseFile {
+  id: number;
+  name: string;
+  size: number;
+  updatedAt: string;
+  /** The public download URL (what link mode serves). */
+  browserDownloadUrl: string;
+}
+
+export interface Release {
+  id: number;
+  tag: string;
+  draft: boolean;
+  prerelease: boolean;
+  files: ReleaseFile[];
+}
+
+export interface Repository {
+  htmlUrl: string;
+  description: string;
+}
+
+/** A conditional read: `notModified` when the stored ETag still matches (a 304 costs nothing). */
+export type Conditional<T> = { notModified: true } | ({ notModified: false } & T);
+
+/**
+ * The `GitHub` port (DESIGN: ports and adapters): the few reads ingest needs. Not-found answers are
+ * `undefined`; every other failure throws a RegistryError (GITHUB_FAILED) after the client's retries.
+ */
+export interface GitHub {
+  readonly apiUrl: string;
+  getRepository(owner: string, repo: string): Promise<Repository | undefined>;
+  /**
+   * Every release, all pages. With `etags` (one per page, from the last call), every page is asked
+   * conditionally first and `notModified` is returned when none changed.
+   */
+  listReleases(
+    owner: string,
+    repo: string,
+    etags?: readonly string[],
+  ): Promise<Conditional<{ releases: Release[]; etags: string[] }>>;
+  /** The commit a tag points at (annotated tags dereferenced); conditional on the ref's last ETag. */
+  resolveTag(
+    owner: string,
+    repo: string,
+    tag: string,
+    etag?: string | null,
+  ): Promise<Conditional<{ commit: string; etag: string | null }> | undefined>;
+  /** Names of the files at the repository root at `ref`. */
+  listRootFiles(owner: string, repo: string, ref: string): Promise<string[]>;
+  /** A text file at `ref`, or undefined when absent. */
+  readFile(owner: string, repo: string, path: string, ref: string): Promise<string | undefined>;
+  /** The bytes of a release file, as a stream (the caller enforces size and digest). */
+  downloadReleaseFile(owner: string, repo: string, file: ReleaseFile): Promise<ReadableStream<Uint8Array>>;
+}

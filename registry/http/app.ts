@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import { NOT_FOUND_MESSAGE, isRegistryError } from '../errors.js';
+import type { HttpDeps } from './deps.js';
+import { sendError } from './respond.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { assetRoutes } from './routes/assets.js';
+import { definitionRoutes } from './routes/definitions.js';
+import { healthRoutes } from './routes/health.js';
+import { triggerRoutes } from './routes/triggers.js';
+
+/** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
+export function requestIdFor(given: string | undefined): string {
+  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** One log line per request, the same from Koa and from the fast path. */
+export function logRequest(deps: Pick<HttpDeps, 'logger'>, fields: RequestLogFields): void {
+  if (deps.logger.isLevelEnabled('info')) deps.logger.info(fields, 'request');
+}
+
+export interface RequestLogFields {
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
+
+/**
+ * Request id, one log line per request (pino, secrets redacted), and Bonsai's error bodies for every
+ * failure, including unknown routes.
+ */
+function requestScope(deps: HttpDeps) {
+  return async (ctx: Context, next: Next) => {
+    const requestId = requestIdFor(ctx.get('X-Request-Id') || undefined);
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+      if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null))
+        sendError(ctx, 'NOT_FOUND', [NOT_FOUND_MESSAGE]);
+    } catch (err) {
+      if (isRegistryError(err)) {
+        sendError(ctx, err.code, err.hint ? [err.message, err.hint] : [err.message]);
+        if (err.status >= 500) deps.logger.error({ requestId, err }, err.message);
+      } else {
+        deps.logger.error({ requestId, err }, 'request failed');
+        sendError(ctx, 'INTERNAL', [`internal error (request id ${requestId}); see the registry log`]);
+      }
+    } finally {
+      logRequest(deps, {
+        requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    }
+  };
+}
+
+export function createApp(deps: HttpDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  // Errors are answered and logged by requestScope; Koa's own printer would only repeat them.
+  app.silent = true;
+  const router = new Router();
+  assetRoutes(router, deps);
+  definitionRoutes(router, deps);
+  triggerRoutes(router, deps);
+  artifactRoutes(router, deps);
+  healthRoutes(router, deps);
+  app.use(requestScope(deps));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { Artifacts } from '../artifacts/port.js';
+import type { Cache } from '../cache/port.js';
+import type { Db, Queryable } from '../db/port.js';
+import type { RenderContext } from '../ingest/render.js';
+import type { SyncPayload } from '../jobs/queue.js';
+import type { DownloadCounter } from './downloads.js';
+
+/** How HTTP handlers start ingest: a job row in the caller's transaction, then a nudge to the worker. */
+export interface JobTrigger {
+  enqueueSync(q: Queryable, assetId: number, payload: SyncPayload): Promise<{ id: number; created: boolean }>;
+  /** Called after the job row is committed. */
+  wake(): void;
+}
+
+/** Everything the HTTP layer uses, built once at start. */
+export interface HttpDeps {
+  db: Db;
+  cache: Cache;
+  artifacts: Artifacts;
+  logger: Logger;
+  /** The base URLs (fixed once the server listens). */
+  urls: RenderContext;
+  webhookSecret: string | undefined;
+  adminToken: string | undefined;
+  jobs: JobTrigger;
+  downloads: DownloadCounter;
+}

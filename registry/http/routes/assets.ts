@@ -1,0 +1,138 @@
+import type { Router } from '@koa/router';
+import {
+  apiAssetList,
+  assetApiUrl,
+  releaseAssetBuildsUrl,
+  type ApiAsset,
+} from '../../../bonsai-schema/index.js';
+import { RegistryError, notFound } from '../../errors.js';
+import { LIST_CACHE_GROUP, assetCacheGroup } from '../../ingest/sync.js';
+import { findAsset, listAssetBodies, type AssetListQuery, type AssetOrder } from '../../store/assets.js';
+import { readThrough } from '../cached.js';
+import { CACHE_KEYS } from '../cache-keys.js';
+import { strongEtag } from '../etags.js';
+import type { HttpDeps } from '../deps.js';
+import { JSON_TYPE, sendRendered } from '../respond.js';
+import { assetStatus } from '../../status.js';
+
+const ORDERS: readonly AssetOrder[] = ['recently_updated', 'recently_added', 'most_downloaded'];
+const MAX_ITEMS = 100;
+const DEFAULT_ITEMS = 10;
+
+type Query = Record<string, string | string[] | undefined>;
+
+function single(query: Query, key: string): string | undefined {
+  const value = query[key];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * `start`/`items` as Bonsai reads them (items at most 100), except that anything but a whole number is
+ * refused rather than read as 0; the message is Bonsai's.
+ */
+export function parseListQuery(query: Query): { list: AssetListQuery; itemsGiven: boolean } {
+  const start = single(query, 'start');
+  const items = single(query, 'items');
+  const isCount = (v: string | undefined) => v === undefined || /^\d{1,9}$/.test(v);
+  if (!isCount(start) || !isCount(items)) {
+    throw new RegistryError(
+      'INVALID_DATA',
+      `Start and item parameters must be positive numbers but they are start: ${start ?? 'not provided'} and items: ${items ?? 'not provided'}.`,
+    );
+  }
+  const order = single(query, 'order');
+  const list: AssetListQuery = {
+    start: start === undefined ? 0 : Number(start),
+    items: Math.min(items === undefined ? DEFAULT_ITEMS : Number(items), MAX_ITEMS),
+    order: ORDERS.find((o) => o === order) ?? 'name',
+  };
+  const namespace = single(query, 'namespace');
+  const name = single(query, 'name');
+  const search = single(query, 'q');
+  if (namespace) list.namespace = namespace;
+  if (name) list.name = name;
+  if (search?.trim()) list.search = search.trim();
+  return { list, itemsGiven: items !== undefined };
+}
+
+/** The next page's URL keeps every filter; keys sorted as Rails' `to_query` writes them. */
+export function nextPageUrl(
+  publicUrl: string,
+  query: Query,
+  list: AssetListQuery,
+  itemsGiven: boolean,
+): string {
+  const params: Record<string, string> = {};
+  for (const key of ['namespace', 'name', 'order', 'q']) {
+    const value = single(query, key);
+    if (value !== undefined && value !== '') params[key] = value;
+  }
+  params.start = String(list.start + list.items);
+  if (itemsGiven) params.items = String(list.items);
+  const search = new URLSearchParams(
+    Object.keys(params)
+      .sort()
+      .map((k): [string, string] => [k, params[k]!]),
+  );
+  return `${publicUrl}/api/v1/assets?${search.toString()}`;
+}
+
+export function assetRoutes(router: Router, deps: HttpDeps): void {
+  router.get('/api/v1/assets', async (ctx) => {
+    const query = ctx.query as Query;
+    const { list, itemsGiven } = parseListQuery(query);
+    const key = JSON.stringify(list);
+    const response = await readThrough(deps.cache, LIST_CACHE_GROUP, key, async () => {
+      const page = await listAssetBodies(deps.db, list);
+      const more = list.items > 0 && list.start + list.items < page.total;
+      const body = JSON.stringify(
+        apiAssetList({
+          start: list.start,
+          total: page.total,
+          ...(more ? { next: nextPageUrl(deps.urls.publicUrl, query, list, itemsGiven) } : {}),
+          assets: page.bodies.map((b) => JSON.parse(b) as ApiAsset),
+        }),
+      );
+      return { body, etag: strongEtag(body), assetId: 0 };
+    });
+    sendRendered(ctx, response!, JSON_TYPE);
+  });
+
+  router.get('/api/v1/assets/:namespace/:name', async (ctx) => {
+    const { namespace, name } = ctx.params as { namespace: string; name: string };
+    const response = await readThrough(
+      deps.cache,
+      assetCacheGroup(namespace, name),
+      CACHE_KEYS.asset(),
+      async () => {
+        const asset = await findAsset(deps.db, namespace, name);
+        return asset?.body && asset.etag
+          ? { body: asset.body, etag: asset.etag, assetId: asset.id }
+          : undefined;
+      },
+    );
+    if (!response) throw notFound();
+    sendRendered(ctx, response, JSON_TYPE);
+  });
+
+  router.get('/api/v1/assets/:namespace/:name/status', async (ctx) => {
+    const { namespace, name } = ctx.params as { namespace: string; name: string };
+    const status = await assetStatus(deps.db, namespace, name);
+    if (!status) throw notFound();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = JSON_TYPE;
+    ctx.body = JSON.stringify(status);
+  });
+
+  // Bonsai's web page of an asset and its "download" link: we have no web UI, so both lead to the API.
+  router.get('/assets/:namespace/:name', async (ctx) => {
+    const { namespace, name } = ctx.params as { namespace: string; name: string };
+    if (!(await findAsset(deps.db, namespace, name))) throw notFound();
+    ctx.redirect(assetApiUrl(deps.urls.publicUrl, { namespace, name }));
+  });
+  router.get('/assets/:namespace/:name/download', async (ctx) => {
+    const { namespace, name } = ctx.params as { namespace: string; name: string };
+    if (!(await findAsset(deps.db, namespace, name))) throw notFound();
+    ctx.redirect(releaseAssetBuildsUrl(deps.urls.publicUrl, { namespace, name }, 'latest'));
+  });
+}

@@ -1,0 +1,209 @@
+import { archiveDiagnostics, isWindowsBuild } from '../../bonsai-schema/archive-rules.js';
+import {
+  compileRelease,
+  diagnostic,
+  errorsOf,
+  parseBonsaiConfig,
+  parseVersion,
+  pickConfigFile,
+  planRelease,
+  unparseableVersions,
+  warningsOf,
+  type Diagnostic,
+} from '../../bonsai-schema/index.js';
+import type { Artifacts } from '../artifacts/port.js';
+import type { GitHub, Release, ReleaseFile } from '../github/port.js';
+import type { NewBuild } from '../store/versions.js';
+import { ArchiveLister } from './archive.js';
+import { ArtifactTooLargeError, measureDownload, readText, type Measured } from './download.js';
+
+/** Checksum files are small text; anything bigger is not one. */
+const MAX_CHECKSUM_FILE_SIZE = 1024 * 1024;
+
+export interface ReleaseIngestDeps {
+  github: GitHub;
+  artifacts: Artifacts;
+  maxArtifactSize: number;
+}
+
+export interface ReleaseTarget {
+  owner: string;
+  repo: string;
+  release: Release;
+  /** The commit the tag points at. */
+  commit: string;
+}
+
+export type ReleaseIngest =
+  | {
+      ok: true;
+      configFile: string;
+      annotations: Record<string, string>;
+      labels: Record<string, string>;
+      warnings: Diagnostic[];
+      builds: NewBuild[];
+    }
+  | { ok: false; configFile: string | undefined; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+function failed(configFile: string | undefined, diagnostics: readonly Diagnostic[]): ReleaseIngest {
+  return { ok: false, configFile, errors: errorsOf(diagnostics), warnings: warningsOf(diagnostics) };
+}
+
+/** A version string sensuctl can read; others are recorded as ingest errors and never listed. */
+export function unparseableTag(tag: string): Diagnostic[] {
+  return parseVersion(tag) === undefined ? unparseableVersions([tag]) : [];
+}
+
+/**
+ * Ingests one release (COMPAT §1, §2, §5): bonsai.yml at the tag's commit, the bonsai-schema compile (the
+ * same function as `bonsai check`) against the release's files and checksum files, then every artifact
+ * downloaded, size-limited and re-hashed; in mirror mode the verified bytes are kept. Content problems
+ * come back as errors; GitHub failures throw (the job retries later).
+ */
+export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarget): Promise<ReleaseIngest> {
+  const { owner, repo, release, commit } = target;
+  const tagProblems = unparseableTag(release.tag);
+  if (tagProblems.length > 0) return failed(undefined, tagProblems);
+
+  const picked = pickConfigFile(await deps.github.listRootFiles(owner, repo, commit));
+  if (picked.name === undefined) return failed(undefined, picked.diagnostics);
+  const configFile = picked.name;
+  const text = await deps.github.readFile(owner, repo, configFile, commit);
+  if (text === undefined) {
+    return failed(configFile, [
+      diagnostic(
+        'CONFIG_NOT_FOUND',
+        `cannot find a Bonsai configuration file: ${configFile} vanished at ${commit}`,
+      ),
+    ]);
+  }
+  const parsed = parseBonsaiConfig(text);
+  if (!parsed.config) return failed(configFile, [...picked.diagnostics, ...parsed.diagnostics]);
+  const config = parsed.config;
+
+  const filesByName = new Map(release.files.map((f) => [f.name, f]));
+  const checksumFiles: Record<string, string> = {};
+  for (const name of planRelease(config, { repo, tag: release.tag }).checksumFiles) {
+    const file = filesByName.get(name);
+    if (file) {
+      checksumFiles[name] = await readText(
+        await deps.github.downloadReleaseFile(owner, repo, file),
+        MAX_CHECKSUM_FILE_SIZE,
+      );
+    }
+  }
+  const compiled = compileRelease(config, {
+    repo,
+    tag: release.tag,
+    releaseFileNames: release.files.map((f) => f.name),
+    checksumFiles,
+  });
+  const diagnostics = [...picked.diagnostics, ...parsed.diagnostics, ...compiled.diagnostics];
+  if (!compiled.ok) return failed(configFile, diagnostics);
+
+  // Every artifact is downloaded, hashed and its entries checked as the agent would extract them (Bonsai
+  // did neither); one file shared by builds is fetched once.
+  const verified = new Map<string, Verified>();
+  const discardAll = () => Promise.all([...verified.values()].map((v) => v.discard()));
+  try {
+    for (const build of compiled.builds) {
+      if (verified.has(build.assetFilename)) continue;
+      const file = filesByName.get(build.assetFilename)!;
+      const windows = isWindowsBuild(build.platform, build.filters);
+      verified.set(build.assetFilename, await verifyArtifact(deps, target, file, build.sha512, windows));
+    }
+  } catch (err) {
+    await discardAll();
+    throw err;
+  }
+  const found = [...verified.values()].flatMap((v) => v.diagnostics);
+  if (errorsOf(found).length > 0) {
+    await discardAll();
+    return failed(configFile, [...diagnostics, ...found]);
+  }
+
+  const builds: NewBuild[] = [];
+  for (const build of compiled.builds) {
+    const v = verified.get(build.assetFilename)!;
+    builds.push({
+      platform: build.platform,
+      arch: build.arch,
+      assetFilename: build.assetFilename,
+      sha512: build.sha512,
+      filters: build.filters,
+      size: v.size,
+      sourceUrl: filesByName.get(build.assetFilename)!.browserDownloadUrl,
+      mirrorPath: await v.keep(),
+    });
+  }
+  return {
+    ok: true,
+    configFile,
+    annotations: config.annotations,
+    labels: config.labels,
+    warnings: warningsOf([...diagnostics, ...found]),
+    builds,
+  };
+}
+
+/** One downloaded artifact: its problems, and (mirror mode) its copy, published only when all is well. */
+interface Verified {
+  size: number;
+  diagnostics: Diagnostic[];
+  keep(): Promise<string | null>;
+  discard(): Promise<void>;
+}
+
+async function verifyArtifact(
+  deps: ReleaseIngestDeps,
+  target: ReleaseTarget,
+  file: ReleaseFile,
+  expected: string,
+  windows: boolean,
+): Promise<Verified> {
+  const sink = await deps.artifacts.openSink(target.commit, file.name);
+  const rejected = async (size: number, problem: Diagnostic): Promise<Verified> => {
+    await sink?.discard();
+    const nothing = async () => undefined;
+    return { size, diagnostics: [problem], keep: async () => null, discard: nothing };
+  };
+  const lister = new ArchiveLister();
+  let measured: Measured;
+  try {
+    const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
+    measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream, lister);
+  } catch (err) {
+    if (!(err instanceof ArtifactTooLargeError)) {
+      await sink?.discard();
+      throw err;
+    }
+    return rejected(
+      0,
+      diagnostic(
+        'ARTIFACT_TOO_LARGE',
+        `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
+      ),
+    );
+  }
+  if (measured.sha512 !== expected.toLowerCase()) {
+    return rejected(
+      measured.size,
+      diagnostic(
+        'ARCHIVE_DIGEST_MISMATCH',
+        `the sha512 of ${file.name} as downloaded (${measured.sha512}) differs from its checksum file ` +
+          `(${expected.toLowerCase()}); re-upload the file or fix the checksum file`,
+      ),
+    );
+  }
+  const diagnostics = archiveDiagnostics(await lister.end(), { file: file.name, windows });
+  let kept: Promise<string | null> | undefined;
+  return {
+    size: measured.size,
+    diagnostics,
+    // Several builds may share one file: it is moved into place once.
+    keep: () => (kept ??= sink ? sink.keep() : Promise.resolve(null)),
+    discard: async () => {
+      if (!kept) await sink?.discard();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import type { Queryable } from '../db/port.js';
+
+/** `sync`: bring one asset's versions in line with its GitHub releases (every trigger makes one). */
+export type JobKind = 'sync';
+
+export interface SyncPayload {
+  /** Re-ingest every release, even those whose fingerprint did not change. */
+  force: boolean;
+  /** Ask GitHub with the stored ETags first; when nothing changed, stop there (the poller's mode). */
+  conditional: boolean;
+  /** What asked for it: webhook, ci, poll, add-repo, api, sync. */
+  trigger: string;
+}
+
+export type JobState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface JobRecord {
+  id: number;
+  kind: JobKind;
+  assetId: number | null;
+  payload: SyncPayload;
+  state: JobState;
+  attempts: number;
+  runAt: Date;
+  lockedBy: string | null;
+  lastError: string | null;
+  result: unknown;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+interface JobRow {
+  id: number;
+  kind: JobKind;
+  asset_id: number | null;
+  payload: SyncPayload;
+  state: JobState;
+  attempts: number;
+  run_at: Date;
+  locked_by: string | null;
+  last_error: string | null;
+  result: unknown;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+const COLUMNS =
+  'id, kind, asset_id, payload, state, attempts, run_at, locked_by, last_error, result, created_at, finished_at';
+
+function toRecord(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    assetId: r.asset_id,
+    payload: r.payload,
+    state: r.state,
+    attempts: r.attempts,
+    runAt: r.run_at,
+    lockedBy: r.locked_by,
+    lastError: r.last_error,
+    result: r.result,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+/** The sync job of an asset: identical pending requests collapse into one row. */
+export async function enqueueSync(
+  q: Queryable,
+  assetId: number,
+  payload: SyncPayload,
+): Promise<{ id: number; created: boolean }> {
+  const key = `sync:${assetId}:${payload.force ? 'force' : 'normal'}:${payload.conditional ? 'conditional' : 'full'}`;
+  const inserted = await q.query<{ id: number }>(
+    `INSERT INTO jobs (kind, asset_id, payload, dedupe_key) VALUES ('sync', $1, $2::json, $3)
+     ON CONFLICT (dedupe_key) WHERE state = 'pending' DO NOTHING RETURNING id`,
+    [assetId, JSON.stringify(payload), key],
+  );
+  if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
+  const pending = await q.query<{ id: number }>(
+    "SELECT id FROM jobs WHERE dedupe_key = $1 AND state = 'pending'",
+    [key],
+  );
+  return { id: pending.rows[0]!.id, created: false };
+}
+
+/**
+ * Takes the oldest due job: pending and due, or running with an expired lease (its process died).
+ * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row; a job is
+ * not claimed while another job of the same asset runs, so one asset is ingested by one process at a time.
+ */
+export async function claimJob(
+  q: Queryable,
+  worker: string,
+  leaseMs: number,
+): Promise<JobRecord | undefined> {
+  const { rows } = await q.query<JobRow>(
+    `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = now() + $2 * interval '1 millisecond',
+       attempts = attempts + 1
+     WHERE id = (
+       SELECT j.id FROM jobs j
+       WHERE ((j.state = 'pending' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now()))
+         AND NOT EXISTS (
+           SELECT 1 FROM jobs r
+           WHERE r.asset_id = j.asset_id AND r.id <> j.id AND r.state = 'running' AND r.locked_until >= now())
+       ORDER BY j.run_at, j.id
+       LIMIT 1
+       FOR UPDATE SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [worker, leaseMs],
+  );
+  return rows[0] && toRecord(rows[0]);
+}
+
+/** Extends the lease of a running job; false when this worker no longer holds it. */
+export async function renewLease(
+  q: Queryable,
+  id: number,
+  worker: string,
+  leaseMs: number,
+): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE jobs SET locked_until = now() + $3 * interval '1 millisecond'
+     WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+    [id, worker, leaseMs],
+  );
+  return rowCount === 1;
+}
+
+export async function completeJob(
+  q: Queryable,
+  id: number,
+  worker: string,
+  result: unknown,
+): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE jobs SET state = 'done', result = $3::json, last_error = NULL, finished_at = now(), locked_until = NULL
+     WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+    [id, worker, JSON.stringify(result ?? null)],
+  );
+  return rowCount === 1;
+}
+
+/** A failed run: back to pending after `retryInMs`, or `failed` for good when that is undefined. */
+export async function failJob(
+  q: Queryable,
+  id: number,
+  worker: string,
+  error: string,
+  retryInMs: number | undefined,
+): Promise<boolean> {
+  const { rowCount } =
+    retryInMs === undefined
+      ? await q.query(
+          `UPDATE jobs SET state = 'failed', last_error = $3, finished_at = now(), locked_until = NULL
+           WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+          [id, worker, error],
+        )
+      : await q.query(
+          `UPDATE jobs SET state = 'pending', last_error = $3, run_at = now() + $4 * interval '1 millisecond',
+             locked_until = NULL
+           WHERE id = $1 AND locked_by = $2 AND state = 'running'
+             AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.dedupe_key = jobs.dedupe_key AND p.state = 'pending')`,
+          [id, worker, error, retryInMs],
+        );
+  if (rowCount === 0 && retryInMs !== undefined) {
+    // An identical job is already pending (a newer trigger): it will do this work, so this one is done.
+    const superseded = await q.query(
+      `UPDATE jobs SET state = 'done', last_error = $3, finished_at = now(), locked_until = NULL
+       WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+      [id, worker, `${error} (superseded by a newer pending job)`],
+    );
+    return superseded.rowCount === 1;
+  }
+  return rowCount === 1;
+}
+
+/**
+ * Hands this worker's running jobs back (graceful stop), or every running job when `worker` is undefined:
+ * only for the embedded database, where a single process runs and nothing else can hold them.
+ */
+export async function releaseRunningJobs(q: Queryable, worker?: string): Promise<number> {
+  const mine = "state = 'running' AND ($1::text IS NULL OR locked_by = $1)";
+  const pendingTwin =
+    "EXISTS (SELECT 1 FROM jobs p WHERE p.dedupe_key = jobs.dedupe_key AND p.state = 'pending')";
+  // A newer identical job is already pending: it will do the work, so these are done.
+  await q.query(
+    `UPDATE jobs SET state = 'done', last_error = 'superseded by a newer pending job', finished_at = now(),
+       locked_until = NULL
+     WHERE ${mine} AND ${pendingTwin}`,
+    [worker ?? null],
+  );
+  const { rowCount } = await q.query(
+    `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, attempts = greatest(attempts - 1, 0)
+     WHERE ${mine}`,
+    [worker ?? null],
+  );
+  return rowCount;
+}
+
+export async function getJob(q: Queryable, id: number): Promise<JobRecord | undefined> {
+  const { rows } = await q.query<JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = $1`, [id]);
+  return rows[0] && toRecord(rows[0]);
+}
+
+/** Newest first. */
+export async function recentJobs(q: Queryable, assetId: number, limit: number): Promise<JobRecord[]> {
+  const { rows } = await q.query<JobRow>(
+    `SELECT ${COLUMNS} FROM jobs WHERE asset_id = $1 ORDER BY id DESC LIMIT $2`,
+    [assetId, limit],
+  );
+  return rows.map(toRecord);
+}
+
+export async function jobCounts(q: Queryable): Promise<Record<JobState, number>> {
+  const { rows } = await q.query<{ state: JobState; n: number }>(
+    'SELECT state, count(*)::int AS n FROM jobs GROUP BY state',
+  );
+  const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+  for (const r of rows) counts[r.state] = r.n;
+  return counts;
+}

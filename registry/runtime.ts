@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createLinkArtifacts } from './artifacts/link.js';
+import { createMirrorArtifacts } from './artifacts/mirror.js';
+import type { Artifacts } from './artifacts/port.js';
+import { createMemoryCache } from './cache/memory.js';
+import type { Cache } from './cache/port.js';
+import { createRedisCache } from './cache/redis.js';
+import { shareInvalidations } from './cache/shared-memory.js';
+import { artifactsBaseUrl, type RegistryConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { openDb } from './db/open.js';
+import type { Db } from './db/port.js';
+import { messageOf } from './errors.js';
+import { createGitHub } from './github/octokit.js';
+import type { GitHub } from './github/port.js';
+import { renderAsset, type RenderContext } from './ingest/render.js';
+import { invalidateAsset, type SyncDeps } from './ingest/sync.js';
+import { allAssets } from './store/assets.js';
+import { readState, writeState } from './store/state.js';
+
+/** The registry's ports, opened from the settings (DESIGN: ports and adapters). */
+export interface Runtime {
+  config: RegistryConfig;
+  logger: Logger;
+  db: Db;
+  cache: Cache;
+  github: GitHub;
+  artifacts: Artifacts;
+  /** The base URLs renders embed; `setPublicUrl` fixes them once the server knows its port. */
+  urls: RenderContext;
+  syncDeps: SyncDeps;
+  close(): Promise<void>;
+}
+
+/** Optional replacements, for tests that need a port the settings cannot describe. */
+export interface RuntimeOverrides {
+  github?: GitHub;
+}
+
+/** Names this database's registry in shared services (its Redis keys), made once. */
+async function instanceId(db: Db): Promise<string> {
+  const existing = await readState(db, 'instance_id');
+  if (existing) return existing;
+  await db.query(
+    "INSERT INTO registry_state (key, value) VALUES ('instance_id', $1) ON CONFLICT (key) DO NOTHING",
+    [randomUUID()],
+  );
+  return (await readState(db, 'instance_id'))!;
+}
+
+/**
+ * Redis when REDIS_URL is set; otherwise the in-process LRU, whose invalidations travel to the other
+ * processes by Postgres NOTIFY when the database is shared.
+ */
+async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promise<Cache> {
+  if (config.redisUrl) {
+    return createRedisCache({
+      url: config.redisUrl,
+      keyspace: await instanceId(db),
+      ttlSeconds: config.cacheTtlSeconds,
+      onError: (err, operation) =>
+        logger.warn({ err: messageOf(err), operation }, 'cache unavailable: answering from the database'),
+    });
+  }
+  const memory = createMemoryCache({ maxEntries: config.cacheSize, ttlSeconds: config.cacheTtlSeconds });
+  if (!db.listen) return memory;
+  return shareInvalidations(memory, { ...db, listen: db.listen.bind(db) }, (err) =>
+    logger.warn({ err: messageOf(err) }, 'cache invalidation not sent to other processes'),
+  );
+}
+
+/**
+ * Opens the database (and applies migrations), the cache, the GitHub client and the artifact store. The
+ * database is opened first and closed again if a later port fails, so a failed start leaves no lock.
+ */
+export async function openRuntime(
+  config: RegistryConfig,
+  logger: Logger,
+  overrides: RuntimeOverrides = {},
+): Promise<Runtime> {
+  const db = await openDb(config, (err) => logger.error({ err: messageOf(err) }, 'database connection lost'));
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    const cache = await openCache(config, db, logger);
+    const urls = await renderUrls(config, db);
+    const artifacts =
+      config.artifactsMode === 'mirror'
+        ? await createMirrorArtifacts(path.join(config.dataDir, 'artifacts'), urls.artifactsUrl)
+        : createLinkArtifacts();
+    const github =
+      overrides.github ?? createGitHub({ apiUrl: config.githubApiUrl, token: config.githubToken, logger });
+    const syncDeps: SyncDeps = {
+      db,
+      github,
+      artifacts,
+      cache,
+      render: urls,
+      maxArtifactSize: config.maxArtifactSize,
+      logger,
+    };
+    return {
+      config,
+      logger,
+      db,
+      cache,
+      github,
+      artifacts,
+      urls,
+      syncDeps,
+      async close() {
+        await cache.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The base URLs to render with: PUBLIC_URL when set; otherwise the ones the server last rendered with
+ * (so `bonsai registry sync` run beside a server writes the URLs that server serves), else the default.
+ */
+async function renderUrls(config: RegistryConfig, db: Db): Promise<RenderContext> {
+  const stored = config.publicUrlExplicit ? undefined : await readState(db, RENDER_URLS);
+  if (stored) {
+    const previous = JSON.parse(stored) as RenderContext;
+    return { publicUrl: previous.publicUrl, artifactsUrl: config.artifactsUrl ?? previous.artifactsUrl };
+  }
+  return { publicUrl: config.publicUrl, artifactsUrl: artifactsBaseUrl(config) };
+}
+
+const RENDER_URLS = 'render_urls';
+
+/**
+ * Renders carry the base URLs; when PUBLIC_URL or ARTIFACTS_URL changed since they were made, every asset
+ * is rendered again (from stored data, no GitHub call).
+ */
+export async function rerenderIfUrlsChanged(runtime: Runtime): Promise<number> {
+  const wanted = JSON.stringify(runtime.urls);
+  if ((await readState(runtime.db, RENDER_URLS)) === wanted) return 0;
+  const assets = await allAssets(runtime.db);
+  for (const asset of assets) {
+    await runtime.db.transaction((tx) => renderAsset(tx, asset.id, runtime.urls, 'all'));
+    await invalidateAsset(runtime.cache, asset);
+  }
+  await writeState(runtime.db, RENDER_URLS, wanted);
+  if (assets.length > 0) {
+    runtime.logger.info(
+      { assets: assets.length, ...runtime.urls },
+      'base URLs changed: definitions rendered again',
+    );
+  }
+  return assets.length;
+}

@@ -1,0 +1,141 @@
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import { artifactsBaseUrl, type RegistryConfig } from './config.js';
+import { messageOf } from './errors.js';
+import { createApp } from './http/app.js';
+import { DownloadCounter } from './http/downloads.js';
+import { withFastPath } from './http/fast-path.js';
+import type { HttpDeps } from './http/deps.js';
+import { assertSyncComplete, summarizeSync, syncAsset } from './ingest/sync.js';
+import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
+import { JobWorker } from './jobs/worker.js';
+import { openRuntime, rerenderIfUrlsChanged, type Runtime, type RuntimeOverrides } from './runtime.js';
+import { takeAssetsDueForPoll } from './store/assets.js';
+
+export interface RunningRegistry {
+  /** Where the server listens (http://HOST:PORT). */
+  url: string;
+  runtime: Runtime;
+  worker: JobWorker;
+  close(): Promise<void>;
+}
+
+/** How often an idle worker checks for jobs other processes enqueued. */
+const JOB_IDLE_MS = 1_000;
+
+/**
+ * `bonsai registry serve`: opens the ports, listens, then starts the job worker and the poller. The
+ * start-up log names every backend in use.
+ */
+export async function startRegistry(
+  config: RegistryConfig,
+  logger: Logger,
+  overrides: RuntimeOverrides = {},
+): Promise<RunningRegistry> {
+  const runtime = await openRuntime(config, logger, overrides);
+  const { db, cache, artifacts } = runtime;
+  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const worker = new JobWorker({
+    db,
+    id: workerId,
+    leaseMs: config.jobLeaseMs,
+    maxAttempts: config.jobAttempts,
+    backoffMs: config.jobBackoffMs,
+    idleMs: JOB_IDLE_MS,
+    logger: logger.child({ component: 'jobs', worker: workerId }),
+    handle: (job) => {
+      if (job.assetId === null) throw new Error(`job ${job.id} names no asset`);
+      return syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, jobId: job.id })
+        .then(assertSyncComplete)
+        .then(summarizeSync);
+    },
+  });
+  const downloads = new DownloadCounter(db, logger);
+  const deps: HttpDeps = {
+    db,
+    cache,
+    artifacts,
+    logger,
+    urls: runtime.urls,
+    webhookSecret: config.webhookSecret,
+    adminToken: config.adminToken,
+    jobs: { enqueueSync, wake: () => worker.wake() },
+    downloads,
+  };
+  const server = http.createServer(withFastPath(deps, createApp(deps).callback()));
+  let poller: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    if (!config.publicUrlExplicit) {
+      runtime.urls.publicUrl = `http://localhost:${port}`;
+      runtime.urls.artifactsUrl = artifactsBaseUrl({ ...config, publicUrl: runtime.urls.publicUrl });
+    }
+    await rerenderIfUrlsChanged(runtime);
+    // The embedded database has one process: jobs it left running were interrupted by a stop or crash.
+    if (db.kind === 'pglite') await releaseRunningJobs(db);
+    worker.start();
+    downloads.start();
+    if (config.pollIntervalMs > 0) {
+      const tick = Math.max(1_000, Math.min(config.pollIntervalMs / 4, 30_000));
+      poller = setInterval(() => void poll(runtime, worker), tick);
+    }
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `http://${host}:${port}`;
+    logger.info(
+      {
+        url,
+        publicUrl: runtime.urls.publicUrl,
+        database: db.description,
+        cache: cache.description,
+        artifacts: artifacts.description,
+        github: config.githubApiUrl,
+        webhooks: config.webhookSecret ? 'signed with WEBHOOK_SECRET' : 'refused (WEBHOOK_SECRET not set)',
+        admin: config.adminToken ? 'ADMIN_TOKEN set' : 'refused (ADMIN_TOKEN not set)',
+        poll: config.pollIntervalMs > 0 ? `every ${config.pollIntervalMs / 1000}s` : 'off',
+      },
+      'registry listening',
+    );
+    return {
+      url,
+      runtime,
+      worker,
+      async close() {
+        clearInterval(poller);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await worker.stop();
+        await downloads.stop();
+        await runtime.close();
+        logger.info('registry stopped');
+      },
+    };
+  } catch (err) {
+    clearInterval(poller);
+    server.close();
+    await worker.stop();
+    await runtime.close();
+    throw err;
+  }
+}
+
+/** Enqueues a conditional sync for every asset due (a 304 from GitHub then costs nothing). */
+async function poll(runtime: Runtime, worker: JobWorker): Promise<void> {
+  try {
+    const due = await takeAssetsDueForPoll(runtime.db, runtime.config.pollIntervalMs);
+    for (const assetId of due) {
+      await enqueueSync(runtime.db, assetId, { force: false, conditional: true, trigger: 'poll' });
+    }
+    if (due.length > 0) worker.wake();
+  } catch (err) {
+    runtime.logger.warn({ err: messageOf(err) }, 'poll failed');
+  }
+}

@@ -1,0 +1,103 @@
+import { sortVersions, type Diagnostic } from '../bonsai-schema/index.js';
+import type { Queryable } from './db/port.js';
+import { findAsset } from './store/assets.js';
+import { recentIngestLog } from './store/ingest-log.js';
+import { isServed, listVersions, type VersionRecord } from './store/versions.js';
+import { recentJobs } from './jobs/queue.js';
+
+/**
+ * `served`: the API lists it; `served-stale`: listed with its last good data while the newest attempt
+ * failed; `failed`: never ingested successfully (not listed); `removed`: the release is gone from GitHub
+ * (kept in the store, not listed); `pending`: seen, not yet ingested.
+ */
+export type VersionState = 'served' | 'served-stale' | 'failed' | 'removed' | 'pending';
+
+export interface VersionStatus {
+  version: string;
+  state: VersionState;
+  commit: string | null;
+  ingested_at: string | null;
+  attempted_at: string | null;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+export interface AssetStatus {
+  name: string;
+  github_url: string;
+  synced_at: string | null;
+  versions: VersionStatus[];
+  jobs: {
+    id: number;
+    state: string;
+    trigger: string;
+    attempts: number;
+    last_error: string | null;
+    created_at: string;
+    finished_at: string | null;
+  }[];
+  log: {
+    at: string;
+    version: string | null;
+    outcome: string;
+    commit: string | null;
+    message: string;
+    diagnostics: Diagnostic[];
+  }[];
+}
+
+export function versionState(v: VersionRecord): VersionState {
+  if (v.removedAt !== null) return 'removed';
+  if (isServed(v)) return v.attemptState === 'failed' ? 'served-stale' : 'served';
+  return v.attemptState === 'failed' ? 'failed' : 'pending';
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Each version's state and errors, recent jobs and the ingest log of one asset (newest log first). */
+export async function assetStatus(
+  q: Queryable,
+  namespace: string,
+  name: string,
+): Promise<AssetStatus | undefined> {
+  const asset = await findAsset(q, namespace, name);
+  if (!asset) return undefined;
+  const versions = await listVersions(q, asset.id);
+  const byTag = new Map(versions.map((v) => [v.tag, v]));
+  const sorted = sortVersions(versions.map((v) => v.tag));
+  const order = [...sorted, ...versions.map((v) => v.tag).filter((t) => !sorted.includes(t))];
+  return {
+    name: `${asset.namespace}/${asset.name}`,
+    github_url: asset.githubUrl,
+    synced_at: iso(asset.syncedAt),
+    versions: order.map((tag) => {
+      const v = byTag.get(tag)!;
+      return {
+        version: tag,
+        state: versionState(v),
+        commit: v.commitSha ?? v.attemptCommit,
+        ingested_at: iso(v.ingestedAt),
+        attempted_at: iso(v.attemptedAt),
+        errors: v.attemptErrors,
+        warnings: v.attemptWarnings,
+      };
+    }),
+    jobs: (await recentJobs(q, asset.id, 10)).map((j) => ({
+      id: j.id,
+      state: j.state,
+      trigger: j.payload.trigger,
+      attempts: j.attempts,
+      last_error: j.lastError,
+      created_at: j.createdAt.toISOString(),
+      finished_at: iso(j.finishedAt),
+    })),
+    log: (await recentIngestLog(q, asset.id, 50)).map((e) => ({
+      at: e.at.toISOString(),
+      version: e.tag,
+      outcome: e.outcome,
+      commit: e.commitSha,
+      message: e.message,
+      diagnostics: e.diagnostics,
+    })),
+  };
+}

@@ -1,0 +1,244 @@
+import type { Queryable } from '../db/port.js';
+
+/** A registered repository, served as asset `namespace/name`. */
+export interface AssetRecord {
+  id: number;
+  namespace: string;
+  name: string;
+  description: string;
+  /** The description was given by an operator and is not replaced by GitHub's. */
+  descriptionLocked: boolean;
+  githubUrl: string;
+  tier: string;
+  tags: string[];
+  deprecated: boolean;
+  downloads: number;
+  releasesEtags: string[];
+  /** The rendered API asset object and its ETag (absent until the first render). */
+  body: string | null;
+  etag: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  syncedAt: Date | null;
+}
+
+interface AssetRow {
+  id: number;
+  namespace: string;
+  name: string;
+  description: string;
+  description_locked: boolean;
+  github_url: string;
+  tier: string;
+  tags: string[];
+  deprecated: boolean;
+  downloads: number;
+  releases_etags: string[];
+  body: string | null;
+  etag: string | null;
+  created_at: Date;
+  updated_at: Date;
+  synced_at: Date | null;
+}
+
+const COLUMNS = `id, namespace, name, description, description_locked, github_url, tier, tags, deprecated,
+  downloads, releases_etags, body, etag, created_at, updated_at, synced_at`;
+
+function toRecord(r: AssetRow): AssetRecord {
+  return {
+    id: r.id,
+    namespace: r.namespace,
+    name: r.name,
+    description: r.description,
+    descriptionLocked: r.description_locked,
+    githubUrl: r.github_url,
+    tier: r.tier,
+    tags: r.tags,
+    deprecated: r.deprecated,
+    downloads: r.downloads,
+    releasesEtags: r.releases_etags,
+    body: r.body,
+    etag: r.etag,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    syncedAt: r.synced_at,
+  };
+}
+
+/** GitHub names are case-insensitive, and so are ours. */
+export async function findAsset(
+  q: Queryable,
+  namespace: string,
+  name: string,
+): Promise<AssetRecord | undefined> {
+  const { rows } = await q.query<AssetRow>(
+    `SELECT ${COLUMNS} FROM assets WHERE lower(namespace) = lower($1) AND lower(name) = lower($2)`,
+    [namespace, name],
+  );
+  return rows[0] && toRecord(rows[0]);
+}
+
+export async function getAsset(q: Queryable, id: number): Promise<AssetRecord | undefined> {
+  const { rows } = await q.query<AssetRow>(`SELECT ${COLUMNS} FROM assets WHERE id = $1`, [id]);
+  return rows[0] && toRecord(rows[0]);
+}
+
+export async function allAssets(q: Queryable): Promise<AssetRecord[]> {
+  const { rows } = await q.query<AssetRow>(
+    `SELECT ${COLUMNS} FROM assets ORDER BY lower(namespace), lower(name)`,
+  );
+  return rows.map(toRecord);
+}
+
+export interface AssetSettings {
+  description?: string;
+  tier?: string;
+  tags?: string[];
+}
+
+/**
+ * Registers `namespace/name`, or updates the settings given for an asset already registered.
+ * Returns the record and whether it is new.
+ */
+export async function registerAsset(
+  q: Queryable,
+  namespace: string,
+  name: string,
+  settings: AssetSettings,
+): Promise<{ asset: AssetRecord; created: boolean }> {
+  const existing = await findAsset(q, namespace, name);
+  if (existing) {
+    const { rows } = await q.query<AssetRow>(
+      `UPDATE assets SET
+         description = COALESCE($2, description),
+         description_locked = description_locked OR $2::text IS NOT NULL,
+         tier = COALESCE($3, tier),
+         tags = COALESCE($4::json, tags)
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [
+        existing.id,
+        settings.description ?? null,
+        settings.tier ?? null,
+        settings.tags ? JSON.stringify(settings.tags) : null,
+      ],
+    );
+    return { asset: toRecord(rows[0]!), created: false };
+  }
+  const { rows } = await q.query<AssetRow>(
+    `INSERT INTO assets (namespace, name, description, description_locked, github_url, tier, tags)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::json) RETURNING ${COLUMNS}`,
+    [
+      namespace,
+      name,
+      settings.description ?? '',
+      settings.description !== undefined,
+      `https://github.com/${namespace}/${name}`,
+      settings.tier ?? 'Community',
+      JSON.stringify(settings.tags ?? []),
+    ],
+  );
+  return { asset: toRecord(rows[0]!), created: true };
+}
+
+/** What GitHub says about the repository (its page, its description unless an operator set one). */
+export async function updateFromGitHub(
+  q: Queryable,
+  id: number,
+  repo: { htmlUrl: string; description: string },
+): Promise<void> {
+  await q.query(
+    `UPDATE assets SET github_url = $2,
+       description = CASE WHEN description_locked THEN description ELSE $3 END
+     WHERE id = $1`,
+    [id, repo.htmlUrl, repo.description],
+  );
+}
+
+/** Stores the rendered asset object; `changed` also bumps updated_at (served data changed). */
+export async function saveAssetRender(
+  q: Queryable,
+  id: number,
+  render: { body: string; etag: string },
+  changed: boolean,
+): Promise<void> {
+  await q.query(
+    `UPDATE assets SET body = $2, etag = $3, updated_at = CASE WHEN $4 THEN now() ELSE updated_at END
+     WHERE id = $1`,
+    [id, render.body, render.etag, changed],
+  );
+}
+
+export async function saveReleasesEtags(q: Queryable, id: number, etags: string[]): Promise<void> {
+  await q.query('UPDATE assets SET releases_etags = $2::json, synced_at = now() WHERE id = $1', [
+    id,
+    JSON.stringify(etags),
+  ]);
+}
+
+/**
+ * Marks every asset not polled for `intervalMs` as polled now and returns their ids. The UPDATE is
+ * atomic per row, so several processes sharing the database never poll the same asset twice.
+ */
+export async function takeAssetsDueForPoll(q: Queryable, intervalMs: number): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(
+    `UPDATE assets SET polled_at = now()
+     WHERE polled_at <= now() - $1 * interval '1 millisecond'
+     RETURNING id`,
+    [intervalMs],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function addDownloads(q: Queryable, counts: ReadonlyMap<number, number>): Promise<void> {
+  for (const [id, n] of counts) {
+    await q.query('UPDATE assets SET downloads = downloads + $2 WHERE id = $1', [id, n]);
+  }
+}
+
+export type AssetOrder = 'name' | 'recently_updated' | 'recently_added' | 'most_downloaded';
+
+export interface AssetListQuery {
+  start: number;
+  items: number;
+  order: AssetOrder;
+  namespace?: string;
+  name?: string;
+  /** Case-insensitive words matched against namespace, name, description and tags. */
+  search?: string;
+}
+
+const ORDER_BY: Record<AssetOrder, string> = {
+  name: 'lower(namespace), lower(name)',
+  recently_updated: 'updated_at DESC, lower(namespace), lower(name)',
+  recently_added: 'created_at DESC, lower(namespace), lower(name)',
+  most_downloaded: 'downloads DESC, lower(namespace), lower(name)',
+};
+
+/** One page of rendered asset objects and the total matching the filters. */
+export async function listAssetBodies(
+  q: Queryable,
+  query: AssetListQuery,
+): Promise<{ total: number; bodies: string[] }> {
+  const where: string[] = ['body IS NOT NULL'];
+  const params: (string | number)[] = [];
+  const param = (v: string | number) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (query.namespace !== undefined) where.push(`lower(namespace) = lower(${param(query.namespace)})`);
+  if (query.name !== undefined) where.push(`lower(name) = lower(${param(query.name)})`);
+  for (const word of (query.search ?? '').split(/\s+/).filter(Boolean)) {
+    const like = param(`%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(
+      `(namespace ILIKE ${like} OR name ILIKE ${like} OR description ILIKE ${like} OR tags::text ILIKE ${like})`,
+    );
+  }
+  const filter = where.join(' AND ');
+  const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM assets WHERE ${filter}`, params);
+  const n = params.length;
+  const page = await q.query<{ body: string }>(
+    `SELECT body FROM assets WHERE ${filter} ORDER BY ${ORDER_BY[query.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
+    [...params, query.items, query.start],
+  );
+  return { total: total.rows[0]?.n ?? 0, bodies: page.rows.map((r) => r.body) };
+}

@@ -1,0 +1,176 @@
+import fs from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../../registry/cache/memory.js';
+import type { Cache } from '../../registry/cache/port.js';
+import { createRedisCache } from '../../registry/cache/redis.js';
+import { RegistryError } from '../../registry/errors.js';
+import { shareInvalidations } from '../../registry/cache/shared-memory.js';
+import { makeTempDir, openTestDb } from './support/databases.js';
+import { freePort } from './support/ports.js';
+import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { waitFor } from './support/wait.js';
+
+let redis: OwnRedis;
+const errors: string[] = [];
+beforeAll(async () => {
+  redis = await startOwnRedis();
+});
+afterAll(() => redis?.stop());
+
+const makers: [string, () => Promise<Cache>][] = [
+  ['memory', async () => createMemoryCache({ maxEntries: 100, ttlSeconds: 60 })],
+  [
+    'redis',
+    () =>
+      createRedisCache({
+        url: redis.url,
+        keyspace: `test-${Math.random()}`,
+        ttlSeconds: 60,
+        onError: (_err, op) => errors.push(op),
+      }),
+  ],
+];
+
+describe.each(makers)('%s cache', (_kind, make) => {
+  it('keeps values per group and drops a whole group at once', async () => {
+    const cache = await make();
+    try {
+      await cache.set('asset:a/b', 'k1', 'v1');
+      await cache.set('asset:a/b', 'k2', 'v2');
+      await cache.set('asset:a/c', 'k1', 'other');
+      expect(await cache.get('asset:a/b', 'k1')).toBe('v1');
+      await cache.del('asset:a/b');
+      expect(await cache.get('asset:a/b', 'k1')).toBeUndefined();
+      expect(await cache.get('asset:a/b', 'k2')).toBeUndefined();
+      expect(await cache.get('asset:a/c', 'k1')).toBe('other');
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('wrap loads once, and never stores what an invalidation replaced while it loaded', async () => {
+    const cache = await make();
+    try {
+      let loads = 0;
+      const load = async () => `value-${++loads}`;
+      expect(await cache.wrap('g', 'k', load)).toBe('value-1');
+      expect(await cache.wrap('g', 'k', load)).toBe('value-1');
+      expect(loads).toBe(1);
+      expect(await cache.wrap('g', 'missing', async () => undefined)).toBeUndefined();
+
+      // A read races an ingest: it loaded old data, the ingest invalidated meanwhile.
+      await cache.del('g');
+      const stale = await cache.wrap('g', 'k', async () => {
+        await cache.del('g');
+        return 'old';
+      });
+      expect(stale).toBe('old');
+      expect(await cache.get('g', 'k')).toBeUndefined();
+      expect(cache.stats().hits).toBeGreaterThan(0);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+describe('redis cache', () => {
+  it('fails fast at start when Redis does not answer, naming REDIS_URL', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const err = await createRedisCache({ url, keyspace: 'x', ttlSeconds: 1, onError: () => undefined }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err).toMatchObject({ code: 'CACHE_FAILED' });
+    expect(err.message).toContain('REDIS_URL');
+    expect(err.message).toContain(url);
+  });
+
+  it('keeps registries on different databases apart', async () => {
+    const one = await createRedisCache({
+      url: redis.url,
+      keyspace: 'db-one',
+      ttlSeconds: 60,
+      onError: () => undefined,
+    });
+    const two = await createRedisCache({
+      url: redis.url,
+      keyspace: 'db-two',
+      ttlSeconds: 60,
+      onError: () => undefined,
+    });
+    try {
+      await one.set('asset:x/y', 'k', 'from one');
+      expect(await two.get('asset:x/y', 'k')).toBeUndefined();
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('answers misses during an outage, counts the errors, and replays invalidations afterwards', async () => {
+    const dir = await makeTempDir();
+    const own = await startOwnRedis(dir);
+    const seen: string[] = [];
+    const cache = await createRedisCache({
+      url: own.url,
+      keyspace: 'outage',
+      ttlSeconds: 60,
+      onError: (_err, op) => seen.push(op),
+    });
+    try {
+      await cache.set('asset:a/b', 'k', 'before');
+      expect(await cache.get('asset:a/b', 'k')).toBe('before');
+      await own.stop();
+      expect(await cache.get('asset:a/b', 'k')).toBeUndefined();
+      expect(await cache.wrap('asset:a/b', 'k', async () => 'from the store')).toBe('from the store');
+      await cache.del('asset:a/b');
+      expect(cache.stats().errors).toBeGreaterThanOrEqual(3);
+      expect(seen).toContain('invalidate');
+
+      // Redis comes back with its saved data, 'before' included: the missed invalidation is replayed.
+      await own.start();
+      await waitFor('the invalidation to be replayed', async () => {
+        await cache.set('asset:other/x', 'probe', 'p');
+        return (
+          (await cache.get('asset:other/x', 'probe')) === 'p' &&
+          (await cache.get('asset:a/b', 'k')) === undefined
+        );
+      });
+      await cache.set('asset:a/b', 'k', 'after');
+      expect(await cache.get('asset:a/b', 'k')).toBe('after');
+    } finally {
+      await cache.close();
+      await own.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('in-process caches of processes sharing one Postgres', () => {
+  it('drop a group in every process when one invalidates it', async () => {
+    const t = await openTestDb('postgres');
+    const other = await t.reopen();
+    const make = (db: typeof other) =>
+      shareInvalidations(
+        createMemoryCache({ maxEntries: 10, ttlSeconds: 60 }),
+        db as Parameters<typeof shareInvalidations>[1],
+        () => undefined,
+      );
+    const a = await make(t.db);
+    const b = await make(other);
+    try {
+      await a.set('asset:x/y', 'k', 'a');
+      await b.set('asset:x/y', 'k', 'b');
+      await a.del('asset:x/y');
+      await waitFor(
+        'the other process to drop it',
+        async () => (await b.get('asset:x/y', 'k')) === undefined,
+      );
+      expect(await a.get('asset:x/y', 'k')).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+      await t.cleanup();
+    }
+  });
+});

@@ -1,0 +1,166 @@
+import fs from 'node:fs/promises';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitHubEmulator, type GitHubEmulator } from '../github-emulator/index.js';
+import { loadConfig } from '../../registry/config.js';
+import { openPglite } from '../../registry/db/pglite.js';
+import { startRegistry } from '../../registry/server.js';
+import { bonsai } from '../cli/run-cli.js';
+import { makeTempDir } from './support/databases.js';
+import { publish } from './support/fixtures.js';
+import { REGISTRY_TOKEN } from './support/harness.js';
+
+/** `bonsai registry migrate | add-repo | sync | status` and serve's settings errors. */
+
+let gh: GitHubEmulator;
+let dataDir: string;
+let env: Record<string, string>;
+const run = (args: string[]) => bonsai(['registry', ...args], { env, cwd: dataDir });
+
+beforeAll(async () => {
+  gh = await startGitHubEmulator();
+  gh.state.addToken(REGISTRY_TOKEN, { login: 'bonsai-registry' });
+  dataDir = await makeTempDir();
+  env = {
+    DATA_DIR: dataDir,
+    GITHUB_API_URL: gh.apiUrl,
+    GITHUB_TOKEN: REGISTRY_TOKEN,
+    PUBLIC_URL: 'https://bonsai.example.com',
+  };
+});
+afterAll(async () => {
+  await gh?.close();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+describe('bonsai registry', () => {
+  it('migrate applies the migrations once', async () => {
+    expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'applied: 0001_init.sql\n', stderr: '' });
+    expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'database is up to date\n', stderr: '' });
+  });
+
+  it('add-repo registers a repository and queues its sync', async () => {
+    const added = await run(['add-repo', 'acme/check-cli', '--tier', 'Supported', '--tags', 'cli, test']);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^registered acme\/check-cli \(sync job \d+ queued\)\n$/);
+    const again = await run(['add-repo', 'acme/check-cli', '--description', 'A check']);
+    expect(again.stdout).toMatch(/^updated acme\/check-cli/);
+  });
+
+  it.each([
+    [
+      ['add-repo', 'not-a-repo'],
+      1,
+      'error [INVALID_DATA]: "not-a-repo" is not a GitHub repository: write it as OWNER/NAME\nhint: e.g. sensu/sensu-slack-handler',
+    ],
+    [
+      ['sync', 'acme/unknown'],
+      1,
+      'error [NOT_FOUND]: acme/unknown is not registered\nhint: register it first: bonsai registry add-repo acme/unknown',
+    ],
+    [['status', 'acme/unknown'], 1, 'error [NOT_FOUND]: Resource does not exist.'],
+  ])('%j fails with exit %i', async (args, code, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(code);
+    expect(result.stderr.trim()).toBe(message);
+  });
+
+  it('sync prints what happened to each version, and exits 1 when one failed', async () => {
+    gh.state.createRepo('acme/check-cli');
+    const good = await publish(gh, 'acme/check-cli', '1.0.0');
+    await publish(gh, 'acme/check-cli', '1.1.0', { yml: '---\nbuilds:\n- platform: linux\n  arch: amd64\n' });
+    const first = await run(['sync', 'acme/check-cli']);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toBe(
+      [
+        'acme/check-cli',
+        '  1.1.0     failed',
+        "      bonsai.yml:3:3  error BUILD_MISSING_FIELD  build #1 is missing a 'sha_filename' value",
+        "      bonsai.yml:3:3  error BUILD_MISSING_FIELD  build #1 is missing an 'asset_filename' value",
+        `  1.0.0     ingested       2 build(s) from bonsai.yml at ${good.commit.slice(0, 12)}`,
+        '',
+      ].join('\n'),
+    );
+    const again = await run(['sync', 'acme/check-cli', '--json']);
+    const report = JSON.parse(again.stdout) as { versions: { tag: string; outcome: string }[] };
+    expect(report.versions.map((v) => [v.tag, v.outcome])).toEqual([
+      ['1.1.0', 'still-failing'],
+      ['1.0.0', 'unchanged'],
+    ]);
+    const forced = JSON.parse(
+      (await run(['sync', 'acme/check-cli', '--json', '--force'])).stdout,
+    ) as typeof report;
+    expect(forced.versions.map((v) => v.outcome)).toEqual(['failed', 'ingested']);
+  });
+
+  it('status shows each version with its errors, and every asset with its counts', async () => {
+    const one = await run(['status', 'acme/check-cli']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^ {2}1\.0\.0 {2}served {2}[0-9a-f]{12}$/m);
+    expect(one.stdout).toMatch(
+      /^ {2}1\.1\.0 {2}failed {2}[0-9a-f]{12}\n {6}bonsai\.yml:3:3 {2}error BUILD_MISSING_FIELD {2}build #1 is missing a 'sha_filename' value$/m,
+    );
+    expect(one.stdout).toMatch(/^ {2}job \d+ pending \(add-repo, 0 attempts\)$/m);
+    const all = await run(['status']);
+    expect(all.stdout).toMatch(
+      /^acme\/check-cli {2}1 served, 1 failing, 0 removed; last sync \S+\njobs: 1 pending, 0 running, 0 failed, 0 done\n$/,
+    );
+  });
+
+  it('refuses to open the embedded database a running registry holds', async () => {
+    const config = loadConfig({
+      env: { ...env, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL: '0' },
+      cwd: dataDir,
+    });
+    const registry = await startRegistry(config, pino({ level: 'silent' }));
+    try {
+      const result = await run(['status']);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(
+        `error [DATABASE_IN_USE]: the embedded database in ${dataDir} is open in process ${process.pid}`,
+      );
+      expect(result.stderr).toContain('hint: stop that process');
+    } finally {
+      await registry.close();
+    }
+    expect((await run(['status'])).code).toBe(0);
+  });
+
+  it('sync beside a server renders with the URLs that server serves, even without PUBLIC_URL', async () => {
+    const { PUBLIC_URL: _served, ...withoutUrl } = env;
+    const synced = await bonsai(['registry', 'sync', 'acme/check-cli', '--force'], {
+      env: withoutUrl,
+      cwd: dataDir,
+    });
+    expect(synced.stdout).toContain('ingested');
+    const db = await openPglite(dataDir);
+    try {
+      const { rows } = await db.query<{ body: string }>('SELECT body FROM versions WHERE body IS NOT NULL');
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(row.body).toContain(
+          '"io.sensu.bonsai.api_url":"https://bonsai.example.com/api/v1/assets/acme/check-cli"',
+        );
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('serve refuses bad settings before starting, naming the variable and the flag', async () => {
+    const result = await run(['serve', '--port', 'eighty', '--artifacts-mode', 'copy']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'error [CONFIG_INVALID]: invalid registry settings: PORT (--port): must be an integer',
+    );
+    expect(result.stderr).toContain(
+      "ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got \"copy\"",
+    );
+  });
+
+  it('lists its verbs', async () => {
+    const help = await bonsai(['registry', '--help']);
+    for (const verb of ['serve', 'migrate', 'add-repo', 'sync', 'status'])
+      expect(help.stdout).toContain(verb);
+  });
+});

@@ -1,0 +1,380 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncAsset } from '../../registry/ingest/sync.js';
+import { findAsset } from '../../registry/store/assets.js';
+import {
+  DEFAULT_BUILDS,
+  assetArchive,
+  bonsaiYml,
+  publish,
+  releaseFiles,
+  sha512,
+  tarGz,
+} from './support/fixtures.js';
+import { startHarness, type Harness } from './support/harness.js';
+import { waitFor } from './support/wait.js';
+
+/** Every way a release can fail to ingest (COMPAT §1, §2, §5), and what stays served when it does. */
+
+interface VersionStatus {
+  version: string;
+  state: string;
+  commit: string | null;
+  errors: { code: string; message: string; line: number; column: number }[];
+  warnings: { code: string; message: string; line: number }[];
+}
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.close());
+
+let repoCount = 0;
+/** A fresh repository for each case, registered, so cases never see each other's releases. */
+async function newRepo(): Promise<string> {
+  const fullName = `acme/check-${++repoCount}`;
+  h.gh.state.createRepo(fullName);
+  await h.addRepo(fullName);
+  return fullName;
+}
+
+async function status(fullName: string): Promise<Record<string, VersionStatus>> {
+  const body = (await h.get(`/api/v1/assets/${fullName}/status`)).json() as { versions: VersionStatus[] };
+  return Object.fromEntries(body.versions.map((v) => [v.version, v]));
+}
+
+async function servedVersions(fullName: string): Promise<string[]> {
+  const asset = (await h.get(`/api/v1/assets/${fullName}`)).json() as { versions: { version: string }[] };
+  return asset.versions.map((v) => v.version);
+}
+
+const repoName = (fullName: string) => fullName.split('/')[1]!;
+
+describe('a release that cannot be ingested is recorded with its errors and not served', () => {
+  it('has no bonsai.yml', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0', { yml: null });
+    await h.sync(repo);
+    const v = (await status(repo))['1.0.0']!;
+    expect(v.state).toBe('failed');
+    expect(v.errors.map((e) => e.code)).toEqual(['CONFIG_NOT_FOUND']);
+    expect(v.errors[0]!.message).toContain('cannot find a Bonsai configuration file');
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has a YAML error, reported at its line', async () => {
+    const repo = await newRepo();
+    const yml =
+      '---\nbuilds:\n- platform: linux\n  arch: amd64\n asset_filename: x.tar.gz\n  sha_filename: x.txt\n';
+    await publish(h.gh, repo, '1.0.0', { yml });
+    await h.sync(repo);
+    const [error] = (await status(repo))['1.0.0']!.errors;
+    expect(error).toMatchObject({ code: 'YAML_SYNTAX', line: 5, column: 2 });
+    expect(error!.message).toContain('cannot parse the Bonsai configuration file');
+  });
+
+  it('misses an asset file, reported at its asset_filename line', async () => {
+    const repo = await newRepo();
+    const missing = `${repoName(repo)}_1.0.0_windows_amd64.tar.gz`;
+    await publish(h.gh, repo, '1.0.0', { files: { [missing]: null } });
+    await h.sync(repo);
+    const [error, ...more] = (await status(repo))['1.0.0']!.errors;
+    expect(more).toEqual([]);
+    expect(error).toMatchObject({ code: 'RELEASE_ASSET_MISSING', line: 13 });
+    expect(error!.message).toContain(`missing GitHub release asset for ${missing}`);
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has a checksum file without the asset', async () => {
+    const repo = await newRepo();
+    const made = await releaseFiles(repoName(repo), '1.0.0');
+    const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
+    // Two lines, neither for the Windows archive (with one line, Bonsai would use it for every file).
+    const lines = `${sha512(made.files[linux]!)}  ${linux}\n${'0'.repeat(128)}  other.tar.gz\n`;
+    await publish(h.gh, repo, '1.0.0', { files: { ...made.files, [made.checksumName]: lines } });
+    await h.sync(repo);
+    const errors = (await status(repo))['1.0.0']!.errors;
+    expect(errors.map((e) => e.code)).toEqual(['CHECKSUM_NOT_FOUND']);
+    expect(errors[0]!.message).toContain(
+      `cannot extract the SHA for ${repoName(repo)}_1.0.0_windows_amd64.tar.gz`,
+    );
+  });
+
+  it('has an artifact whose bytes do not match its checksum', async () => {
+    const repo = await newRepo();
+    const made = await releaseFiles(repoName(repo), '1.0.0');
+    const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
+    // The checksum file is well-formed; the uploaded bytes are not the ones it lists.
+    await publish(h.gh, repo, '1.0.0', {
+      files: { ...made.files, [made.checksumName]: made.checksums, [linux]: Buffer.from('tampered') },
+    });
+    await h.sync(repo);
+    const errors = (await status(repo))['1.0.0']!.errors;
+    expect(errors.map((e) => e.code)).toEqual(['ARCHIVE_DIGEST_MISMATCH']);
+    expect(errors[0]!.message).toContain(`the sha512 of ${linux} as downloaded (${sha512('tampered')})`);
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a zip named .tar.gz',
+      async () => Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(300)]),
+      'ARCHIVE_FORMAT_UNSUPPORTED',
+    ],
+    [
+      'an entry that leaves the asset folder',
+      () =>
+        tarGz([
+          { name: 'bin/x', mode: 0o755, content: 'x' },
+          { name: '../../etc/cron.d/evil', content: 'x' },
+        ]),
+      'ARCHIVE_UNSAFE_PATH',
+    ],
+    [
+      'a wrapping directory',
+      () => tarGz([{ name: 'pkg-1.0/bin/x', mode: 0o755, content: 'x' }]),
+      'ARCHIVE_WRAPPING_DIRECTORY',
+    ],
+    ['a truncated gzip', async () => (await assetArchive('x')).subarray(0, 60), 'ARCHIVE_CORRUPT'],
+  ])('has %s, which the agent would refuse or mis-extract', async (_label, bytes, code) => {
+    const repo = await newRepo();
+    const made = await releaseFiles(repoName(repo), '1.0.0');
+    const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
+    const files: Record<string, Buffer> = { ...made.files, [linux]: await bytes() };
+    const checksums = Object.entries(files)
+      .map(([n, b]) => `${sha512(b)}  ${n}\n`)
+      .join('');
+    await publish(h.gh, repo, '1.0.0', { files: { ...files, [made.checksumName]: checksums } });
+    await h.sync(repo);
+    const v = (await status(repo))['1.0.0']!;
+    expect(v.state).toBe('failed');
+    expect(v.errors.map((e) => e.code)).toContain(code);
+    expect(v.errors.every((e) => (e as { file?: string }).file === linux)).toBe(true);
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has no git tag behind it', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    h.gh.state.deleteTag(repo, '1.0.0');
+    await h.sync(repo);
+    const [error] = (await status(repo))['1.0.0']!.errors;
+    expect(error!.code).toBe('RELEASE_TAG_NOT_FOUND');
+    expect(error!.message).toContain('git push origin 1.0.0');
+  });
+
+  it('has a tag sensuctl cannot read', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, 'release-2024', {});
+    await publish(h.gh, repo, '1.0.0', {});
+    await h.sync(repo);
+    const all = await status(repo);
+    expect(all['release-2024']!.state).toBe('failed');
+    expect(all['release-2024']!.errors.map((e) => e.code)).toEqual(['VERSION_UNPARSEABLE']);
+    expect(await servedVersions(repo)).toEqual(['1.0.0']);
+  });
+});
+
+describe('releases change on GitHub', () => {
+  it('skips a draft until it is published', async () => {
+    const repo = await newRepo();
+    const draft = await publish(h.gh, repo, '1.0.0', { draft: true });
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual([]);
+    expect((await status(repo))['1.0.0']).toBeUndefined();
+    const [owner, name] = repo.split('/') as [string, string];
+    await h.maintainer.rest.repos.updateRelease({
+      owner,
+      repo: name,
+      release_id: draft.releaseId,
+      draft: false,
+    });
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['1.0.0']);
+  });
+
+  it('follows a moved tag to its new builds, and keeps the last good data when the new commit is broken', async () => {
+    const repo = await newRepo();
+    const first = await publish(h.gh, repo, '1.0.0');
+    await h.sync(repo);
+    const before = (await h.get(`/api/v1/assets/${repo}/1.0.0/release_asset_builds`)).text;
+
+    // The tag moves to a commit whose bonsai.yml has other filters: the builds follow.
+    const builds = DEFAULT_BUILDS.map((b) => ({
+      ...b,
+      filters: [...b.filters, "entity.system.platform != 'alpine'"],
+    }));
+    const moved = h.gh.state.commit(repo, { files: { 'bonsai.yml': bonsaiYml(builds) }, tag: '1.0.0' });
+    await h.sync(repo);
+    const after = (await h.get(`/api/v1/assets/${repo}/1.0.0/release_asset_builds`)).json() as {
+      spec: { builds: { filters: string[] }[] };
+    };
+    expect(after.spec.builds[0]!.filters).toContain("entity.system.platform != 'alpine'");
+    expect((await status(repo))['1.0.0']).toMatchObject({ state: 'served', commit: moved });
+    expect(moved).not.toBe(first.commit);
+
+    // Moved again, to a commit without bonsai.yml: an error is recorded, the last good data stays served.
+    h.gh.state.commit(repo, { files: { 'bonsai.yml': null }, tag: '1.0.0' });
+    await h.sync(repo);
+    const stale = (await status(repo))['1.0.0']!;
+    expect(stale).toMatchObject({ state: 'served-stale', commit: moved });
+    expect(stale.errors.map((e) => e.code)).toEqual(['CONFIG_NOT_FOUND']);
+    const served = await h.get(`/api/v1/assets/${repo}/1.0.0/release_asset_builds`);
+    expect(served.status).toBe(200);
+    expect(served.text).not.toBe(before);
+    expect(served.json()).toEqual(after);
+  });
+
+  it('removes a deleted release from the API and keeps it in the store', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    const gone = await publish(h.gh, repo, '1.1.0');
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['1.0.0', '1.1.0']);
+    const [owner, name] = repo.split('/') as [string, string];
+    await h.maintainer.rest.repos.deleteRelease({ owner, repo: name, release_id: gone.releaseId });
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['1.0.0']);
+    expect((await h.get(`/api/v1/assets/${repo}/1.1.0/release_asset_builds`)).status).toBe(404);
+    expect((await h.get(`/api/v1/assets/${repo}/latest/release_asset_builds`)).json()).toMatchObject({
+      metadata: { annotations: { 'io.sensu.bonsai.version': '1.0.0' } },
+    });
+    expect((await status(repo))['1.1.0']).toMatchObject({ state: 'removed', commit: gone.commit });
+  });
+
+  it('reads every page of releases: one on page 3 is served', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '0.1.0');
+    // 200 newer releases push 0.1.0 to page 3 (GitHub lists newest first, 100 per page at most).
+    for (let i = 0; i < 200; i++) h.gh.state.createRelease(repo, { tag_name: `nightly-${i}` });
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['0.1.0']);
+    const pages = h.gh.requests
+      .filter((r) => r.path === `/repos/${repo}/releases` || r.path.endsWith('/releases'))
+      .map((r) => new URL(r.url, 'http://x').searchParams.get('page'));
+    expect(pages).toContain('3');
+  });
+
+  it('follows annotated tags to their commit', async () => {
+    const repo = await newRepo();
+    const published = await publish(h.gh, repo, '2.0.0', { annotated: true });
+    await h.sync(repo);
+    expect((await status(repo))['2.0.0']).toMatchObject({ state: 'served', commit: published.commit });
+  });
+
+  it('does no work for unchanged releases, and a conditional read of an unchanged list costs a 304', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    await h.sync(repo);
+    const mark = h.gh.requests.length;
+    await h.sync(repo);
+    const again = h.gh.requests.slice(mark);
+    expect(again.some((r) => r.path.includes('/releases/assets/'))).toBe(false);
+    expect(again.some((r) => r.path.includes('/contents'))).toBe(false);
+
+    const runtime = h.registry.runtime;
+    const asset = await findAsset(runtime.db, ...(repo.split('/') as [string, string]));
+    const before = h.gh.requests.length;
+    const report = await syncAsset(runtime.syncDeps, asset!.id, { force: false, conditional: true });
+    expect(report.notModified).toBe(true);
+    expect(h.gh.requests.slice(before).map((r) => r.status)).toEqual([304]);
+  });
+
+  it('retries a release whose download failed, with backoff, until it is ingested', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    h.gh.faults.inject({
+      path: '/repos/:owner/:repo/releases/assets/:asset_id',
+      times: 1,
+      action: { kind: 'status', status: 502 },
+    });
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['1.0.0']);
+    const jobs = (
+      (await h.get(`/api/v1/assets/${repo}/status`)).json() as {
+        jobs: { attempts: number; last_error: string | null }[];
+      }
+    ).jobs;
+    expect(jobs[0]).toMatchObject({ attempts: 2, last_error: null });
+  });
+});
+
+describe('mirror mode', () => {
+  let m: Harness;
+  beforeAll(async () => {
+    m = await startHarness({ env: { ARTIFACTS_MODE: 'mirror', MAX_ARTIFACT_SIZE: '1000' } });
+  });
+  afterAll(() => m?.close());
+
+  it('serves verified copies under /artifacts/COMMIT/FILE and points the builds there', async () => {
+    m.gh.state.createRepo('acme/mirrored');
+    const published = await publish(m.gh, 'acme/mirrored', '1.0.0');
+    await m.addRepo('acme/mirrored');
+    const def = (await m.get('/api/v1/assets/acme/mirrored/1.0.0/release_asset_builds')).json() as {
+      spec: { builds: { url: string; sha512: string }[] };
+    };
+    const base = m.registry.runtime.urls.publicUrl;
+    const name = 'mirrored_1.0.0_linux_amd64.tar.gz';
+    expect(def.spec.builds[0]!.url).toBe(`${base}/artifacts/${published.commit}/${name}`);
+    const res = await fetch(`${m.url}/artifacts/${published.commit}/${name}`);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(res.status).toBe(200);
+    expect(sha512(bytes)).toBe(published.files[name]!.sha512);
+    expect(sha512(bytes)).toBe(def.spec.builds[0]!.sha512);
+    // Nothing half-written is left behind, and nothing outside the mirror is served.
+    expect(await fs.readdir(path.join(m.env.DATA_DIR!, 'artifacts', '.partial'))).toEqual([]);
+    expect((await m.get(`/artifacts/${published.commit}/..%2F..%2Fpglite.lock`)).status).toBe(404);
+    expect((await m.get('/artifacts/not-a-commit/x')).status).toBe(404);
+  });
+
+  it('refuses an artifact larger than MAX_ARTIFACT_SIZE and keeps no copy', async () => {
+    m.gh.state.createRepo('acme/too-big');
+    const made = await releaseFiles('too-big', '1.0.0');
+    const big = Buffer.alloc(5000, 1);
+    const linux = 'too-big_1.0.0_linux_amd64.tar.gz';
+    const files = { ...made.files, [linux]: big };
+    const checksums = Object.entries(files)
+      .map(([n, b]) => `${sha512(b)}  ${n}\n`)
+      .join('');
+    const published = await publish(m.gh, 'acme/too-big', '1.0.0', {
+      files: { ...files, [made.checksumName]: checksums },
+    });
+    await m.addRepo('acme/too-big');
+    const v = ((await m.get('/api/v1/assets/acme/too-big/status')).json() as { versions: VersionStatus[] })
+      .versions[0]!;
+    expect(v.state).toBe('failed');
+    expect(v.errors.map((e) => e.code)).toEqual(['ARTIFACT_TOO_LARGE']);
+    expect(v.errors[0]!.message).toContain('MAX_ARTIFACT_SIZE');
+    await expect(fs.stat(path.join(m.env.DATA_DIR!, 'artifacts', published.commit, linux))).rejects.toThrow();
+  });
+});
+
+describe('the poller', () => {
+  let p: Harness;
+  beforeAll(async () => {
+    p = await startHarness({ env: { POLL_INTERVAL: '1' } });
+  });
+  afterAll(() => p?.close());
+
+  it('finds a new release without any trigger, asking GitHub conditionally', async () => {
+    p.gh.state.createRepo('acme/polled');
+    await p.addRepo('acme/polled');
+    await publish(p.gh, 'acme/polled', '1.0.0');
+    await waitFor('the poller to ingest 1.0.0', async () => {
+      const asset = (await p.get('/api/v1/assets/acme/polled')).json() as { versions: { version: string }[] };
+      return asset.versions.some((v) => v.version === '1.0.0');
+    });
+    // Our own downloads changed the assets' download counts, so the next poll re-reads the list (and
+    // finds every release unchanged); from then on, each poll is one conditional request answered 304.
+    const list = '/repos/acme/polled/releases';
+    const answered304 = (from: number) =>
+      p.gh.requests.slice(from).filter((r) => r.path === list && r.status === 304);
+    await waitFor('a poll answered 304', () => answered304(0).length >= 1);
+    const mark = p.gh.requests.length;
+    await waitFor('two more polls', () => answered304(mark).length >= 2);
+    const since = p.gh.requests.slice(mark);
+    expect(since.every((r) => r.status === 304 && r.path === list)).toBe(true);
+  });
+});

@@ -1,0 +1,187 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../registry/db/port.js';
+import {
+  claimJob,
+  completeJob,
+  enqueueSync,
+  failJob,
+  getJob,
+  releaseRunningJobs,
+  type SyncPayload,
+} from '../../registry/jobs/queue.js';
+import { JobWorker, backoffDelay } from '../../registry/jobs/worker.js';
+import { registerAsset } from '../../registry/store/assets.js';
+import { DB_KINDS, openTestDb, type TestDb } from './support/databases.js';
+import { waitFor } from './support/wait.js';
+
+const FULL: SyncPayload = { force: false, conditional: false, trigger: 'test' };
+const LEASE = 60_000;
+const silent = pino({ level: 'silent' });
+
+async function newAsset(db: Db, name: string): Promise<number> {
+  return (await registerAsset(db, 'jobs', name, {})).asset.id;
+}
+
+/** Finishes every job left by an earlier test so each test starts with an empty queue. */
+async function drain(db: Db) {
+  await db.query("UPDATE jobs SET state = 'done' WHERE state IN ('pending', 'running')");
+}
+
+describe.each(DB_KINDS)('job table on %s', (kind) => {
+  let t: TestDb;
+  let db: Db;
+  beforeAll(async () => {
+    t = await openTestDb(kind);
+    db = t.db;
+  });
+  afterAll(() => t?.cleanup());
+
+  it('collapses identical pending jobs into one row', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'dedupe');
+    const a = await enqueueSync(db, asset, FULL);
+    const b = await enqueueSync(db, asset, { ...FULL, trigger: 'other' });
+    const forced = await enqueueSync(db, asset, { ...FULL, force: true });
+    expect(a.created).toBe(true);
+    expect(b).toEqual({ id: a.id, created: false });
+    expect(forced.id).not.toBe(a.id);
+    // Once running, a new trigger makes a new pending job (the release may have changed since).
+    const claimed = await claimJob(db, 'w1', LEASE);
+    expect(claimed?.id).toBe(a.id);
+    const c = await enqueueSync(db, asset, FULL);
+    expect(c.created).toBe(true);
+  });
+
+  it('claims, completes, and retries with backoff until the attempts run out', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'retry');
+    const { id } = await enqueueSync(db, asset, FULL);
+    const first = await claimJob(db, 'w1', LEASE);
+    expect(first).toMatchObject({ id, state: 'running', attempts: 1, lockedBy: 'w1', payload: FULL });
+    expect(await claimJob(db, 'w2', LEASE)).toBeUndefined();
+
+    // Retry in an hour: pending, but not due.
+    expect(await failJob(db, id, 'w1', 'GitHub said 502', 3_600_000)).toBe(true);
+    expect(await getJob(db, id)).toMatchObject({ state: 'pending', lastError: 'GitHub said 502' });
+    expect(await claimJob(db, 'w2', LEASE)).toBeUndefined();
+
+    await db.query('UPDATE jobs SET run_at = now() WHERE id = $1', [id]);
+    const second = await claimJob(db, 'w2', LEASE);
+    expect(second).toMatchObject({ id, attempts: 2, lockedBy: 'w2' });
+    // Only the holder may finish it.
+    expect(await completeJob(db, id, 'w1', { ok: true })).toBe(false);
+    expect(await failJob(db, id, 'w2', 'still failing', undefined)).toBe(true);
+    expect(await getJob(db, id)).toMatchObject({ state: 'failed', lastError: 'still failing' });
+  });
+
+  it('runs one job per asset at a time', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'serial');
+    const other = await newAsset(db, 'parallel');
+    await enqueueSync(db, asset, FULL);
+    const first = await claimJob(db, 'w1', LEASE);
+    await enqueueSync(db, asset, FULL);
+    const { id: otherJob } = await enqueueSync(db, other, FULL);
+    // The second job of `asset` waits; the other asset's job goes ahead.
+    expect((await claimJob(db, 'w2', LEASE))?.id).toBe(otherJob);
+    expect(await claimJob(db, 'w3', LEASE)).toBeUndefined();
+    await completeJob(db, first!.id, 'w1', null);
+    expect((await claimJob(db, 'w3', LEASE))?.assetId).toBe(asset);
+  });
+
+  it('gives a job whose lease ran out (its process died) to another worker', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'lease');
+    const { id } = await enqueueSync(db, asset, FULL);
+    await claimJob(db, 'dead-worker', 1);
+    const taken = await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE));
+    expect(taken).toMatchObject({ id, attempts: 2, lockedBy: 'w2' });
+    expect(await completeJob(db, id, 'dead-worker', null)).toBe(false);
+    expect(await completeJob(db, id, 'w2', null)).toBe(true);
+  });
+
+  it('hands running jobs back on a stop, and supersedes them when a twin is pending', async () => {
+    await drain(db);
+    const a = await newAsset(db, 'release-a');
+    const b = await newAsset(db, 'release-b');
+    const { id: ja } = await enqueueSync(db, a, FULL);
+    const { id: jb } = await enqueueSync(db, b, FULL);
+    await claimJob(db, 'w1', LEASE);
+    await claimJob(db, 'w1', LEASE);
+    const { id: twin } = await enqueueSync(db, b, FULL);
+    expect(await releaseRunningJobs(db, 'w1')).toBe(1);
+    expect(await getJob(db, ja)).toMatchObject({ state: 'pending', attempts: 0, lockedBy: null });
+    expect(await getJob(db, jb)).toMatchObject({ state: 'done' });
+    expect(await getJob(db, twin)).toMatchObject({ state: 'pending' });
+  });
+
+  it('worker retries a failing job with backoff until it succeeds', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'worker');
+    const { id } = await enqueueSync(db, asset, FULL);
+    let calls = 0;
+    const worker = new JobWorker({
+      db,
+      id: 'worker-test',
+      leaseMs: LEASE,
+      maxAttempts: 3,
+      backoffMs: 1,
+      idleMs: 10,
+      logger: silent,
+      handle: async () => {
+        calls++;
+        if (calls < 3) throw new Error(`transient ${calls}`);
+        return { calls };
+      },
+    });
+    worker.start();
+    try {
+      const done = await waitFor('the job to succeed', async () => {
+        const job = await getJob(db, id);
+        return job?.state === 'done' && job;
+      });
+      expect(done).toMatchObject({ attempts: 3, result: { calls: 3 }, lastError: null });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('job claims across processes on one Postgres', () => {
+  it('never hands one job to two workers', async () => {
+    const t = await openTestDb('postgres');
+    try {
+      const ids: number[] = [];
+      for (let i = 0; i < 40; i++)
+        ids.push((await enqueueSync(t.db, await newAsset(t.db, `many-${i}`), FULL)).id);
+      const handles = [t.db, await t.reopen(), await t.reopen()];
+      const claimedBy = new Map<number, string>();
+      await Promise.all(
+        handles.map(async (h, n) => {
+          for (;;) {
+            const job = await claimJob(h, `w${n}`, LEASE);
+            if (!job) return;
+            expect(claimedBy.has(job.id)).toBe(false);
+            claimedBy.set(job.id, `w${n}`);
+            await completeJob(h, job.id, `w${n}`, null);
+          }
+        }),
+      );
+      expect([...claimedBy.keys()].sort((x, y) => x - y)).toEqual(ids);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('backoff', () => {
+  it.each([
+    [1, 5_000],
+    [2, 10_000],
+    [4, 40_000],
+    [20, 3_600_000],
+  ])('attempt %i waits %i ms', (attempt, delay) => {
+    expect(backoffDelay(5_000, attempt)).toBe(delay);
+  });
+});
