@@ -149,7 +149,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
           dist,
         ]);
         if (run.code !== 0) throw new Error(`bonsai pack failed (${run.code}): ${run.stderr.trim()}`);
-        return run.stdout.trim().split('\n').at(-1) ?? '';
+        const summary = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => l.startsWith('packed '));
+        return summary ?? 'packed';
       },
     );
 
