@@ -102,7 +102,7 @@ describe('registry settings', () => {
   });
 
   it('are all in the README settings table, with their flag', async () => {
-    const readme = await fs.readFile(new URL('./README.md', import.meta.url), 'utf8');
+    const readme = await fs.readFile(new URL('../README.md', import.meta.url), 'utf8');
     for (const spec of SETTINGS) {
       const flag = spec.flag ? `\`${spec.flag.split(' ')[0]}\`` : '—';
       expect(readme).toContain(`| \`${spec.env}\` | ${flag} |`);

@@ -240,7 +240,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
       return `${name}${flag}: ${issue.message}, got ${shown}`;
     });
     throw new RegistryError('CONFIG_INVALID', `invalid registry settings: ${problems.join('; ')}`, {
-      hint: 'fix the variables named above (see the settings table in registry/README.md)',
+      hint: 'fix the variables named above (see the settings table in README.md)',
     });
   }
   const s = parsed.data;

@@ -6,7 +6,9 @@ import { registerAddRepo, registerMigrate, registerStatus, registerSync } from '
 export const registryVerbs: VerbRegistration = (program, io, run) => {
   const registry = program
     .command('registry')
-    .description('run and operate the Bonsai-compatible registry (see registry/README.md for its settings)');
+    .description(
+      'run and operate the Bonsai-compatible registry (see README.md, Running the registry, for its settings)',
+    );
   registerServe(registry, io, run);
   registerMigrate(registry, io, run);
   registerAddRepo(registry, io, run);
