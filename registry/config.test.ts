@@ -77,7 +77,7 @@ describe('registry settings', () => {
     ],
   ])('refuses %j naming the variable', (env, message) => {
     const err = failure(env);
-    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.code).toBe('SETTINGS_INVALID');
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain(message);
   });

@@ -239,7 +239,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
       const flag = spec?.flag ? ` (${spec.flag.split(' ')[0]})` : '';
       return `${name}${flag}: ${issue.message}, got ${shown}`;
     });
-    throw new RegistryError('CONFIG_INVALID', `invalid registry settings: ${problems.join('; ')}`, {
+    throw new RegistryError('SETTINGS_INVALID', `invalid registry settings: ${problems.join('; ')}`, {
       hint: 'fix the variables named above (see the settings table in README.md)',
     });
   }

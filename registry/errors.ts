@@ -10,7 +10,7 @@ export const REGISTRY_ERROR_CODES = {
   MISSING_REQUIRED_DATA: { status: 400, exitCode: EXIT.INVALID },
   UNAUTHORIZED: { status: 401, exitCode: EXIT.INVALID },
   PAYLOAD_TOO_LARGE: { status: 413, exitCode: EXIT.INVALID },
-  CONFIG_INVALID: { status: 500, exitCode: EXIT.USAGE },
+  SETTINGS_INVALID: { status: 500, exitCode: EXIT.USAGE },
   DATABASE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   DATABASE_IN_USE: { status: 503, exitCode: EXIT.SERVICE },
   CACHE_FAILED: { status: 503, exitCode: EXIT.SERVICE },

@@ -151,7 +151,7 @@ describe('bonsai registry', () => {
     const result = await run(['serve', '--port', 'eighty', '--artifacts-mode', 'copy']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'error [CONFIG_INVALID]: invalid registry settings: PORT (--port): must be an integer',
+      'error [SETTINGS_INVALID]: invalid registry settings: PORT (--port): must be an integer',
     );
     expect(result.stderr).toContain(
       "ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got \"copy\"",
