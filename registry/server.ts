@@ -1,7 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import type { Logger } from 'pino';
 import { artifactsBaseUrl, type RegistryConfig } from './config.js';
 import { messageOf } from './errors.js';
@@ -11,6 +9,7 @@ import { withFastPath } from './http/fast-path.js';
 import type { HttpDeps } from './http/deps.js';
 import { assertSyncComplete, summarizeSync, syncAsset } from './ingest/sync.js';
 import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
+import { newHolderId } from './jobs/lease.js';
 import { JobWorker } from './jobs/worker.js';
 import { openRuntime, rerenderIfUrlsChanged, type Runtime, type RuntimeOverrides } from './runtime.js';
 import { takeAssetsDueForPoll } from './store/assets.js';
@@ -37,7 +36,7 @@ export async function startRegistry(
 ): Promise<RunningRegistry> {
   const runtime = await openRuntime(config, logger, overrides);
   const { db, cache, artifacts } = runtime;
-  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId = newHolderId();
   const worker = new JobWorker({
     db,
     id: workerId,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/port.js';
+import { isUniqueViolation } from '../db/sql-errors.js';
 
 /** `sync`: bring one asset's versions in line with its GitHub releases (every trigger makes one). */
 export type JobKind = 'sync';
@@ -86,28 +87,69 @@ export async function enqueueSync(
 
 /**
  * Takes the oldest due job: pending and due, or running with an expired lease (its process died).
- * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row; a job is
- * not claimed while another job of the same asset runs, so one asset is ingested by one process at a time.
+ * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row. One asset is
+ * ingested by one process at a time: a pending job waits while another job of its asset is running (even
+ * one whose lease ran out: that one is taken back first), and the unique index on running jobs settles
+ * two claims racing for jobs of one asset: the later one finds nothing to claim now.
  */
 export async function claimJob(
   q: Queryable,
   worker: string,
   leaseMs: number,
 ): Promise<JobRecord | undefined> {
+  try {
+    const { rows } = await q.query<JobRow>(
+      `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = now() + $2 * interval '1 millisecond',
+         attempts = attempts + 1
+       WHERE id = (
+         SELECT j.id FROM jobs j
+         WHERE ((j.state = 'pending' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now()))
+           AND NOT EXISTS (
+             SELECT 1 FROM jobs r WHERE r.asset_id = j.asset_id AND r.id <> j.id AND r.state = 'running')
+         ORDER BY j.run_at, j.id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [worker, leaseMs],
+    );
+    return rows[0] && toRecord(rows[0]);
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A job this process runs itself, now (`bonsai registry sync`): inserted already running, so it obeys the
+ * same rule as claimed jobs (one running job per asset). Undefined when a job of the asset is running.
+ */
+export async function startOwnJob(
+  q: Queryable,
+  assetId: number,
+  payload: SyncPayload,
+  holder: string,
+  leaseMs: number,
+): Promise<JobRecord | undefined> {
+  try {
+    const { rows } = await q.query<JobRow>(
+      `INSERT INTO jobs (kind, asset_id, payload, state, attempts, locked_by, locked_until)
+       SELECT 'sync', $1::int, $2::json, 'running', 1, $3, now() + $4 * interval '1 millisecond'
+       WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE asset_id = $1::int AND state = 'running')
+       RETURNING ${COLUMNS}`,
+      [assetId, JSON.stringify(payload), holder, leaseMs],
+    );
+    return rows[0] && toRecord(rows[0]);
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The job of an asset running now, if any. */
+export async function runningJob(q: Queryable, assetId: number): Promise<JobRecord | undefined> {
   const { rows } = await q.query<JobRow>(
-    `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = now() + $2 * interval '1 millisecond',
-       attempts = attempts + 1
-     WHERE id = (
-       SELECT j.id FROM jobs j
-       WHERE ((j.state = 'pending' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now()))
-         AND NOT EXISTS (
-           SELECT 1 FROM jobs r
-           WHERE r.asset_id = j.asset_id AND r.id <> j.id AND r.state = 'running' AND r.locked_until >= now())
-       ORDER BY j.run_at, j.id
-       LIMIT 1
-       FOR UPDATE SKIP LOCKED)
-     RETURNING ${COLUMNS}`,
-    [worker, leaseMs],
+    `SELECT ${COLUMNS} FROM jobs WHERE asset_id = $1 AND state = 'running'`,
+    [assetId],
   );
   return rows[0] && toRecord(rows[0]);
 }

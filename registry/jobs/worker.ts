@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/port.js';
 import { messageOf } from '../errors.js';
-import { claimJob, completeJob, failJob, releaseRunningJobs, renewLease, type JobRecord } from './queue.js';
+import { holdLease } from './lease.js';
+import { claimJob, completeJob, failJob, releaseRunningJobs, type JobRecord } from './queue.js';
 
 export interface WorkerOptions {
   db: Db;
@@ -104,13 +105,8 @@ export class JobWorker {
       log.error('job failed for good');
       return;
     }
-    const heartbeat = setInterval(
-      () => {
-        renewLease(db, job.id, id, leaseMs).catch((err: unknown) =>
-          log.warn({ err: messageOf(err) }, 'lease not renewed'),
-        );
-      },
-      Math.max(leaseMs / 3, 100),
+    const releaseLease = holdLease(db, job.id, id, leaseMs, (err) =>
+      log.warn({ err: messageOf(err) }, 'lease not renewed'),
     );
     try {
       const result = await this.options.handle(job);
@@ -125,7 +121,7 @@ export class JobWorker {
       if (retry === undefined) log.error({ err: messageOf(err) }, 'job failed for good');
       else log.warn({ err: messageOf(err), retryInMs: retry }, 'job failed: will retry');
     } finally {
-      clearInterval(heartbeat);
+      releaseLease();
     }
   }
 }

@@ -4,11 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from '../github-emulator/index.js';
 import { loadConfig } from '../../registry/config.js';
 import { openPglite } from '../../registry/db/pglite.js';
+import { openPostgres } from '../../registry/db/postgres.js';
+import { claimJob, completeJob, getJob } from '../../registry/jobs/queue.js';
 import { startRegistry } from '../../registry/server.js';
 import { bonsai } from '../cli/run-cli.js';
 import { makeTempDir } from './support/databases.js';
 import { publish } from './support/fixtures.js';
 import { REGISTRY_TOKEN } from './support/harness.js';
+import { createTestDatabase } from './support/postgres.js';
 
 /** `bonsai registry migrate | add-repo | sync | status` and serve's settings errors. */
 
@@ -35,7 +38,11 @@ afterAll(async () => {
 
 describe('bonsai registry', () => {
   it('migrate applies the migrations once', async () => {
-    expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'applied: 0001_init.sql\n', stderr: '' });
+    expect(await run(['migrate'])).toEqual({
+      code: 0,
+      stdout: 'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql\n',
+      stderr: '',
+    });
     expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'database is up to date\n', stderr: '' });
   });
 
@@ -58,7 +65,11 @@ describe('bonsai registry', () => {
       1,
       'error [NOT_FOUND]: acme/unknown is not registered\nhint: register it first: bonsai registry add-repo acme/unknown',
     ],
-    [['status', 'acme/unknown'], 1, 'error [NOT_FOUND]: Resource does not exist.'],
+    [
+      ['status', 'acme/unknown'],
+      1,
+      'error [NOT_FOUND]: acme/unknown is not registered\nhint: register it first: bonsai registry add-repo acme/unknown',
+    ],
   ])('%j fails with exit %i', async (args, code, message) => {
     const result = await run(args);
     expect(result.code).toBe(code);
@@ -103,7 +114,7 @@ describe('bonsai registry', () => {
     expect(one.stdout).toMatch(/^ {2}job \d+ pending \(add-repo, 0 attempts\)$/m);
     const all = await run(['status']);
     expect(all.stdout).toMatch(
-      /^acme\/check-cli {2}1 served, 1 failing, 0 removed; last sync \S+\njobs: 1 pending, 0 running, 0 failed, 0 done\n$/,
+      /^acme\/check-cli {2}1 served, 1 failing, 0 removed; last sync \S+\njobs: 1 pending, 0 running, 0 failed, 3 done\n$/,
     );
   });
 
@@ -162,5 +173,73 @@ describe('bonsai registry', () => {
     const help = await bonsai(['registry', '--help']);
     for (const verb of ['serve', 'migrate', 'add-repo', 'sync', 'status'])
       expect(help.stdout).toContain(verb);
+  });
+});
+
+describe('bonsai registry sync runs as a job, one per asset at a time', () => {
+  it('refuses while a job of the asset is running, then syncs as a job of its own', async () => {
+    const database = await createTestDatabase();
+    const pgEnv = { ...env, DATABASE_URL: database.url };
+    const db = await openPostgres(database.url, () => undefined);
+    try {
+      gh.state.createRepo('acme/busy');
+      await publish(gh, 'acme/busy', '1.0.0');
+      expect((await bonsai(['registry', 'add-repo', 'acme/busy'], { env: pgEnv, cwd: dataDir })).code).toBe(
+        0,
+      );
+      // A server's worker holds the asset's job.
+      const held = (await claimJob(db, 'other-host:42:cafe', 60_000))!;
+      const refused = await bonsai(['registry', 'sync', 'acme/busy'], { env: pgEnv, cwd: dataDir });
+      expect(refused).toEqual({
+        code: 3,
+        stdout: '',
+        stderr:
+          `error [SYNC_RUNNING]: a sync of acme/busy is running now (job ${held.id}, in other-host:42:cafe)\n` +
+          'hint: wait for it to finish (bonsai registry status acme/busy shows it), then sync again\n',
+      });
+
+      await completeJob(db, held.id, 'other-host:42:cafe', null);
+      const synced = await bonsai(['registry', 'sync', 'acme/busy'], { env: pgEnv, cwd: dataDir });
+      expect(synced.code).toBe(0);
+      expect(synced.stdout).toContain('1.0.0     ingested');
+      const { rows } = await db.query<{ state: string; payload: { trigger: string }; result: unknown }>(
+        'SELECT state, payload, result FROM jobs WHERE id <> $1',
+        [held.id],
+      );
+      expect(rows).toEqual([
+        {
+          state: 'done',
+          payload: { force: false, conditional: false, trigger: 'sync' },
+          result: { notModified: false, outcomes: { ingested: 1 } },
+        },
+      ]);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it('takes back the jobs an embedded registry left running when it stopped', async () => {
+    const dir = await makeTempDir();
+    const embedded = { ...env, DATA_DIR: dir };
+    try {
+      gh.state.createRepo('acme/left-running');
+      await publish(gh, 'acme/left-running', '1.0.0');
+      await bonsai(['registry', 'add-repo', 'acme/left-running'], { env: embedded, cwd: dir });
+      const db = await openPglite(dir);
+      const interrupted = (await claimJob(db, 'crashed-server', 60_000))!;
+      await db.close();
+
+      const synced = await bonsai(['registry', 'sync', 'acme/left-running'], { env: embedded, cwd: dir });
+      expect(synced.code).toBe(0);
+      const reopened = await openPglite(dir);
+      try {
+        expect(await getJob(reopened, interrupted.id)).toMatchObject({ state: 'pending', lockedBy: null });
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,11 +8,13 @@ import {
   failJob,
   getJob,
   releaseRunningJobs,
+  type JobRecord,
   type SyncPayload,
 } from '../../registry/jobs/queue.js';
 import { JobWorker, backoffDelay } from '../../registry/jobs/worker.js';
 import { registerAsset } from '../../registry/store/assets.js';
 import { DB_KINDS, openTestDb, type TestDb } from './support/databases.js';
+import { lockWaiters } from './support/postgres.js';
 import { waitFor } from './support/wait.js';
 
 const FULL: SyncPayload = { force: false, conditional: false, trigger: 'test' };
@@ -101,6 +103,21 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(await completeJob(db, id, 'w2', null)).toBe(true);
   });
 
+  it('takes back a job whose process died before a newer job of the same asset', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'dead-first');
+    const { id: dead } = await enqueueSync(db, asset, FULL);
+    await claimJob(db, 'dead-worker', 1);
+    const { id: newer } = await enqueueSync(db, asset, FULL);
+    // The newer job comes first in the queue; it still waits for the asset's interrupted job.
+    await db.query("UPDATE jobs SET run_at = now() - interval '1 hour' WHERE id = $1", [newer]);
+    const taken = await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE));
+    expect(taken).toMatchObject({ id: dead, lockedBy: 'w2' });
+    expect(await claimJob(db, 'w3', LEASE)).toBeUndefined();
+    await completeJob(db, dead, 'w2', null);
+    expect((await claimJob(db, 'w3', LEASE))?.id).toBe(newer);
+  });
+
   it('hands running jobs back on a stop, and supersedes them when a twin is pending', async () => {
     await drain(db);
     const a = await newAsset(db, 'release-a');
@@ -169,6 +186,43 @@ describe('job claims across processes on one Postgres', () => {
         }),
       );
       expect([...claimedBy.keys()].sort((x, y) => x - y)).toEqual(ids);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('two connections claiming jobs of one asset at once', () => {
+  it('run one of them; the other claim finds nothing to do', async () => {
+    const t = await openTestDb('postgres');
+    try {
+      const asset = await newAsset(t.db, 'race');
+      const { id: first } = await enqueueSync(t.db, asset, FULL);
+      const { id: second } = await enqueueSync(t.db, asset, { ...FULL, force: true });
+      const other = await t.reopen();
+      let racing: Promise<JobRecord | undefined> | undefined;
+      let settled = false;
+      // A claims job 1 in a transaction; B claims while A has not committed yet.
+      const claimedByA = await t.db.transaction(async (tx) => {
+        const job = await claimJob(tx, 'A', LEASE);
+        racing = claimJob(other, 'B', LEASE);
+        racing.then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        // B either answers at once or waits on A's claim: either way it has decided before A commits.
+        await waitFor('B to claim or to wait for A', async () => settled || (await lockWaiters(t.db)) > 0);
+        return job;
+      });
+      expect(claimedByA?.id).toBe(first);
+      expect(await racing).toBeUndefined();
+      const { rows } = await t.db.query<{ id: number }>(
+        "SELECT id FROM jobs WHERE asset_id = $1 AND state = 'running'",
+        [asset],
+      );
+      expect(rows).toEqual([{ id: first }]);
+      await completeJob(t.db, first, 'A', null);
+      expect((await claimJob(other, 'B', LEASE))?.id).toBe(second);
     } finally {
       await t.cleanup();
     }

@@ -35,3 +35,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * How many sessions of the database behind `q` wait for a lock now (another transaction's row or index
+ * entry): tests use it to know that a concurrent statement has reached the point where it must wait.
+ */
+export async function lockWaiters(q: {
+  query<T extends object>(sql: string): Promise<{ rows: T[] }>;
+}): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+  );
+  return rows[0]!.n;
+}
