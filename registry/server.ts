@@ -10,9 +10,9 @@ import type { HttpDeps } from './http/deps.js';
 import { assertSyncComplete, summarizeSync, syncAsset } from './ingest/sync.js';
 import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
 import { newHolderId } from './jobs/lease.js';
+import { enqueueDuePolls } from './jobs/poll.js';
 import { JobWorker } from './jobs/worker.js';
 import { openRuntime, rerenderIfUrlsChanged, type Runtime, type RuntimeOverrides } from './runtime.js';
-import { takeAssetsDueForPoll } from './store/assets.js';
 
 export interface RunningRegistry {
   /** Where the server listens (http://HOST:PORT). */
@@ -126,13 +126,10 @@ export async function startRegistry(
   }
 }
 
-/** Enqueues a conditional sync for every asset due (a 304 from GitHub then costs nothing). */
+/** Queues a conditional sync for every asset due, then wakes the worker. */
 async function poll(runtime: Runtime, worker: JobWorker): Promise<void> {
   try {
-    const due = await takeAssetsDueForPoll(runtime.db, runtime.config.pollIntervalMs);
-    for (const assetId of due) {
-      await enqueueSync(runtime.db, assetId, { force: false, conditional: true, trigger: 'poll' });
-    }
+    const due = await enqueueDuePolls(runtime.db, runtime.config.pollIntervalMs);
     if (due.length > 0) worker.wake();
   } catch (err) {
     runtime.logger.warn({ err: messageOf(err) }, 'poll failed');

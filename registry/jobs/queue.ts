@@ -65,24 +65,25 @@ function toRecord(r: JobRow): JobRecord {
   };
 }
 
-/** The sync job of an asset: identical pending requests collapse into one row. */
+/**
+ * The sync job of an asset: identical pending requests collapse into one row. One statement, so it always
+ * answers with a job id: the new row, or the pending one it joined (`created` false; `xmax = 0` only for
+ * a freshly inserted row). A pending row a worker claims meanwhile no longer matches the index, and
+ * Postgres inserts a new row instead.
+ */
 export async function enqueueSync(
   q: Queryable,
   assetId: number,
   payload: SyncPayload,
 ): Promise<{ id: number; created: boolean }> {
   const key = `sync:${assetId}:${payload.force ? 'force' : 'normal'}:${payload.conditional ? 'conditional' : 'full'}`;
-  const inserted = await q.query<{ id: number }>(
+  const { rows } = await q.query<{ id: number; created: boolean }>(
     `INSERT INTO jobs (kind, asset_id, payload, dedupe_key) VALUES ('sync', $1, $2::json, $3)
-     ON CONFLICT (dedupe_key) WHERE state = 'pending' DO NOTHING RETURNING id`,
+     ON CONFLICT (dedupe_key) WHERE state = 'pending' DO UPDATE SET dedupe_key = EXCLUDED.dedupe_key
+     RETURNING id, (xmax = 0) AS created`,
     [assetId, JSON.stringify(payload), key],
   );
-  if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
-  const pending = await q.query<{ id: number }>(
-    "SELECT id FROM jobs WHERE dedupe_key = $1 AND state = 'pending'",
-    [key],
-  );
-  return { id: pending.rows[0]!.id, created: false };
+  return rows[0]!;
 }
 
 /**

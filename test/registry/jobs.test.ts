@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../registry/db/port.js';
+import type { Db, Queryable, SqlValue } from '../../registry/db/port.js';
 import {
   claimJob,
   completeJob,
@@ -11,10 +11,11 @@ import {
   type JobRecord,
   type SyncPayload,
 } from '../../registry/jobs/queue.js';
+import { enqueueDuePolls } from '../../registry/jobs/poll.js';
 import { JobWorker, backoffDelay } from '../../registry/jobs/worker.js';
 import { registerAsset } from '../../registry/store/assets.js';
 import { DB_KINDS, openTestDb, type TestDb } from './support/databases.js';
-import { lockWaiters } from './support/postgres.js';
+import { answeredOrWaiting } from './support/postgres.js';
 import { waitFor } from './support/wait.js';
 
 const FULL: SyncPayload = { force: false, conditional: false, trigger: 'test' };
@@ -53,6 +54,24 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(claimed?.id).toBe(a.id);
     const c = await enqueueSync(db, asset, FULL);
     expect(c.created).toBe(true);
+  });
+
+  it('answers with the job id even when a worker takes the pending job during the enqueue', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'claimed-meanwhile');
+    const { id } = await enqueueSync(db, asset, FULL);
+    const worker = kind === 'postgres' ? await t.reopen() : db;
+    let claimed: JobRecord | undefined;
+    // A connection on which a worker claims the pending job right after the enqueue's first statement.
+    const racing: Queryable = {
+      async query<T extends object>(sql: string, params?: readonly SqlValue[]) {
+        const result = await db.query<T>(sql, params);
+        claimed ??= await claimJob(worker, 'w1', LEASE);
+        return result;
+      },
+    };
+    expect(await enqueueSync(racing, asset, FULL)).toEqual({ id, created: false });
+    expect(claimed?.id).toBe(id);
   });
 
   it('claims, completes, and retries with backoff until the attempts run out', async () => {
@@ -133,6 +152,30 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(await getJob(db, twin)).toMatchObject({ state: 'pending' });
   });
 
+  it('polls an asset whose poll job could not be queued again at the next tick', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'poll-again');
+    await db.query("UPDATE assets SET polled_at = now() - interval '1 hour' WHERE id = $1", [asset]);
+    // The job table refuses new rows for a moment (a failing database, a full disk).
+    await db.query(`CREATE FUNCTION refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'no new jobs now'; END $$`);
+    await db.query(
+      'CREATE TRIGGER refuse_jobs BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_jobs()',
+    );
+    try {
+      await expect(enqueueDuePolls(db, 60_000)).rejects.toThrow('no new jobs now');
+    } finally {
+      await db.query('DROP TRIGGER refuse_jobs ON jobs');
+      await db.query('DROP FUNCTION refuse_jobs()');
+    }
+    expect(await enqueueDuePolls(db, 60_000)).toContain(asset);
+    const job = await claimJob(db, 'w1', LEASE);
+    expect(job).toMatchObject({
+      assetId: asset,
+      payload: { force: false, conditional: true, trigger: 'poll' },
+    });
+  });
+
   it('worker retries a failing job with backoff until it succeeds', async () => {
     await drain(db);
     const asset = await newAsset(db, 'worker');
@@ -201,17 +244,11 @@ describe('two connections claiming jobs of one asset at once', () => {
       const { id: second } = await enqueueSync(t.db, asset, { ...FULL, force: true });
       const other = await t.reopen();
       let racing: Promise<JobRecord | undefined> | undefined;
-      let settled = false;
       // A claims job 1 in a transaction; B claims while A has not committed yet.
       const claimedByA = await t.db.transaction(async (tx) => {
         const job = await claimJob(tx, 'A', LEASE);
         racing = claimJob(other, 'B', LEASE);
-        racing.then(
-          () => (settled = true),
-          () => (settled = true),
-        );
-        // B either answers at once or waits on A's claim: either way it has decided before A commits.
-        await waitFor('B to claim or to wait for A', async () => settled || (await lockWaiters(t.db)) > 0);
+        await answeredOrWaiting(racing, t.db);
         return job;
       });
       expect(claimedByA?.id).toBe(first);
@@ -223,6 +260,28 @@ describe('two connections claiming jobs of one asset at once', () => {
       expect(rows).toEqual([{ id: first }]);
       await completeJob(t.db, first, 'A', null);
       expect((await claimJob(other, 'B', LEASE))?.id).toBe(second);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('an enqueue racing a claim on two connections', () => {
+  it('waits for the claim, then queues a new job', async () => {
+    const t = await openTestDb('postgres');
+    try {
+      const asset = await newAsset(t.db, 'enqueue-race');
+      const { id: pending } = await enqueueSync(t.db, asset, FULL);
+      const other = await t.reopen();
+      let enqueued: Promise<{ id: number; created: boolean }> | undefined;
+      await t.db.transaction(async (tx) => {
+        expect((await claimJob(tx, 'A', LEASE))?.id).toBe(pending);
+        enqueued = enqueueSync(other, asset, FULL);
+        await answeredOrWaiting(enqueued, t.db);
+      });
+      const job = await enqueued!;
+      expect(job.created).toBe(true);
+      expect(await getJob(t.db, job.id)).toMatchObject({ state: 'pending', assetId: asset });
     } finally {
       await t.cleanup();
     }

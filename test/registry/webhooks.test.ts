@@ -288,6 +288,31 @@ describe('POST /api/v1/repos', () => {
   });
 });
 
+describe('concurrent registrations of one repository on Postgres', () => {
+  let pg: Harness;
+  beforeAll(async () => {
+    pg = await startHarness({ db: 'postgres' });
+  });
+  afterAll(() => pg?.close());
+
+  it('register it once and answer every request', async () => {
+    pg.gh.state.createRepo('race/same-repo');
+    const names = ['race/same-repo', 'Race/Same-Repo', 'race/SAME-repo', 'RACE/same-repo'];
+    const answers = await Promise.all(
+      [...names, ...names].map((repository) =>
+        pg.post('/api/v1/repos', { repository }, { authorization: `Bearer ${ADMIN_TOKEN}` }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    const { rows } = await pg.registry.runtime.db.query<{ namespace: string; name: string }>(
+      'SELECT namespace, name FROM assets',
+    );
+    expect(rows).toHaveLength(1);
+    for (const answer of answers)
+      expect(answer.json()).toMatchObject({ name: `${rows[0]!.namespace}/${rows[0]!.name}` });
+  });
+});
+
 describe('logs', () => {
   it('carry a request id and no secret', async () => {
     const res = await h.get('/api/v1/assets', { 'x-request-id': 'trace-me-42' });
