@@ -77,7 +77,10 @@ export class JobWorker {
       await this.current;
       this.current = undefined;
     }
-    await releaseRunningJobs(db, id).catch(() => undefined);
+    await releaseRunningJobs(db, id).catch((err: unknown) =>
+      // Not fatal: another process takes them over once their lease runs out (JOB_LEASE).
+      logger.error({ err: messageOf(err) }, 'cannot hand running jobs back on stop'),
+    );
   }
 
   private sleep(): Promise<void> {

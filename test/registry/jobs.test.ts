@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { createLogger } from '../../registry/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, Queryable, SqlValue } from '../../registry/db/port.js';
 import {
@@ -204,6 +205,38 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
       expect(done).toMatchObject({ attempts: 3, result: { calls: 3 }, lastError: null });
     } finally {
       await worker.stop();
+    }
+  });
+});
+
+describe('a worker stopping', () => {
+  it('logs that it could not hand its jobs back when the database is gone', async () => {
+    const t = await openTestDb('pglite');
+    const lines: string[] = [];
+    const worker = new JobWorker({
+      db: t.db,
+      id: 'stopping-worker',
+      leaseMs: LEASE,
+      maxAttempts: 1,
+      backoffMs: 1,
+      idleMs: 10,
+      logger: createLogger('info', { write: (line: string) => lines.push(line) }),
+      handle: async () => null,
+    });
+    try {
+      worker.start();
+      await t.db.close();
+      await worker.stop();
+      const stop = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: string });
+      expect(stop).toContainEqual(
+        expect.objectContaining({
+          level: 50,
+          msg: 'cannot hand running jobs back on stop',
+          err: expect.any(String),
+        }),
+      );
+    } finally {
+      await t.cleanup();
     }
   });
 });
