@@ -13,6 +13,7 @@ export const REGISTRY_ERROR_CODES = {
   SETTINGS_INVALID: { status: 500, exitCode: EXIT.USAGE },
   DATABASE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   DATABASE_IN_USE: { status: 503, exitCode: EXIT.SERVICE },
+  DATABASE_NOT_MIGRATED: { status: 503, exitCode: EXIT.SERVICE },
   SYNC_RUNNING: { status: 409, exitCode: EXIT.SERVICE },
   CACHE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   GITHUB_FAILED: { status: 502, exitCode: EXIT.SERVICE },

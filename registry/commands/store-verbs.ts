@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { formatDiagnostic } from '../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
 import type { ActionRunner } from '../../cli/program.js';
-import { migrate } from '../db/migrate.js';
+import { migrate, pendingMigrations } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
+import type { Db } from '../db/port.js';
 import { RegistryError, messageOf } from '../errors.js';
 import { summarizeSync, syncAsset, type SyncReport } from '../ingest/sync.js';
 import { holdLease, newHolderId } from '../jobs/lease.js';
@@ -197,6 +198,17 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
   );
 }
 
+/** Read-only verbs never change the schema: a database that needs migrations is refused instead. */
+async function refuseUnmigrated(db: Db): Promise<void> {
+  const pending = await pendingMigrations(db);
+  if (pending.length === 0) return;
+  throw new RegistryError(
+    'DATABASE_NOT_MIGRATED',
+    `the database (${db.description}) is missing migrations ${pending.join(', ')}; this command only reads, so it does not apply them`,
+    { hint: 'run bonsai registry migrate (serve also migrates at start), then run this command again' },
+  );
+}
+
 export function registerStatus(registry: Command, io: Io, run: ActionRunner): void {
   withSettingFlags(
     registry
@@ -210,7 +222,7 @@ export function registerStatus(registry: Command, io: Io, run: ActionRunner): vo
       const config = configFrom(io, options);
       const db = await openDb(config, () => undefined);
       try {
-        await migrate(db);
+        await refuseUnmigrated(db);
         if (repository) {
           const ref = parseRepository(repository);
           const status = await assetStatus(db, ref.namespace, ref.name);

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from '../github-emulator/index.js';
 import { loadConfig } from '../../registry/config.js';
+import { migrate, readMigrations } from '../../registry/db/migrate.js';
 import { openPglite } from '../../registry/db/pglite.js';
 import { openPostgres } from '../../registry/db/postgres.js';
 import { claimJob, completeJob, getJob } from '../../registry/jobs/queue.js';
@@ -116,6 +117,53 @@ describe('bonsai registry', () => {
     expect(all.stdout).toMatch(
       /^acme\/check-cli {2}1 served, 1 failing, 0 removed; last sync \S+\njobs: 1 pending, 0 running, 0 failed, 3 done\n$/,
     );
+  });
+
+  it('status only reads: it refuses a database with migrations pending and changes nothing', async () => {
+    const dir = await makeTempDir();
+    const status = () => bonsai(['registry', 'status'], { env: { ...env, DATA_DIR: dir }, cwd: dir });
+    const [init, ...later] = await readMigrations();
+    const applied = async () => {
+      const db = await openPglite(dir);
+      try {
+        const { rows } = await db.query<{ name: string | null }>(
+          "SELECT to_regclass('schema_migrations')::text AS name",
+        );
+        if (!rows[0]!.name) return [];
+        return (await db.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map(
+          (r) => r.name,
+        );
+      } finally {
+        await db.close();
+      }
+    };
+    const refusal = (missing: string[]) => ({
+      code: 3,
+      stdout: '',
+      stderr:
+        `error [DATABASE_NOT_MIGRATED]: the database (PGlite in ${dir}/pglite) is missing migrations ` +
+        `${missing.join(', ')}; this command only reads, so it does not apply them\n` +
+        'hint: run bonsai registry migrate (serve also migrates at start), then run this command again\n',
+    });
+    try {
+      expect(await status()).toEqual(refusal([init!.name, ...later.map((m) => m.name)]));
+      expect(await applied()).toEqual([]);
+      // A database an older version migrated.
+      const db = await openPglite(dir);
+      await migrate(db, [init!]);
+      await db.close();
+      expect(await status()).toEqual(refusal(later.map((m) => m.name)));
+      expect(await applied()).toEqual([init!.name]);
+      expect((await bonsai(['registry', 'migrate'], { env: { ...env, DATA_DIR: dir }, cwd: dir })).code).toBe(
+        0,
+      );
+      expect(await status()).toMatchObject({
+        code: 0,
+        stdout: 'jobs: 0 pending, 0 running, 0 failed, 0 done\n',
+      });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to open the embedded database a running registry holds', async () => {
