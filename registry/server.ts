@@ -64,7 +64,11 @@ export async function startRegistry(
     jobs: { enqueueSync, wake: () => worker.wake() },
     downloads,
   };
-  const server = http.createServer(withFastPath(deps, createApp(deps).callback()));
+  // Requests wait until the stored renders carry the base URLs this process serves: when they changed,
+  // they are rendered again first. The port (and with it the default PUBLIC_URL) is known only once the
+  // server listens, so it listens first and holds requests until then.
+  const gate = holdRequests(withFastPath(deps, createApp(deps).callback()));
+  const server = http.createServer(gate.handler);
   let poller: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -77,6 +81,7 @@ export async function startRegistry(
       runtime.urls.artifactsUrl = artifactsBaseUrl({ ...config, publicUrl: runtime.urls.publicUrl });
     }
     await rerenderIfUrlsChanged(runtime);
+    gate.open();
     // The embedded database has one process: jobs it left running were interrupted by a stop or crash.
     if (db.kind === 'pglite') await releaseRunningJobs(db);
     worker.start();
@@ -120,10 +125,30 @@ export async function startRegistry(
   } catch (err) {
     clearInterval(poller);
     server.close();
+    server.closeAllConnections();
     await worker.stop();
     await runtime.close();
     throw err;
   }
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** A handler that holds every request until `open` is called, then passes them on in order. */
+function holdRequests(next: Handler): { handler: Handler; open(): void } {
+  let open = false;
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  return {
+    handler: (req, res) => {
+      if (open) next(req, res);
+      else void opened.then(() => next(req, res));
+    },
+    open() {
+      open = true;
+      release();
+    },
+  };
 }
 
 /** Queues a conditional sync for every asset due, then wakes the worker. */

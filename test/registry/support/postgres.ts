@@ -52,6 +52,8 @@ export async function answeredOrWaiting(
   );
   await waitFor('the statement to answer or to wait for a lock', async () => {
     if (answered) return true;
+    // Inside a transaction, pg_stat_activity keeps the snapshot of its first read unless cleared.
+    await q.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await q.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
     );
