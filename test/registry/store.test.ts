@@ -148,11 +148,16 @@ describe.each(DB_KINDS)('store on %s', (kind) => {
 
   it('lists rendered assets with filters, search, order and pages', async () => {
     const names = ['list-b', 'list-a', 'list-c'];
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
       const { asset } = await registerAsset(db, 'lister', name, {
         description: name === 'list-c' ? 'Sends alerts to PagerDuty' : '',
         tags: name === 'list-a' ? ['metrics'] : [],
       });
+      // Registered in this order, a second apart (the clock may not tell quick inserts apart).
+      await db.query("UPDATE assets SET created_at = now() + $2 * interval '1 second' WHERE id = $1", [
+        asset.id,
+        i,
+      ]);
       await render(db, asset.id, name);
     }
     const page = await listAssetBodies(db, { start: 0, items: 2, order: 'name', namespace: 'LISTER' });
