@@ -12,6 +12,7 @@ import { bonsai } from '../cli/run-cli.js';
 import { makeTempDir } from './support/databases.js';
 import { publish } from './support/fixtures.js';
 import { REGISTRY_TOKEN } from './support/harness.js';
+import { freePort } from './support/ports.js';
 import { createTestDatabase } from './support/postgres.js';
 
 /** `bonsai registry migrate | add-repo | sync | status` and serve's settings errors. */
@@ -215,6 +216,33 @@ describe('bonsai registry', () => {
     expect(result.stderr).toContain(
       "ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got \"copy\"",
     );
+  });
+
+  it.each([
+    ['nothing listens at its port', (port: number) => `127.0.0.1:${port}/bonsai`, 'ECONNREFUSED'],
+    [
+      'its database does not exist',
+      () => '127.0.0.1:5432/bonsai_no_such_database',
+      'database "bonsai_no_such_database" does not exist',
+    ],
+  ])('serve stops with DATABASE_FAILED (exit 3) when %s', async (_case, where, reason) => {
+    const port = await freePort();
+    const result = await run([
+      'serve',
+      '--port',
+      '0',
+      '--database-url',
+      `postgres://postgres:s3cret@${where(port)}`,
+    ]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `error [DATABASE_FAILED]: cannot connect to DATABASE_URL postgres://postgres:***@${where(port)}: `,
+    );
+    expect(result.stderr).toContain(reason);
+    expect(result.stderr).toContain(
+      'hint: check that PostgreSQL is running and that the URL, user and database are right',
+    );
+    expect(result.stderr).not.toContain('s3cret');
   });
 
   it('lists its verbs', async () => {

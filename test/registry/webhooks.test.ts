@@ -286,6 +286,16 @@ describe('POST /api/v1/repos', () => {
   it('needs the admin token', async () => {
     expect((await h.post('/api/v1/repos', { repository: 'a/b' })).status).toBe(401);
   });
+
+  it('refuses a body over 64 KiB with PAYLOAD_TOO_LARGE', async () => {
+    const body = { repository: 'big/body', description: 'x'.repeat(64 * 1024) };
+    const res = await h.post('/api/v1/repos', body, admin);
+    expect(res.status).toBe(413);
+    expect(res.text).toBe(
+      '{"error_code":"PAYLOAD_TOO_LARGE","error_messages":["the request body is larger than 65536 bytes"]}',
+    );
+    expect(await served('big/body').catch(() => 'not registered')).toBe('not registered');
+  });
 });
 
 describe('concurrent registrations of one repository on Postgres', () => {
