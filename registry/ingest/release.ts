@@ -1,3 +1,4 @@
+import { ArchiveLister } from '../../bonsai-schema/archive-lister.js';
 import { archiveDiagnostics, isWindowsBuild } from '../../bonsai-schema/archive-rules.js';
 import {
   compileRelease,
@@ -14,7 +15,6 @@ import {
 import type { Artifacts } from '../artifacts/port.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
-import { ArchiveLister } from './archive.js';
 import { ArtifactTooLargeError, measureDownload, readText, type Measured } from './download.js';
 
 /** Checksum files are small text; anything bigger is not one. */
@@ -173,6 +173,7 @@ async function verifyArtifact(
     const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
     measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream, lister);
   } catch (err) {
+    lister.destroy();
     if (!(err instanceof ArtifactTooLargeError)) {
       await sink?.discard();
       throw err;
@@ -186,6 +187,7 @@ async function verifyArtifact(
     );
   }
   if (measured.sha512 !== expected.toLowerCase()) {
+    lister.destroy();
     return rejected(
       measured.size,
       diagnostic(
