@@ -75,6 +75,16 @@ describe('bonsai verify', () => {
     expect(run.stdout).toContain(`error CHECKSUM_NOT_FOUND  cannot extract the SHA for ${ARCHIVE}`);
   });
 
+  it('says when the checksum file cannot be read (not the same as a file without the archive)', async () => {
+    const { dist } = await packedDist();
+    const run = await bonsai(['verify', ARCHIVE, '--checksums', 'missing-sums.txt'], { cwd: dist });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'error [CHECKSUM_FILE_UNREADABLE]: missing-sums.txt: cannot read the checksum file (ENOENT)',
+    );
+    expect(run.stdout).toBe('');
+  });
+
   it.each([
     ['zip', [0x50, 0x4b, 0x03, 0x04]],
     ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],

@@ -179,7 +179,7 @@ async function expectedDigest(
   const shown = displayPath(io.cwd, file);
   const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new PackagerError(
-      'CHECKSUM_NOT_FOUND',
+      'CHECKSUM_FILE_UNREADABLE',
       `${shown}: cannot read the checksum file (${err.code ?? err.message})`,
     );
   });
