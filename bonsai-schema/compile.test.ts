@@ -88,6 +88,17 @@ describe('compileRelease', () => {
     ]);
   });
 
+  it('reports a file name no release can carry as such, not as a missing file', () => {
+    const text = CONFIG.replace('"#{repo}_#{version}_linux_amd64.tar.gz"', '"dist/#{repo}_linux.tar.gz"');
+    const result = compileRelease(config(text), release({ releaseFileNames: [WINDOWS, SUMS, 'dist'] }));
+    expect(result.ok).toBe(false);
+    expect(located(result)).toEqual([
+      "RELEASE_FILE_NAME_INVALID 5:19 build #1 'asset_filename' gives 'dist/check_linux.tar.gz', which cannot " +
+        "be a release file name: it contains a path separator ('/', or '\\' on Windows); release files have " +
+        'plain names (e.g. "#{repo}_#{version}_linux_amd64.tar.gz")',
+    ]);
+  });
+
   it('explains a v-prefixed tag when the files exist without the v', () => {
     const result = compileRelease(config(), release({ tag: 'v1.2.0' }));
     const messages = result.diagnostics.map((d) => d.message);

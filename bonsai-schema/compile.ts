@@ -1,6 +1,7 @@
 import { parseChecksums, selectChecksum } from './checksums.js';
 import type { BonsaiConfig, BuildConfig } from './config.js';
 import { diagnostic, errorsOf, type Diagnostic, type Position } from './diagnostics.js';
+import { releaseFileNameProblem } from './file-names.js';
 import { interpolate, type InterpolationVars } from './interpolate.js';
 
 export interface ReleaseContext {
@@ -90,6 +91,17 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
 
   plan.builds.forEach((build, index) => {
     const source = config.builds[index] as BuildConfig;
+    const names = [
+      { field: 'asset_filename', name: build.assetFilename, at: source.positions.assetFilename },
+      { field: 'sha_filename', name: build.shaFilename, at: source.positions.shaFilename },
+    ];
+    const badNames = names.filter((n) => releaseFileNameProblem(n.name) !== undefined);
+    if (badNames.length > 0) {
+      // An empty name was reported by planRelease (INTERPOLATION_EMPTY).
+      for (const bad of badNames.filter((n) => n.name.trim() !== ''))
+        diagnostics.push(invalidFileName(build.number, bad.field, bad.name, bad.at));
+      return;
+    }
     const assetMissing = !present.has(build.assetFilename);
     const shaMissing = !present.has(build.shaFilename);
     if (assetMissing) {
@@ -133,6 +145,16 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
 
   const ok = errorsOf(diagnostics).length === 0;
   return { ok, builds: ok ? builds : [], diagnostics };
+}
+
+/** A file name no release can carry (`dist/x.tar.gz`): said as such rather than as a missing file. */
+function invalidFileName(build: number, field: string, name: string, at: Position): Diagnostic {
+  return diagnostic(
+    'RELEASE_FILE_NAME_INVALID',
+    `build #${build} '${field}' gives '${name}', which cannot be a release file name: it ` +
+      `${releaseFileNameProblem(name)}; release files have plain names (e.g. "#{repo}_#{version}_linux_amd64.tar.gz")`,
+    at,
+  );
 }
 
 function variables(context: ReleaseContext): InterpolationVars {

@@ -39,6 +39,7 @@ export const DIAGNOSTIC_CODES = {
   FILTER_NEVER_MATCHES: 'warning',
   FILTER_ALWAYS_TRUE: 'warning',
   // the release: files and checksums
+  RELEASE_FILE_NAME_INVALID: 'error',
   RELEASE_ASSET_MISSING: 'error',
   CHECKSUM_FILE_MISSING: 'error',
   CHECKSUM_NOT_FOUND: 'error',

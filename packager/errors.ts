@@ -108,3 +108,11 @@ export class PackagerError extends Error implements CodedFailure {
 export function isPackagerError(err: unknown): err is PackagerError {
   return err instanceof PackagerError;
 }
+
+/** PACK_REFUSED with every problem found at once (`where`: "in the tree", "with the builds"). */
+export function packRefused(problems: readonly PackagerError[], where: string): PackagerError {
+  const n = problems.length;
+  return new PackagerError('PACK_REFUSED', `refusing to pack: ${n} problem${n === 1 ? '' : 's'} ${where}`, {
+    causes: problems,
+  });
+}

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { archiveDiagnostics, isWindowsBuild, type ArchiveFormat } from '../../bonsai-schema/archive-rules.js';
 import {
   compileRelease,
-  diagnostic,
   errorsOf,
   parseChecksums,
   planRelease,
@@ -11,6 +10,7 @@ import {
   type Diagnostic,
   type PlannedBuild,
 } from '../../bonsai-schema/index.js';
+import { digestMismatch } from '../../bonsai-schema/release-archive.js';
 import { readArchive } from '../archive/reader.js';
 import { PackagerError } from '../errors.js';
 import type { Project } from '../project/project.js';
@@ -89,12 +89,14 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
     const expected = expectedDigest(builds[0]!, checksumTexts);
     if (expected && expected.sha512 !== reading.sha512) {
       report.diagnostics.push(
-        diagnostic(
-          'ARCHIVE_DIGEST_MISMATCH',
-          `the sha512 of ${fileName} is ${reading.sha512.slice(0, 16)}…, but ${builds[0]!.shaFilename} gives ${expected.sha512.slice(0, 16)}…; the agent would refuse the download. Pack again, or regenerate the checksum file`,
-          { line: expected.line, column: 1 },
-          builds[0]!.shaFilename,
-        ),
+        digestMismatch({
+          archive: fileName,
+          actual: reading.sha512,
+          expected: expected.sha512,
+          source: builds[0]!.shaFilename,
+          file: builds[0]!.shaFilename,
+          line: expected.line,
+        }),
       );
     }
     const windows = builds.some((b) => isWindowsBuild(b.platform, b.filters));

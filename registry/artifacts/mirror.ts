@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
-import { COMMIT_PATTERN, isSafeFileName, type Artifacts } from './port.js';
+import { releaseFileNameProblem } from '../../bonsai-schema/file-names.js';
+import { COMMIT_PATTERN, type Artifacts } from './port.js';
 
 /**
  * Verified copies under `dir/COMMIT/FILE` (Bonsai's CDN layout). A download goes to `dir/.partial/`
@@ -14,7 +15,9 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
   const partial = path.join(dir, '.partial');
   await fs.mkdir(partial, { recursive: true });
   const locate = (commit: string, fileName: string) =>
-    COMMIT_PATTERN.test(commit) && isSafeFileName(fileName) ? path.join(dir, commit, fileName) : undefined;
+    COMMIT_PATTERN.test(commit) && releaseFileNameProblem(fileName) === undefined
+      ? path.join(dir, commit, fileName)
+      : undefined;
   return {
     mode: 'mirror',
     description: `mirror to ${dir}, published at ${publicBase}`,

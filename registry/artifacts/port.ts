@@ -24,8 +24,3 @@ export interface Artifacts {
 
 /** A commit id as GitHub writes it: 40 lowercase hex digits (64 for SHA-256 repositories). */
 export const COMMIT_PATTERN = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-
-/** A release file name that is safe as a single path component. */
-export function isSafeFileName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
-}

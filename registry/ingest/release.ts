@@ -1,5 +1,6 @@
 import { ArchiveLister } from '../../bonsai-schema/archive-lister.js';
 import { archiveDiagnostics, isWindowsBuild } from '../../bonsai-schema/archive-rules.js';
+import { digestMismatch } from '../../bonsai-schema/release-archive.js';
 import {
   compileRelease,
   diagnostic,
@@ -190,11 +191,13 @@ async function verifyArtifact(
     lister.destroy();
     return rejected(
       measured.size,
-      diagnostic(
-        'ARCHIVE_DIGEST_MISMATCH',
-        `the sha512 of ${file.name} as downloaded (${measured.sha512}) differs from its checksum file ` +
-          `(${expected.toLowerCase()}); re-upload the file or fix the checksum file`,
-      ),
+      digestMismatch({
+        archive: file.name,
+        actual: measured.sha512,
+        expected,
+        source: 'its checksum file',
+        file: file.name,
+      }),
     );
   }
   const diagnostics = archiveDiagnostics(await lister.end(), { file: file.name, windows });
