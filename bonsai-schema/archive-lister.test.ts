@@ -1,23 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type * as nodeZlib from 'node:zlib';
-import { gzipSync, type Gunzip, type ZlibOptions } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { openedGunzips as gunzips } from '../test/gunzip-recorder.js';
 import { ArchiveLister } from './archive-lister.js';
 
-// Every gunzip the lister opens is recorded, to check that none is left holding its zlib handle.
-const gunzips = vi.hoisted(() => [] as Gunzip[]);
-vi.mock('node:zlib', async (original) => {
-  const zlib = await original<typeof nodeZlib>();
-  return {
-    ...zlib,
-    createGunzip: (options?: ZlibOptions) => {
-      const gunzip = zlib.createGunzip(options);
-      gunzips.push(gunzip);
-      return gunzip;
-    },
-  };
-});
+// Every gunzip the code under test opens is recorded, to check that none is left holding its zlib handle.
+vi.mock('node:zlib', async (original) =>
+  (await import('../test/gunzip-recorder.js')).recordingZlib(await original()),
+);
 beforeEach(() => {
   gunzips.length = 0;
 });

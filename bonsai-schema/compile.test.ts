@@ -65,6 +65,7 @@ describe('compileRelease', () => {
         assetFilename: LINUX,
         shaFilename: SUMS,
         sha512: sha('linux'),
+        checksumLine: 1,
         filters: ["entity.system.os == 'linux'"],
       },
       {
@@ -74,6 +75,7 @@ describe('compileRelease', () => {
         assetFilename: WINDOWS,
         shaFilename: SUMS,
         sha512: sha('windows'),
+        checksumLine: 2,
         filters: [],
       },
     ]);

@@ -23,6 +23,8 @@ export interface PlannedBuild {
 export interface CompiledBuild extends PlannedBuild {
   /** Lowercase hex, as read from the checksum file. */
   sha512: string;
+  /** Its line in the checksum file. */
+  checksumLine: number;
 }
 
 export interface ReleaseFiles extends ReleaseContext {
@@ -140,7 +142,7 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
       diagnostics.push(diagnostic(code, message, source.positions.shaFilename));
       return;
     }
-    builds.push({ ...build, sha512: selected.sha512 });
+    builds.push({ ...build, sha512: selected.sha512, checksumLine: selected.line });
   });
 
   const ok = errorsOf(diagnostics).length === 0;

@@ -1,6 +1,5 @@
 import { ArchiveLister } from '../../bonsai-schema/archive-lister.js';
-import { archiveDiagnostics, isWindowsBuild } from '../../bonsai-schema/archive-rules.js';
-import { digestMismatch } from '../../bonsai-schema/release-archive.js';
+import { buildsByArchive, releaseArchiveDiagnostics } from '../../bonsai-schema/release-archive.js';
 import {
   compileRelease,
   diagnostic,
@@ -11,6 +10,7 @@ import {
   planRelease,
   unparseableVersions,
   warningsOf,
+  type CompiledBuild,
   type Diagnostic,
 } from '../../bonsai-schema/index.js';
 import type { Artifacts } from '../artifacts/port.js';
@@ -102,17 +102,13 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
   const diagnostics = [...picked.diagnostics, ...parsed.diagnostics, ...compiled.diagnostics];
   if (!compiled.ok) return failed(configFile, diagnostics);
 
-  // Every artifact is downloaded, hashed and its entries checked as the agent would extract them (Bonsai
-  // did neither); one file shared by builds is fetched once.
+  // Every artifact is downloaded once (builds may share a file), hashed, and its entries checked as the
+  // agent would extract them, against every build that names it (Bonsai did neither).
   const verified = new Map<string, Verified>();
   const discardAll = () => Promise.all([...verified.values()].map((v) => v.discard()));
   try {
-    for (const build of compiled.builds) {
-      if (verified.has(build.assetFilename)) continue;
-      const file = filesByName.get(build.assetFilename)!;
-      const windows = isWindowsBuild(build.platform, build.filters);
-      verified.set(build.assetFilename, await verifyArtifact(deps, target, file, build.sha512, windows));
-    }
+    for (const [name, builds] of buildsByArchive(compiled.builds))
+      verified.set(name, await verifyArtifact(deps, target, filesByName.get(name)!, builds));
   } catch (err) {
     await discardAll();
     throw err;
@@ -159,56 +155,41 @@ async function verifyArtifact(
   deps: ReleaseIngestDeps,
   target: ReleaseTarget,
   file: ReleaseFile,
-  expected: string,
-  windows: boolean,
+  builds: readonly CompiledBuild[],
 ): Promise<Verified> {
   const sink = await deps.artifacts.openSink(target.commit, file.name);
-  const rejected = async (size: number, problem: Diagnostic): Promise<Verified> => {
-    await sink?.discard();
-    const nothing = async () => undefined;
-    return { size, diagnostics: [problem], keep: async () => null, discard: nothing };
-  };
   const lister = new ArchiveLister();
-  let measured: Measured;
   try {
-    const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
-    measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream, lister);
-  } catch (err) {
-    lister.destroy();
-    if (!(err instanceof ArtifactTooLargeError)) {
+    let measured: Measured;
+    try {
+      const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
+      measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream, lister);
+    } catch (err) {
+      if (!(err instanceof ArtifactTooLargeError)) throw err;
       await sink?.discard();
-      throw err;
-    }
-    return rejected(
-      0,
-      diagnostic(
+      const problem = diagnostic(
         'ARTIFACT_TOO_LARGE',
         `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
-      ),
-    );
-  }
-  if (measured.sha512 !== expected.toLowerCase()) {
+      );
+      return { size: 0, diagnostics: [problem], keep: async () => null, discard: async () => undefined };
+    }
+    const reading = { ...(await lister.end()), sha512: measured.sha512 };
+    const diagnostics = releaseArchiveDiagnostics(file.name, reading, builds);
+    let kept: Promise<string | null> | undefined;
+    return {
+      size: measured.size,
+      diagnostics,
+      // Several builds may share one file: it is moved into place once.
+      keep: () => (kept ??= sink ? sink.keep() : Promise.resolve(null)),
+      discard: async () => {
+        if (!kept) await sink?.discard();
+      },
+    };
+  } catch (err) {
+    await sink?.discard();
+    throw err;
+  } finally {
+    // Frees the parsers when the download stopped early or was never listed to its end.
     lister.destroy();
-    return rejected(
-      measured.size,
-      digestMismatch({
-        archive: file.name,
-        actual: measured.sha512,
-        expected,
-        source: 'its checksum file',
-        file: file.name,
-      }),
-    );
   }
-  const diagnostics = archiveDiagnostics(await lister.end(), { file: file.name, windows });
-  let kept: Promise<string | null> | undefined;
-  return {
-    size: measured.size,
-    diagnostics,
-    // Several builds may share one file: it is moved into place once.
-    keep: () => (kept ??= sink ? sink.keep() : Promise.resolve(null)),
-    discard: async () => {
-      if (!kept) await sink?.discard();
-    },
-  };
 }

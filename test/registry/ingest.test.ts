@@ -106,14 +106,62 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     const repo = await newRepo();
     const made = await releaseFiles(repoName(repo), '1.0.0');
     const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
-    // The checksum file is well-formed; the uploaded bytes are not the ones it lists.
+    // The checksum file is well-formed; the uploaded bytes (a good archive) are not the ones it lists.
+    const other = await assetArchive('other');
     await publish(h.gh, repo, '1.0.0', {
-      files: { ...made.files, [made.checksumName]: made.checksums, [linux]: Buffer.from('tampered') },
+      files: { ...made.files, [made.checksumName]: made.checksums, [linux]: other },
     });
     await h.sync(repo);
     const errors = (await status(repo))['1.0.0']!.errors;
     expect(errors.map((e) => e.code)).toEqual(['ARCHIVE_DIGEST_MISMATCH']);
-    expect(errors[0]!.message).toContain(`the sha512 of ${linux} is ${sha512('tampered')}, but`);
+    expect(errors[0]!.message).toContain(
+      `the sha512 of ${linux} is ${sha512(other)}, but ${made.checksumName} gives ${sha512(made.files[linux]!)}`,
+    );
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has one archive shared by two builds whose checksum files give different digests', async () => {
+    const repo = await newRepo();
+    const build = (platform: string) =>
+      `- platform: ${platform}\n  arch: amd64\n  asset_filename: "#{repo}.tar.gz"\n` +
+      `  sha_filename: "#{repo}_${platform}-sums.txt"\n`;
+    const archive = await assetArchive('check');
+    const name = `${repoName(repo)}.tar.gz`;
+    await publish(h.gh, repo, '1.0.0', {
+      yml: `builds:\n${build('linux')}${build('alpine')}`,
+      files: {
+        [name]: archive,
+        [`${repoName(repo)}_linux-sums.txt`]: `${sha512(archive)}  ${name}\n`,
+        [`${repoName(repo)}_alpine-sums.txt`]: `${sha512('other bytes')}  ${name}\n`,
+      },
+    });
+    await h.sync(repo);
+    const v = (await status(repo))['1.0.0']!;
+    expect(v.state).toBe('failed');
+    expect(v.errors).toEqual([
+      expect.objectContaining({
+        code: 'ARCHIVE_DIGEST_MISMATCH',
+        file: `${repoName(repo)}_alpine-sums.txt`,
+        line: 1,
+        message: expect.stringContaining(`the sha512 of ${name} is ${sha512(archive)}, but`),
+      }),
+    ]);
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has one archive shared by a Windows and a Linux build that only Windows could run', async () => {
+    const repo = await newRepo();
+    const build = (platform: string) =>
+      `- platform: ${platform}\n  arch: amd64\n  asset_filename: "#{repo}.tar.gz"\n  sha_filename: sums.txt\n`;
+    const archive = await tarGz([{ name: 'bin/check.exe', mode: 0o644, content: 'MZ' }]);
+    const name = `${repoName(repo)}.tar.gz`;
+    await publish(h.gh, repo, '1.0.0', {
+      yml: `builds:\n${build('windows')}${build('linux')}`,
+      files: { [name]: archive, 'sums.txt': `${sha512(archive)}  ${name}\n` },
+    });
+    await h.sync(repo);
+    const v = (await status(repo))['1.0.0']!;
+    expect(v.errors.map((e) => e.code)).toEqual(['ARCHIVE_NOT_EXECUTABLE']);
     expect(await servedVersions(repo)).toEqual([]);
   });
 
