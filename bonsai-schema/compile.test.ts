@@ -172,6 +172,15 @@ describe('compileRelease', () => {
     expect(result.diagnostics[0]?.message).toContain('could not be read');
   });
 
+  it('reports a checksum file left unread for its size once, at the first build naming it', () => {
+    const result = compileRelease(config(), release({ checksumFiles: {}, checksumFilesTooLarge: [SUMS] }));
+    expect(located(result)).toEqual([
+      `CHECKSUM_FILE_TOO_LARGE 6:17 cannot extract the SHA for ${LINUX}: the checksum file ${SUMS} is larger ` +
+        'than 1048576 bytes (1 MiB), so it was not read; a checksum file holds one line per archive: attach ' +
+        'the one bonsai pack or goreleaser wrote',
+    ]);
+  });
+
   it('reports every broken build, not only the first', () => {
     const result = compileRelease(
       config(),

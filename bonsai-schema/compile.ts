@@ -27,11 +27,19 @@ export interface CompiledBuild extends PlannedBuild {
   checksumLine: number;
 }
 
+/**
+ * The largest checksum file read (1 MiB): one is a line per archive, and the registry will not download
+ * more. Both `bonsai check` and ingest leave a larger one unread and name it in `checksumFilesTooLarge`.
+ */
+export const MAX_CHECKSUM_FILE_BYTES = 1024 * 1024;
+
 export interface ReleaseFiles extends ReleaseContext {
   /** Every file attached to the release (or present in the dist folder). */
   releaseFileNames: readonly string[];
   /** Checksum file name → its text, for every checksum file named by a build that exists in the release. */
   checksumFiles: Readonly<Record<string, string>>;
+  /** Checksum files left unread because they pass MAX_CHECKSUM_FILE_BYTES. */
+  checksumFilesTooLarge?: readonly string[];
 }
 
 export interface CompileResult {
@@ -89,6 +97,7 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
   const diagnostics = [...plan.diagnostics];
   const present = new Set(release.releaseFileNames);
   const parsedChecksums = new Map<string, ReturnType<typeof parseChecksums>>();
+  const tooLarge = new Set<string>();
   const builds: CompiledBuild[] = [];
 
   plan.builds.forEach((build, index) => {
@@ -119,6 +128,20 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
     if (assetMissing || shaMissing) return;
 
     const text = release.checksumFiles[build.shaFilename];
+    if (release.checksumFilesTooLarge?.includes(build.shaFilename)) {
+      if (tooLarge.has(build.shaFilename)) return; // said once, at the first build naming it
+      tooLarge.add(build.shaFilename);
+      diagnostics.push(
+        diagnostic(
+          'CHECKSUM_FILE_TOO_LARGE',
+          `cannot extract the SHA for ${build.assetFilename}: the checksum file ${build.shaFilename} is larger ` +
+            `than ${MAX_CHECKSUM_FILE_BYTES} bytes (1 MiB), so it was not read; a checksum file holds one line ` +
+            'per archive: attach the one bonsai pack or goreleaser wrote',
+          source.positions.shaFilename,
+        ),
+      );
+      return;
+    }
     if (text === undefined) {
       diagnostics.push(
         diagnostic(

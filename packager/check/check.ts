@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchiveFormat } from '../../bonsai-schema/archive-rules.js';
 import {
   compileRelease,
   errorsOf,
+  MAX_CHECKSUM_FILE_BYTES,
   parseChecksums,
   planRelease,
   selectChecksum,
@@ -77,14 +78,19 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
   const plan = planRelease(config, { repo, tag: version });
   const present = new Set(releaseFiles);
   const checksumTexts: Record<string, string> = {};
+  const tooLarge: string[] = [];
   for (const name of plan.checksumFiles) {
-    if (present.has(name)) checksumTexts[name] = await readFile(path.join(dist, name), 'utf8');
+    if (!present.has(name)) continue;
+    // The registry will not read past the limit: neither does check.
+    if ((await stat(path.join(dist, name))).size > MAX_CHECKSUM_FILE_BYTES) tooLarge.push(name);
+    else checksumTexts[name] = await readFile(path.join(dist, name), 'utf8');
   }
   const compiled = compileRelease(config, {
     repo,
     tag: version,
     releaseFileNames: releaseFiles,
     checksumFiles: checksumTexts,
+    checksumFilesTooLarge: tooLarge,
   });
   report.diagnostics.push(...compiled.diagnostics);
 

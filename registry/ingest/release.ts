@@ -4,6 +4,7 @@ import {
   compileRelease,
   diagnostic,
   errorsOf,
+  MAX_CHECKSUM_FILE_BYTES,
   parseBonsaiConfig,
   parseVersion,
   pickConfigFile,
@@ -17,9 +18,6 @@ import type { Artifacts } from '../artifacts/port.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
 import { ArtifactTooLargeError, measureDownload, readText, type Measured } from './download.js';
-
-/** Checksum files are small text; anything bigger is not one. */
-const MAX_CHECKSUM_FILE_SIZE = 1024 * 1024;
 
 export interface ReleaseIngestDeps {
   github: GitHub;
@@ -84,13 +82,21 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
 
   const filesByName = new Map(release.files.map((f) => [f.name, f]));
   const checksumFiles: Record<string, string> = {};
+  const checksumFilesTooLarge: string[] = [];
   for (const name of planRelease(config, { repo, tag: release.tag }).checksumFiles) {
     const file = filesByName.get(name);
-    if (file) {
+    if (!file) continue;
+    try {
+      const body = await deps.github.downloadReleaseFile(owner, repo, file);
       checksumFiles[name] = await readText(
-        await deps.github.downloadReleaseFile(owner, repo, file),
-        MAX_CHECKSUM_FILE_SIZE,
+        body,
+        MAX_CHECKSUM_FILE_BYTES,
+        `download of ${name} from ${owner}/${repo}`,
       );
+    } catch (err) {
+      // Content, not an outage: compile reports it, and the version fails until the file is replaced.
+      if (!(err instanceof ArtifactTooLargeError)) throw err;
+      checksumFilesTooLarge.push(name);
     }
   }
   const compiled = compileRelease(config, {
@@ -98,6 +104,7 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
     tag: release.tag,
     releaseFileNames: release.files.map((f) => f.name),
     checksumFiles,
+    checksumFilesTooLarge,
   });
   const diagnostics = [...picked.diagnostics, ...parsed.diagnostics, ...compiled.diagnostics];
   if (!compiled.ok) return failed(configFile, diagnostics);
@@ -163,7 +170,12 @@ async function verifyArtifact(
     let measured: Measured;
     try {
       const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
-      measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream, lister);
+      measured = await measureDownload(body, {
+        maxBytes: deps.maxArtifactSize,
+        what: `download of ${file.name} from ${target.owner}/${target.repo}`,
+        ...(sink ? { sink: sink.stream } : {}),
+        observer: lister,
+      });
     } catch (err) {
       if (!(err instanceof ArtifactTooLargeError)) throw err;
       await sink?.discard();

@@ -126,6 +126,20 @@ describe('bonsai check', () => {
     expect(run.stdout).toContain("dist/x.tar.gz  error ARCHIVE_NOT_EXECUTABLE  'bin/x.exe' has mode 0644");
   });
 
+  it('leaves a checksum file over 1 MiB unread, as the registry does', async () => {
+    const { dir, dist } = await packed();
+    await writeFile(path.join(dist, SUMS), 'x'.repeat(1024 * 1024 + 1));
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^bonsai\\.yml:\\d+:\\d+ {2}error CHECKSUM_FILE_TOO_LARGE {2}cannot extract the SHA for ${AMD64.replaceAll('.', '\\.')}: the checksum file ${SUMS.replaceAll('.', '\\.')} is larger than 1048576 bytes`,
+        'm',
+      ),
+    );
+    expect(run.stdout).toContain('check failed: hello-world 1.0.0: 1 error, 0 warnings');
+  });
+
   it('explains a v-prefixed tag against files named without the v', async () => {
     const { dir } = await packed();
     const run = await bonsai(['check', '--version', 'v1.0.0'], { cwd: dir });

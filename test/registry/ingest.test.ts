@@ -203,6 +203,43 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     expect(await servedVersions(repo)).toEqual([]);
   });
 
+  it('has a checksum file over 1 MiB: a content error, logged once, not retried as a GitHub outage', async () => {
+    const repo = await newRepo();
+    const made = await releaseFiles(repoName(repo), '1.0.0');
+    await publish(h.gh, repo, '1.0.0', { files: { [made.checksumName]: 'x'.repeat(1024 * 1024 + 1) } });
+    await h.sync(repo); // the job completes: it would fail after JOB_ATTEMPTS if this were an outage
+    const body = (await h.get(`/api/v1/assets/${repo}/status`)).json() as {
+      versions: VersionStatus[];
+      jobs: { attempts: number; last_error: string | null }[];
+      log: { version: string; outcome: string }[];
+    };
+    expect(body.versions[0]!.errors.map((e) => e.code)).toEqual(['CHECKSUM_FILE_TOO_LARGE']);
+    expect(body.versions[0]!.errors[0]!.message).toContain(
+      `the checksum file ${made.checksumName} is larger`,
+    );
+    expect(body.jobs[0]).toMatchObject({ attempts: 1, last_error: null });
+    expect(body.log.filter((e) => e.version === '1.0.0').map((e) => e.outcome)).toEqual(['failed']);
+  });
+
+  it('stops on a database failure instead of retrying it as a GitHub outage', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    const { db, syncDeps } = h.registry.runtime;
+    const asset = await findAsset(db, ...(repo.split('/') as [string, string]));
+    // The database refuses the version's builds (NOT VALID: rows already stored are left alone).
+    await db.query(`ALTER TABLE builds ADD CONSTRAINT refuse_for_test CHECK (platform <> 'linux') NOT VALID`);
+    try {
+      await expect(syncAsset(syncDeps, asset!.id, { force: false, conditional: false })).rejects.toThrow(
+        'refuse_for_test',
+      );
+    } finally {
+      await db.query('ALTER TABLE builds DROP CONSTRAINT refuse_for_test');
+    }
+    expect(await servedVersions(repo)).toEqual([]);
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['1.0.0']);
+  });
+
   it('has no git tag behind it', async () => {
     const repo = await newRepo();
     await publish(h.gh, repo, '1.0.0');
