@@ -74,6 +74,7 @@ export const DIAGNOSTIC_CODES = {
   // the registry's ingest of a release (what only downloading the release can tell)
   RELEASE_TAG_NOT_FOUND: 'error',
   ARTIFACT_TOO_LARGE: 'error',
+  ARTIFACT_CHANGED: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -41,8 +41,17 @@ export type ReleaseIngest =
       labels: Record<string, string>;
       warnings: Diagnostic[];
       builds: NewBuild[];
+      /** Mirrored copies not yet at their URLs: published once the version is saved, else discarded. */
+      artifacts: PendingArtifacts;
     }
   | { ok: false; configFile: string | undefined; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+export interface PendingArtifacts {
+  /** After the version's transaction committed: each copy moves to its URL. */
+  publish(): Promise<void>;
+  /** The transaction rolled back: the copies are removed, the served files stay as they were. */
+  discard(): Promise<void>;
+}
 
 function failed(configFile: string | undefined, diagnostics: readonly Diagnostic[]): ReleaseIngest {
   return { ok: false, configFile, errors: errorsOf(diagnostics), warnings: warningsOf(diagnostics) };
@@ -56,8 +65,9 @@ export function unparseableTag(tag: string): Diagnostic[] {
 /**
  * Ingests one release (COMPAT §1, §2, §5): bonsai.yml at the tag's commit, the bonsai-schema compile (the
  * same function as `bonsai check`) against the release's files and checksum files, then every artifact
- * downloaded, size-limited and re-hashed; in mirror mode the verified bytes are kept. Content problems
- * come back as errors; GitHub failures throw (the job retries later).
+ * downloaded, size-limited and re-hashed; in mirror mode the verified bytes are kept, to be published by
+ * the caller once the version is saved. Content problems come back as errors; GitHub failures throw (the
+ * job retries later).
  */
 export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarget): Promise<ReleaseIngest> {
   const { owner, repo, release, commit } = target;
@@ -126,10 +136,9 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
     return failed(configFile, [...diagnostics, ...found]);
   }
 
-  const builds: NewBuild[] = [];
-  for (const build of compiled.builds) {
+  const builds: NewBuild[] = compiled.builds.map((build) => {
     const v = verified.get(build.assetFilename)!;
-    builds.push({
+    return {
       platform: build.platform,
       arch: build.arch,
       assetFilename: build.assetFilename,
@@ -137,9 +146,9 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       filters: build.filters,
       size: v.size,
       sourceUrl: filesByName.get(build.assetFilename)!.browserDownloadUrl,
-      mirrorPath: await v.keep(),
-    });
-  }
+      mirrorPath: v.mirrorPath,
+    };
+  });
   return {
     ok: true,
     configFile,
@@ -147,16 +156,29 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
     labels: config.labels,
     warnings: warningsOf([...diagnostics, ...found]),
     builds,
+    artifacts: {
+      async publish() {
+        // Every copy is tried (each removes its temporary file); the first failure is reported.
+        const results = await Promise.allSettled([...verified.values()].map((v) => v.publish()));
+        const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) throw failure.reason;
+      },
+      discard: async () => void (await discardAll()),
+    },
   };
 }
 
-/** One downloaded artifact: its problems, and (mirror mode) its copy, published only when all is well. */
+/** One downloaded artifact: its problems and, in mirror mode, its copy waiting to be published or discarded. */
 interface Verified {
   size: number;
   diagnostics: Diagnostic[];
-  keep(): Promise<string | null>;
+  /** `COMMIT/FILE` in mirror mode, else null. */
+  mirrorPath: string | null;
+  publish(): Promise<void>;
   discard(): Promise<void>;
 }
+
+const nothing = async () => undefined;
 
 async function verifyArtifact(
   deps: ReleaseIngestDeps,
@@ -183,19 +205,41 @@ async function verifyArtifact(
         'ARTIFACT_TOO_LARGE',
         `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
       );
-      return { size: 0, diagnostics: [problem], keep: async () => null, discard: async () => undefined };
+      return { size: 0, diagnostics: [problem], mirrorPath: null, publish: nothing, discard: nothing };
     }
     const reading = { ...(await lister.end()), sha512: measured.sha512 };
     const diagnostics = releaseArchiveDiagnostics(file.name, reading, builds);
-    let kept: Promise<string | null> | undefined;
+    if (!sink)
+      return { size: measured.size, diagnostics, mirrorPath: null, publish: nothing, discard: nothing };
+    // Mirrored files are served as immutable: the same bytes are already published, other bytes never are.
+    const held = errorsOf(diagnostics).length === 0 ? await sink.compare(measured) : 'absent';
+    if (held === 'different') {
+      diagnostics.push(
+        diagnostic(
+          'ARTIFACT_CHANGED',
+          `${file.name} changed under commit ${target.commit}: the registry serves other bytes under that name ` +
+            `(${sink.mirrorPath}, cached as immutable); publish a new tag, or upload the original file again`,
+          undefined,
+          file.name,
+        ),
+      );
+    }
+    if (held !== 'absent') {
+      await sink.discard();
+      return {
+        size: measured.size,
+        diagnostics,
+        mirrorPath: sink.mirrorPath,
+        publish: nothing,
+        discard: nothing,
+      };
+    }
     return {
       size: measured.size,
       diagnostics,
-      // Several builds may share one file: it is moved into place once.
-      keep: () => (kept ??= sink ? sink.keep() : Promise.resolve(null)),
-      discard: async () => {
-        if (!kept) await sink?.discard();
-      },
+      mirrorPath: sink.mirrorPath,
+      publish: () => sink.publish(measured),
+      discard: () => sink.discard(),
     };
   } catch (err) {
     await sink?.discard();

@@ -279,25 +279,33 @@ async function syncRelease(
   if (!result.ok) return recordFailure(deps, asset, version, options, fingerprint, commit, result);
 
   const good = result;
-  await deps.db.transaction(async (tx) => {
-    await saveGoodIngest(tx, version.id, {
-      fingerprint,
-      commitSha: commit!,
-      annotations: good.annotations,
-      labels: good.labels,
-      warnings: good.warnings,
-      builds: good.builds,
+  try {
+    await deps.db.transaction(async (tx) => {
+      await saveGoodIngest(tx, version.id, {
+        fingerprint,
+        commitSha: commit!,
+        annotations: good.annotations,
+        labels: good.labels,
+        warnings: good.warnings,
+        builds: good.builds,
+      });
+      await appendIngestLog(tx, asset.id, {
+        tag: release.tag,
+        jobId: options.jobId ?? null,
+        outcome: 'ingested',
+        commitSha: commit,
+        message: `${good.builds.length} build(s) from ${good.configFile}`,
+        diagnostics: good.warnings,
+      });
+      await renderAsset(tx, asset.id, deps.render, 'changed');
     });
-    await appendIngestLog(tx, asset.id, {
-      tag: release.tag,
-      jobId: options.jobId ?? null,
-      outcome: 'ingested',
-      commitSha: commit,
-      message: `${good.builds.length} build(s) from ${good.configFile}`,
-      diagnostics: good.warnings,
-    });
-    await renderAsset(tx, asset.id, deps.render, 'changed');
-  });
+  } catch (err) {
+    // Rolled back: the copies are removed and what is served stays as it was.
+    await good.artifacts.discard();
+    throw err;
+  }
+  // Only now do mirrored copies reach their URLs: nothing served pointed at them before the commit.
+  await good.artifacts.publish();
   return {
     tag: release.tag,
     outcome: 'ingested',

@@ -414,6 +414,92 @@ describe('mirror mode', () => {
     expect((await m.get('/artifacts/not-a-commit/x')).status).toBe(404);
   });
 
+  const mirrored = (commit: string, file: string) => path.join(m.env.DATA_DIR!, 'artifacts', commit, file);
+  const partials = () => fs.readdir(path.join(m.env.DATA_DIR!, 'artifacts', '.partial'));
+  const download = async (url: string) => {
+    const res = await fetch(url);
+    return { status: res.status, sha512: sha512(Buffer.from(await res.arrayBuffer())) };
+  };
+
+  it('never changes the bytes at a mirrored URL: a file re-uploaded with other bytes fails the version', async () => {
+    m.gh.state.createRepo('acme/reuploaded');
+    const published = await publish(m.gh, 'acme/reuploaded', '1.0.0');
+    await m.addRepo('acme/reuploaded');
+    const definition = `/api/v1/assets/acme/reuploaded/1.0.0/release_asset_builds`;
+    const before = (await m.get(definition)).text;
+    const name = 'reuploaded_1.0.0_linux_amd64.tar.gz';
+    const url = `${m.url}/artifacts/${published.commit}/${name}`;
+    expect(await download(url)).toEqual({ status: 200, sha512: published.files[name]!.sha512 });
+
+    // Same tag, same commit: the archive is replaced by other (valid) bytes, and the checksum file too.
+    const sums = 'reuploaded_1.0.0_sha512-checksums.txt';
+    const other = await assetArchive('reuploaded');
+    const windows = 'reuploaded_1.0.0_windows_amd64.tar.gz';
+    const windowsBytes = m.gh.state.assetBytes(published.files[windows]!.id);
+    for (const file of [name, sums])
+      await m.maintainer.rest.repos.deleteReleaseAsset({
+        owner: 'acme',
+        repo: 'reuploaded',
+        asset_id: published.files[file]!.id,
+      });
+    m.gh.state.addAsset(published.releaseId, { name, data: other });
+    m.gh.state.addAsset(published.releaseId, {
+      name: sums,
+      data: `${sha512(other)}  ${name}\n${sha512(windowsBytes)}  ${windows}\n`,
+    });
+    await m.sync('acme/reuploaded');
+
+    const v = ((await m.get('/api/v1/assets/acme/reuploaded/status')).json() as { versions: VersionStatus[] })
+      .versions[0]!;
+    expect(v.state).toBe('served-stale');
+    expect(v.errors.map((e) => e.code)).toEqual(['ARTIFACT_CHANGED']);
+    expect(v.errors[0]!.message).toContain(`${name} changed under commit ${published.commit}`);
+    expect(v.errors[0]!.message).toContain('publish a new tag');
+    // The old definition and the old bytes are still what is served.
+    expect((await m.get(definition)).text).toBe(before);
+    expect(await download(url)).toEqual({ status: 200, sha512: published.files[name]!.sha512 });
+    expect(await partials()).toEqual([]);
+  });
+
+  it('publishes mirrored files only once their version is saved, and never touches served ones', async () => {
+    m.gh.state.createRepo('acme/rolled-back');
+    await m.addRepo('acme/rolled-back');
+    const first = await publish(m.gh, 'acme/rolled-back', '1.0.0');
+    const { db, syncDeps } = m.registry.runtime;
+    const asset = (await findAsset(db, 'acme', 'rolled-back'))!;
+    await syncAsset(syncDeps, asset.id, { force: false, conditional: false });
+    const served = mirrored(first.commit, 'rolled-back_1.0.0_linux_amd64.tar.gz');
+    const { ino } = await fs.stat(served);
+
+    // The database refuses every new build row: each version's transaction rolls back.
+    await db.query(`ALTER TABLE builds ADD CONSTRAINT refuse_for_test CHECK (platform <> 'linux') NOT VALID`);
+    let second: Awaited<ReturnType<typeof publish>>;
+    try {
+      // 1.0.0 again (forced): the same bytes are already served, so its file is left alone.
+      await expect(syncAsset(syncDeps, asset.id, { force: true, conditional: false })).rejects.toThrow(
+        'refuse_for_test',
+      );
+      expect((await fs.stat(served)).ino).toBe(ino);
+      // 1.1.0, new: nothing of it reaches the mirror.
+      second = await publish(m.gh, 'acme/rolled-back', '1.1.0');
+      await expect(syncAsset(syncDeps, asset.id, { force: false, conditional: false })).rejects.toThrow(
+        'refuse_for_test',
+      );
+    } finally {
+      await db.query('ALTER TABLE builds DROP CONSTRAINT refuse_for_test');
+    }
+    const name = 'rolled-back_1.1.0_linux_amd64.tar.gz';
+    expect((await m.get(`/artifacts/${second.commit}/${name}`)).status).toBe(404);
+    await expect(fs.stat(mirrored(second.commit, name))).rejects.toThrow('ENOENT');
+    expect(await partials()).toEqual([]);
+
+    await syncAsset(syncDeps, asset.id, { force: false, conditional: false });
+    expect(await download(`${m.url}/artifacts/${second.commit}/${name}`)).toEqual({
+      status: 200,
+      sha512: second.files[name]!.sha512,
+    });
+  });
+
   it('refuses an artifact larger than MAX_ARTIFACT_SIZE and keeps no copy', async () => {
     m.gh.state.createRepo('acme/too-big');
     const made = await releaseFiles('too-big', '1.0.0');
