@@ -65,6 +65,7 @@ describe('compileRelease', () => {
         assetFilename: LINUX,
         shaFilename: SUMS,
         sha512: sha('linux'),
+        checksumLine: 1,
         filters: ["entity.system.os == 'linux'"],
       },
       {
@@ -74,6 +75,7 @@ describe('compileRelease', () => {
         assetFilename: WINDOWS,
         shaFilename: SUMS,
         sha512: sha('windows'),
+        checksumLine: 2,
         filters: [],
       },
     ]);
@@ -85,6 +87,17 @@ describe('compileRelease', () => {
     expect(result.builds).toEqual([]);
     expect(located(result)).toEqual([
       `RELEASE_ASSET_MISSING 5:19 missing GitHub release asset for ${LINUX} (the release has: ${WINDOWS}, ${SUMS})`,
+    ]);
+  });
+
+  it('reports a file name no release can carry as such, not as a missing file', () => {
+    const text = CONFIG.replace('"#{repo}_#{version}_linux_amd64.tar.gz"', '"dist/#{repo}_linux.tar.gz"');
+    const result = compileRelease(config(text), release({ releaseFileNames: [WINDOWS, SUMS, 'dist'] }));
+    expect(result.ok).toBe(false);
+    expect(located(result)).toEqual([
+      "RELEASE_FILE_NAME_INVALID 5:19 build #1 'asset_filename' gives 'dist/check_linux.tar.gz', which cannot " +
+        "be a release file name: it contains a path separator ('/', or '\\' on Windows); release files have " +
+        'plain names (e.g. "#{repo}_#{version}_linux_amd64.tar.gz")',
     ]);
   });
 
@@ -157,6 +170,15 @@ describe('compileRelease', () => {
     const result = compileRelease(config(), release({ checksumFiles: {} }));
     expect(result.diagnostics.map((d) => d.code)).toEqual(['CHECKSUM_FILE_MISSING', 'CHECKSUM_FILE_MISSING']);
     expect(result.diagnostics[0]?.message).toContain('could not be read');
+  });
+
+  it('reports a checksum file left unread for its size once, at the first build naming it', () => {
+    const result = compileRelease(config(), release({ checksumFiles: {}, checksumFilesTooLarge: [SUMS] }));
+    expect(located(result)).toEqual([
+      `CHECKSUM_FILE_TOO_LARGE 6:17 cannot extract the SHA for ${LINUX}: the checksum file ${SUMS} is larger ` +
+        'than 1048576 bytes (1 MiB), so it was not read; a checksum file holds one line per archive: attach ' +
+        'the one bonsai pack or goreleaser wrote',
+    ]);
   });
 
   it('reports every broken build, not only the first', () => {

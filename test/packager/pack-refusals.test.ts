@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, link, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,24 @@ const CASES: RefusalCase[] = [
     says: ['bin: holds no executable file'],
   },
   {
+    name: 'a bin that is a file',
+    code: 'PACK_ROOT_NOT_DIRECTORY',
+    arrange: async (dir) => {
+      await rm(path.join(dir, 'bin'), { recursive: true });
+      await writeFile(path.join(dir, 'bin'), '#!/bin/sh\n', { mode: 0o755 });
+    },
+    says: ['bin: must be a directory (the agent adds bin/ to a search path)'],
+  },
+  {
+    name: 'a bin that is a symlink to a folder',
+    code: 'PACK_ROOT_NOT_DIRECTORY',
+    arrange: async (dir) => {
+      await rename(path.join(dir, 'bin'), path.join(dir, 'tools'));
+      await symlink('tools', path.join(dir, 'bin'));
+    },
+    says: ['bin: must be a directory', 'hint: replace the symlink with the directory itself'],
+  },
+  {
     name: 'a project with nothing to pack',
     code: 'PACK_NOTHING_TO_PACK',
     arrange: (dir) => rm(path.join(dir, 'bin'), { recursive: true }),
@@ -144,6 +162,63 @@ const CASES: RefusalCase[] = [
     says: ['lib/secret: file cannot be read (EACCES)'],
   },
 ];
+
+/** Rewrites the project's bonsai.yml: `edit` gets and returns its text. */
+async function editYml(dir: string, edit: (text: string) => string): Promise<void> {
+  const file = path.join(dir, 'bonsai.yml');
+  await writeFile(file, edit(await readFile(file, 'utf8')));
+}
+
+describe('bonsai pack refuses file names a release cannot carry', () => {
+  it.each([
+    [
+      'an asset_filename with a folder in it',
+      (yml: string) => yml.replace('"#{repo}_#{version}_linux_amd64', '"dist/#{repo}_#{version}_linux_amd64'),
+      'PACK_ASSET_NAME_INVALID',
+      "build #1 (linux/amd64): 'dist/hello-world_1.0.0_linux_amd64.tar.gz' cannot be a release file name: " +
+        'it contains a path separator',
+    ],
+    [
+      'two builds naming one archive but taking their files from different folders',
+      (yml: string) => yml.replace('#{version}_linux_amd64.tar.gz', '#{version}_windows_amd64.tar.gz'),
+      'PACK_ASSET_NAME_CLASH',
+      'build #5 (windows/amd64) and build #1 both name hello-world_1.0.0_windows_amd64.tar.gz but take ' +
+        'their files from build/windows_amd64 and .',
+    ],
+    [
+      'a checksum file named like an archive',
+      (yml: string) =>
+        yml.replace(
+          /(arch: "arm64"\n.*\n\s+sha_filename: )"[^"]+"/,
+          '$1"#{repo}_#{version}_linux_amd64.tar.gz"',
+        ),
+      'PACK_ASSET_NAME_CLASH',
+      'hello-world_1.0.0_linux_amd64.tar.gz is named both as an archive and as a checksum file',
+    ],
+  ])('%s', async (_name, edit, code, message) => {
+    const { dir } = await initProject();
+    await editYml(dir, edit);
+    const run = await bonsai(['pack', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('error [PACK_REFUSED]: refusing to pack: 1 problem with the builds');
+    expect(run.stderr).toContain(`  error ${code}  ${message}`);
+    expect(await listing(path.join(dir, 'dist'))).toEqual([]);
+  });
+
+  it('and check, like the registry, names the bad file name at its line rather than call it missing', async () => {
+    const { dir } = await initProject();
+    await editYml(dir, (yml) =>
+      yml.replace('"#{repo}_#{version}_linux_amd64', '"dist/#{repo}_#{version}_linux_amd64'),
+    );
+    await mkdir(path.join(dir, 'dist'));
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^bonsai\.yml:6:\d+ {2}error RELEASE_FILE_NAME_INVALID {2}build #1 'asset_filename' gives 'dist\/hello-world_1\.0\.0_linux_amd64\.tar\.gz', which cannot be a release file name: it contains a path separator/m,
+    );
+    expect(run.stdout).not.toContain('missing GitHub release asset for dist/');
+  });
+});
 
 describe('bonsai pack refuses what the agent would extract unsafely or could not run', () => {
   it.each(CASES.filter((c) => !c.skip).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
