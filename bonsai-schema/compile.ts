@@ -73,6 +73,16 @@ export function planRelease(
       build.positions.shaFilename,
     );
     diagnostics.push(...asset.diagnostics, ...sha.diagnostics);
+    // A tag can bring a separator the template did not have (`release/1.0`); an empty name was reported
+    // by interpolate (INTERPOLATION_EMPTY).
+    for (const [field, value, at] of [
+      ['asset_filename', asset.value, build.positions.assetFilename],
+      ['sha_filename', sha.value, build.positions.shaFilename],
+    ] as const) {
+      if (value.trim() !== '' && releaseFileNameProblem(value) !== undefined) {
+        diagnostics.push(invalidFileName(build.number, field, value, at));
+      }
+    }
     return {
       number: build.number,
       platform: build.platform,
@@ -102,17 +112,8 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
 
   plan.builds.forEach((build, index) => {
     const source = config.builds[index] as BuildConfig;
-    const names = [
-      { field: 'asset_filename', name: build.assetFilename, at: source.positions.assetFilename },
-      { field: 'sha_filename', name: build.shaFilename, at: source.positions.shaFilename },
-    ];
-    const badNames = names.filter((n) => releaseFileNameProblem(n.name) !== undefined);
-    if (badNames.length > 0) {
-      // An empty name was reported by planRelease (INTERPOLATION_EMPTY).
-      for (const bad of badNames.filter((n) => n.name.trim() !== ''))
-        diagnostics.push(invalidFileName(build.number, bad.field, bad.name, bad.at));
-      return;
-    }
+    // planRelease reported these names; such a build cannot be looked up in the release.
+    if ([build.assetFilename, build.shaFilename].some((n) => releaseFileNameProblem(n) !== undefined)) return;
     const assetMissing = !present.has(build.assetFilename);
     const shaMissing = !present.has(build.shaFilename);
     if (assetMissing) {

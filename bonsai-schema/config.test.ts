@@ -224,6 +224,11 @@ describe('parseBonsaiConfig: broken files', () => {
     ],
     ['a duplicate key', `${VALID}description: again\n`, ['error YAML_DUPLICATE_KEY 11:1']],
     ['a second document', `${VALID}---\nbuilds: []\n`, ['error YAML_MULTIPLE_DOCUMENTS 12:1']],
+    [
+      'an asset file name with a folder',
+      'builds:\n- platform: l\n  arch: a\n  asset_filename: "dist/#{repo}.tar.gz"\n  sha_filename: s\n',
+      ['error RELEASE_FILE_NAME_INVALID 4:19'],
+    ],
     ['an alias with no anchor', `${VALID}annotations: *common\n`, ['error YAML_ALIAS 11:14']],
   ])('%s', (_title, text, expected) => {
     const result = parseBonsaiConfig(text);

@@ -32,7 +32,6 @@ export const PACKAGER_ERROR_CODES = [
   'PACK_BIN_NO_EXECUTABLE',
   'PACK_UNREADABLE',
   // pack: naming and writing
-  'PACK_ASSET_NAME_INVALID',
   'PACK_ASSET_NAME_CLASH',
   'PACK_WRITE_FAILED',
   // add: talking to a Bonsai-compatible registry

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { releaseFileNameProblem, type PlannedBuild } from '../../bonsai-schema/index.js';
+import type { PlannedBuild } from '../../bonsai-schema/index.js';
 import { compareNames, type ArchiveSource } from '../archive/tree.js';
 import { PackagerError, packRefused } from '../errors.js';
 
@@ -55,21 +55,6 @@ export function planPack(
 
   for (const build of builds) {
     const label = `build #${build.number} (${build.platform}/${build.arch})`;
-    const badName = [build.assetFilename, build.shaFilename].find(
-      (n) => releaseFileNameProblem(n) !== undefined,
-    );
-    if (badName !== undefined) {
-      problems.push(
-        new PackagerError(
-          'PACK_ASSET_NAME_INVALID',
-          `${label}: '${badName}' cannot be a release file name: it ${releaseFileNameProblem(badName)}`,
-          {
-            hint: 'asset_filename and sha_filename must be plain file names, e.g. "#{repo}_#{version}_linux_amd64.tar.gz"',
-          },
-        ),
-      );
-      continue;
-    }
     const override = overrideFolder(dir, build.platform, build.arch);
     const contentRoot = override !== undefined && isDirectory(override) ? override : dir;
     const existing = archives.get(build.assetFilename);

@@ -172,13 +172,6 @@ async function editYml(dir: string, edit: (text: string) => string): Promise<voi
 describe('bonsai pack refuses file names a release cannot carry', () => {
   it.each([
     [
-      'an asset_filename with a folder in it',
-      (yml: string) => yml.replace('"#{repo}_#{version}_linux_amd64', '"dist/#{repo}_#{version}_linux_amd64'),
-      'PACK_ASSET_NAME_INVALID',
-      "build #1 (linux/amd64): 'dist/hello-world_1.0.0_linux_amd64.tar.gz' cannot be a release file name: " +
-        'it contains a path separator',
-    ],
-    [
       'two builds naming one archive but taking their files from different folders',
       (yml: string) => yml.replace('#{version}_linux_amd64.tar.gz', '#{version}_windows_amd64.tar.gz'),
       'PACK_ASSET_NAME_CLASH',
@@ -205,18 +198,34 @@ describe('bonsai pack refuses file names a release cannot carry', () => {
     expect(await listing(path.join(dir, 'dist'))).toEqual([]);
   });
 
-  it('and check, like the registry, names the bad file name at its line rather than call it missing', async () => {
+  it.each(['pack', 'check'])(
+    '%s names a file name no release can carry at its bonsai.yml line, before anything else',
+    async (verb) => {
+      const { dir } = await initProject();
+      await editYml(dir, (yml) =>
+        yml.replace('"#{repo}_#{version}_linux_amd64', '"dist/#{repo}_#{version}_linux_amd64'),
+      );
+      const run = await bonsai([verb, '--version', '1.0.0'], { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toMatch(
+        /^bonsai\.yml:6:\d+ {2}error RELEASE_FILE_NAME_INVALID {2}build #1 'asset_filename' \('dist\/#\{repo\}_#\{version\}_linux_amd64\.tar\.gz'\) cannot name a release file: it contains a path separator/m,
+      );
+      expect(run.stdout + run.stderr).not.toContain('missing GitHub release asset for dist/');
+      expect(await listing(path.join(dir, 'dist'))).toEqual([]);
+    },
+  );
+
+  it('pack names the file names a tag with a slash would give, at their lines', async () => {
     const { dir } = await initProject();
-    await editYml(dir, (yml) =>
-      yml.replace('"#{repo}_#{version}_linux_amd64', '"dist/#{repo}_#{version}_linux_amd64'),
-    );
-    await mkdir(path.join(dir, 'dist'));
-    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    const run = await bonsai(['pack', '--version', 'release/1.0'], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(
-      /^bonsai\.yml:6:\d+ {2}error RELEASE_FILE_NAME_INVALID {2}build #1 'asset_filename' gives 'dist\/hello-world_1\.0\.0_linux_amd64\.tar\.gz', which cannot be a release file name: it contains a path separator/m,
+    expect(run.stderr).toMatch(
+      /^bonsai\.yml:\d+:\d+ {2}error RELEASE_FILE_NAME_INVALID {2}build #1 'asset_filename' gives 'hello-world_release\/1\.0_linux_amd64\.tar\.gz', which cannot be a release file name/m,
     );
-    expect(run.stdout).not.toContain('missing GitHub release asset for dist/');
+    expect(run.stderr).toContain(
+      'error [CONFIG_INVALID]: bonsai.yml: file names cannot be built for hello-world release/1.0',
+    );
+    expect(await listing(path.join(dir, 'dist'))).toEqual([]);
   });
 });
 
