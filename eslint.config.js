@@ -15,6 +15,76 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  // DESIGN: packager/ and registry/ never import each other; bonsai-schema/ holds pure rules (no file,
+  // network or process I/O) and imports neither.
+  {
+    files: ['packager/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/registry/**'],
+              message: 'packager/ never imports registry/ (DESIGN.md): share through bonsai-schema/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['registry/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/packager/**'],
+              message: 'registry/ never imports packager/ (DESIGN.md): share through bonsai-schema/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bonsai-schema/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            'fs',
+            'fs/promises',
+            'net',
+            'http',
+            'https',
+            'child_process',
+            'dgram',
+            'dns',
+            'tls',
+          ].flatMap((m) => [
+            { name: m, message: 'bonsai-schema/ is pure: no file, network or process I/O (DESIGN.md).' },
+            {
+              name: `node:${m}`,
+              message: 'bonsai-schema/ is pure: no file, network or process I/O (DESIGN.md).',
+            },
+          ]),
+          patterns: [
+            {
+              group: ['**/packager/**', '**/registry/**', '**/cli/**'],
+              message: 'bonsai-schema/ imports nothing of the project.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // Scripts and tests talk to the terminal directly.
     files: ['test/**', 'bench/**', 'examples/**', '**/*.test.ts'],

@@ -45,6 +45,20 @@ describe('parseChecksums: the forms of COMPAT §2', () => {
     ]);
   });
 
+  it('skips prose that starts with a hex letter or digit, which Bonsai never selects', () => {
+    const text = [
+      'Built by goreleaser',
+      'Date: 2024-01-01',
+      '2024-01-01 release',
+      `${A}  ${ASSET}`,
+      'Checksums end',
+    ].join('\n');
+    const parsed = parseChecksums(text, 'SHA512SUMS');
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.entries.map((e) => [e.name, e.line])).toEqual([[ASSET, 4]]);
+    expect(selectChecksum(parsed, ASSET)).toEqual({ sha512: A, line: 4 });
+  });
+
   it('accepts a name listed twice with the same digest', () => {
     const parsed = parseChecksums(`${A}  ${ASSET}\n${A}  ./${ASSET}\n`);
     expect(parsed.diagnostics).toEqual([]);
@@ -74,10 +88,10 @@ describe('parseChecksums: bad input', () => {
       'is not a hexadecimal digest',
     ],
     [
-      'a date, not a digest',
-      '2024-01-01 release',
+      'a digest-length word that is not hex',
+      `${A.slice(0, 60)}zzzz  ${ASSET}`,
       'CHECKSUM_MALFORMED_LINE',
-      'line 1 starts with "2024-01-01", which is not',
+      'which is not a hexadecimal digest',
     ],
     [
       'another algorithm in BSD form',

@@ -26,6 +26,8 @@ export interface ParsedChecksums {
 }
 
 const SHA512_HEX_DIGITS = 128;
+/** The shortest word taken for a (damaged) digest rather than prose: half a sha512, a sha256. */
+const MIN_DIGEST_LIKE_LENGTH = 64;
 const HEX = /^[0-9a-f]+$/i;
 /** Digest lengths of other algorithms, to say what a wrong-length digest probably is. */
 const HEX_DIGITS_OF: Readonly<Record<number, string>> = {
@@ -104,6 +106,9 @@ function splitLine(content: string, line: number): LineReading {
   if (!plain) return undefined;
   const [, sha512 = '', separator, rest] = plain;
   if (!HEX.test(sha512)) {
+    // Prose that happens to start with a hex letter ("Built by ...", "Date: ...") is skipped: Bonsai keeps
+    // such lines but only ever uses the one naming the asset. A digest-length word is a damaged digest.
+    if (sha512.length < MIN_DIGEST_LIKE_LENGTH) return undefined;
     return {
       code: 'CHECKSUM_MALFORMED_LINE',
       message:

@@ -65,6 +65,7 @@ describe('compileRelease', () => {
         assetFilename: LINUX,
         shaFilename: SUMS,
         sha512: sha('linux'),
+        checksumLine: 1,
         filters: ["entity.system.os == 'linux'"],
       },
       {
@@ -74,6 +75,7 @@ describe('compileRelease', () => {
         assetFilename: WINDOWS,
         shaFilename: SUMS,
         sha512: sha('windows'),
+        checksumLine: 2,
         filters: [],
       },
     ]);
@@ -86,6 +88,21 @@ describe('compileRelease', () => {
     expect(located(result)).toEqual([
       `RELEASE_ASSET_MISSING 5:19 missing GitHub release asset for ${LINUX} (the release has: ${WINDOWS}, ${SUMS})`,
     ]);
+  });
+
+  it('reports a file name no release can carry as such, not as a missing file', () => {
+    // A tag can bring a separator the template does not have.
+    const result = compileRelease(
+      config(),
+      release({ tag: 'release/1.2', releaseFileNames: [WINDOWS, SUMS] }),
+    );
+    expect(result.ok).toBe(false);
+    expect(located(result)[0]).toBe(
+      "RELEASE_FILE_NAME_INVALID 5:19 build #1 'asset_filename' gives 'check_release/1.2_linux_amd64.tar.gz', " +
+        "which cannot be a release file name: it contains a path separator ('/', or '\\' on Windows); release " +
+        'files have plain names (e.g. "#{repo}_#{version}_linux_amd64.tar.gz")',
+    );
+    expect(result.diagnostics.map((d) => d.code)).not.toContain('RELEASE_ASSET_MISSING');
   });
 
   it('explains a v-prefixed tag when the files exist without the v', () => {
@@ -157,6 +174,15 @@ describe('compileRelease', () => {
     const result = compileRelease(config(), release({ checksumFiles: {} }));
     expect(result.diagnostics.map((d) => d.code)).toEqual(['CHECKSUM_FILE_MISSING', 'CHECKSUM_FILE_MISSING']);
     expect(result.diagnostics[0]?.message).toContain('could not be read');
+  });
+
+  it('reports a checksum file left unread for its size once, at the first build naming it', () => {
+    const result = compileRelease(config(), release({ checksumFiles: {}, checksumFilesTooLarge: [SUMS] }));
+    expect(located(result)).toEqual([
+      `CHECKSUM_FILE_TOO_LARGE 6:17 cannot extract the SHA for ${LINUX}: the checksum file ${SUMS} is larger ` +
+        'than 1048576 bytes (1 MiB), so it was not read; a checksum file holds one line per archive: attach ' +
+        'the one bonsai pack or goreleaser wrote',
+    ]);
   });
 
   it('reports every broken build, not only the first', () => {

@@ -1,6 +1,7 @@
 import { parseChecksums, selectChecksum } from './checksums.js';
 import type { BonsaiConfig, BuildConfig } from './config.js';
 import { diagnostic, errorsOf, type Diagnostic, type Position } from './diagnostics.js';
+import { releaseFileNameProblem } from './file-names.js';
 import { interpolate, type InterpolationVars } from './interpolate.js';
 
 export interface ReleaseContext {
@@ -22,13 +23,23 @@ export interface PlannedBuild {
 export interface CompiledBuild extends PlannedBuild {
   /** Lowercase hex, as read from the checksum file. */
   sha512: string;
+  /** Its line in the checksum file. */
+  checksumLine: number;
 }
+
+/**
+ * The largest checksum file read (1 MiB): one is a line per archive, and the registry will not download
+ * more. Both `bonsai check` and ingest leave a larger one unread and name it in `checksumFilesTooLarge`.
+ */
+export const MAX_CHECKSUM_FILE_BYTES = 1024 * 1024;
 
 export interface ReleaseFiles extends ReleaseContext {
   /** Every file attached to the release (or present in the dist folder). */
   releaseFileNames: readonly string[];
   /** Checksum file name → its text, for every checksum file named by a build that exists in the release. */
   checksumFiles: Readonly<Record<string, string>>;
+  /** Checksum files left unread because they pass MAX_CHECKSUM_FILE_BYTES. */
+  checksumFilesTooLarge?: readonly string[];
 }
 
 export interface CompileResult {
@@ -62,6 +73,16 @@ export function planRelease(
       build.positions.shaFilename,
     );
     diagnostics.push(...asset.diagnostics, ...sha.diagnostics);
+    // A tag can bring a separator the template did not have (`release/1.0`); an empty name was reported
+    // by interpolate (INTERPOLATION_EMPTY).
+    for (const [field, value, at] of [
+      ['asset_filename', asset.value, build.positions.assetFilename],
+      ['sha_filename', sha.value, build.positions.shaFilename],
+    ] as const) {
+      if (value.trim() !== '' && releaseFileNameProblem(value) !== undefined) {
+        diagnostics.push(invalidFileName(build.number, field, value, at));
+      }
+    }
     return {
       number: build.number,
       platform: build.platform,
@@ -86,10 +107,13 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
   const diagnostics = [...plan.diagnostics];
   const present = new Set(release.releaseFileNames);
   const parsedChecksums = new Map<string, ReturnType<typeof parseChecksums>>();
+  const tooLarge = new Set<string>();
   const builds: CompiledBuild[] = [];
 
   plan.builds.forEach((build, index) => {
     const source = config.builds[index] as BuildConfig;
+    // planRelease reported these names; such a build cannot be looked up in the release.
+    if ([build.assetFilename, build.shaFilename].some((n) => releaseFileNameProblem(n) !== undefined)) return;
     const assetMissing = !present.has(build.assetFilename);
     const shaMissing = !present.has(build.shaFilename);
     if (assetMissing) {
@@ -105,6 +129,20 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
     if (assetMissing || shaMissing) return;
 
     const text = release.checksumFiles[build.shaFilename];
+    if (release.checksumFilesTooLarge?.includes(build.shaFilename)) {
+      if (tooLarge.has(build.shaFilename)) return; // said once, at the first build naming it
+      tooLarge.add(build.shaFilename);
+      diagnostics.push(
+        diagnostic(
+          'CHECKSUM_FILE_TOO_LARGE',
+          `cannot extract the SHA for ${build.assetFilename}: the checksum file ${build.shaFilename} is larger ` +
+            `than ${MAX_CHECKSUM_FILE_BYTES} bytes (1 MiB), so it was not read; a checksum file holds one line ` +
+            'per archive: attach the one bonsai pack or goreleaser wrote',
+          source.positions.shaFilename,
+        ),
+      );
+      return;
+    }
     if (text === undefined) {
       diagnostics.push(
         diagnostic(
@@ -128,11 +166,21 @@ export function compileRelease(config: BonsaiConfig, release: ReleaseFiles): Com
       diagnostics.push(diagnostic(code, message, source.positions.shaFilename));
       return;
     }
-    builds.push({ ...build, sha512: selected.sha512 });
+    builds.push({ ...build, sha512: selected.sha512, checksumLine: selected.line });
   });
 
   const ok = errorsOf(diagnostics).length === 0;
   return { ok, builds: ok ? builds : [], diagnostics };
+}
+
+/** A file name no release can carry (`dist/x.tar.gz`): said as such rather than as a missing file. */
+function invalidFileName(build: number, field: string, name: string, at: Position): Diagnostic {
+  return diagnostic(
+    'RELEASE_FILE_NAME_INVALID',
+    `build #${build} '${field}' gives '${name}', which cannot be a release file name: it ` +
+      `${releaseFileNameProblem(name)}; release files have plain names (e.g. "#{repo}_#{version}_linux_amd64.tar.gz")`,
+    at,
+  );
 }
 
 function variables(context: ReleaseContext): InterpolationVars {

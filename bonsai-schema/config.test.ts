@@ -113,9 +113,19 @@ describe('parseBonsaiConfig: a valid file', () => {
     expect(diagnostics[0]?.message).toContain('served as the string "3"');
   });
 
-  it('reads labels as strings without a prefix', () => {
-    const { config } = parseBonsaiConfig(`${VALID}labels:\n  team: ops\n`);
-    expect(config?.labels).toEqual({ team: 'ops' });
+  it('follows YAML anchors and aliases', () => {
+    const text = `builds:\n- platform: linux\n  arch: amd64\n  asset_filename: a\n  sha_filename: s\n  filter: &linux\n  - "entity.system.os == 'linux'"\n- platform: linux\n  arch: arm64\n  asset_filename: b\n  sha_filename: s\n  filter: *linux\n`;
+    const { config, diagnostics } = parseBonsaiConfig(text);
+    expect(diagnostics).toEqual([]);
+    expect(config?.builds[1]?.filters).toEqual(["entity.system.os == 'linux'"]);
+  });
+
+  it('reads labels as strings without a prefix, stringifying scalars with a warning', () => {
+    const { config, diagnostics } = parseBonsaiConfig(`${VALID}labels:\n  team: ops\n  level: 2\n`);
+    expect(config?.labels).toEqual({ team: 'ops', level: '2' });
+    expect(diagnostics.map((d) => `${d.severity} ${d.code} ${d.line}:${d.column}`)).toEqual([
+      'warning LABEL_VALUE_STRINGIFIED 13:10',
+    ]);
   });
 
   it('warns about unknown keys at the top level and in a build', () => {
@@ -214,6 +224,12 @@ describe('parseBonsaiConfig: broken files', () => {
     ],
     ['a duplicate key', `${VALID}description: again\n`, ['error YAML_DUPLICATE_KEY 11:1']],
     ['a second document', `${VALID}---\nbuilds: []\n`, ['error YAML_MULTIPLE_DOCUMENTS 12:1']],
+    [
+      'an asset file name with a folder',
+      'builds:\n- platform: l\n  arch: a\n  asset_filename: "dist/#{repo}.tar.gz"\n  sha_filename: s\n',
+      ['error RELEASE_FILE_NAME_INVALID 4:19'],
+    ],
+    ['an alias with no anchor', `${VALID}annotations: *common\n`, ['error YAML_ALIAS 11:14']],
   ])('%s', (_title, text, expected) => {
     const result = parseBonsaiConfig(text);
     expect(problems(text)).toEqual(expected);

@@ -1,5 +1,6 @@
 import { diagnostic, errorsOf, type Diagnostic, type Position } from './diagnostics.js';
 import { checkFilters } from './filters.js';
+import { releaseFileNameProblem } from './file-names.js';
 import { checkInterpolation } from './interpolate.js';
 import { parseYaml, type YamlMapping, type YamlNode, type YamlScalar } from './yaml-source.js';
 
@@ -233,7 +234,19 @@ function readBuild(node: YamlNode, number: number, diagnostics: Diagnostic[]): B
   }
   for (const field of ['asset_filename', 'sha_filename'] as const) {
     const value = fields[field];
-    if (value) diagnostics.push(...checkInterpolation(value.text, `build #${number} '${field}'`, value));
+    if (!value) continue;
+    diagnostics.push(...checkInterpolation(value.text, `build #${number} '${field}'`, value));
+    const problem = releaseFileNameProblem(value.text);
+    if (problem) {
+      diagnostics.push(
+        diagnostic(
+          'RELEASE_FILE_NAME_INVALID',
+          `build #${number} '${field}' ('${value.text}') cannot name a release file: it ${problem}; ` +
+            'release files have plain names (e.g. "#{repo}_#{version}_linux_amd64.tar.gz")',
+          value,
+        ),
+      );
+    }
   }
   const filters = readFilters(node, number, diagnostics);
   const { platform, arch, sha_filename, asset_filename } = fields;

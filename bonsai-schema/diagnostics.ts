@@ -39,8 +39,10 @@ export const DIAGNOSTIC_CODES = {
   FILTER_NEVER_MATCHES: 'warning',
   FILTER_ALWAYS_TRUE: 'warning',
   // the release: files and checksums
+  RELEASE_FILE_NAME_INVALID: 'error',
   RELEASE_ASSET_MISSING: 'error',
   CHECKSUM_FILE_MISSING: 'error',
+  CHECKSUM_FILE_TOO_LARGE: 'error',
   CHECKSUM_NOT_FOUND: 'error',
   CHECKSUM_MALFORMED_LINE: 'error',
   CHECKSUM_BAD_DIGEST: 'error',
@@ -72,6 +74,7 @@ export const DIAGNOSTIC_CODES = {
   // the registry's ingest of a release (what only downloading the release can tell)
   RELEASE_TAG_NOT_FOUND: 'error',
   ARTIFACT_TOO_LARGE: 'error',
+  ARTIFACT_CHANGED: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -9,6 +9,7 @@ export * from './compile.js';
 export * from './config.js';
 export * from './definitions.js';
 export * from './diagnostics.js';
+export * from './file-names.js';
 export * from './filters.js';
 export * from './go-platforms.js';
 export * from './interpolate.js';

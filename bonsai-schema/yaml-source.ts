@@ -146,8 +146,17 @@ class EventWalker {
       case EVENT_ID.ALIAS: {
         const name = this.source.slice(event.anchorStart, event.anchorEnd);
         const target = this.anchors.get(name);
-        if (!target) throw new Error(`alias *${name} has no anchor`);
-        return target;
+        if (target) return target;
+        // js-yaml builds the AST without checking that an alias has an anchor before it.
+        const at = this.lines.position(Math.max(event.anchorStart - 1, 0));
+        this.diagnostics.push(
+          diagnostic(
+            'YAML_ALIAS',
+            `alias *${name} refers to no anchor: define &${name} before it, or write the value out`,
+            at,
+          ),
+        );
+        return { kind: 'scalar', text: '', type: 'null', ...at };
       }
       case EVENT_ID.SCALAR: {
         if (ast.kind !== 'scalar') throw new Error('js-yaml AST and events disagree');

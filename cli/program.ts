@@ -1,11 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, isCodedFailure, writeLine, type ExitCode, type Io } from './io.js';
-
-/**
- * A verb's handler: it receives its parsed arguments and options and returns the exit code.
- * Failures may also be thrown as coded errors (see `CodedFailure`).
- */
-export type VerbHandler = (...args: never[]) => Promise<ExitCode>;
+import { PACKAGE_VERSION } from './version.js';
 
 /** Registers one verb (or a group of verbs) on the root program. */
 export type VerbRegistration = (program: Command, io: Io, run: ActionRunner) => void;
@@ -18,6 +13,9 @@ export type ActionRunner = <A extends unknown[]>(
 export function createProgram(io: Io, verbs: readonly VerbRegistration[], result: { exitCode: ExitCode }) {
   const program = new Command('bonsai')
     .description('Package, publish, serve and fetch Sensu assets (a self-hosted, Bonsai-compatible hub)')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version of bonsai')
+    // Root options only before the verb: `pack --version 1.0.0` is the verb's own --version.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -14,7 +14,7 @@ export const PACKAGER_ERROR_CODES = [
   'SOURCE_DATE_EPOCH_INVALID',
   'DIST_NOT_FOUND',
   'ARCHIVE_NOT_FOUND',
-  'CHECKSUM_NOT_FOUND',
+  'CHECKSUM_FILE_UNREADABLE',
   // init
   'INIT_EXISTS',
   'INIT_BAD_NAME',
@@ -32,7 +32,6 @@ export const PACKAGER_ERROR_CODES = [
   'PACK_BIN_NO_EXECUTABLE',
   'PACK_UNREADABLE',
   // pack: naming and writing
-  'PACK_ASSET_NAME_INVALID',
   'PACK_ASSET_NAME_CLASH',
   'PACK_WRITE_FAILED',
   // add: talking to a Bonsai-compatible registry
@@ -107,4 +106,12 @@ export class PackagerError extends Error implements CodedFailure {
 
 export function isPackagerError(err: unknown): err is PackagerError {
   return err instanceof PackagerError;
+}
+
+/** PACK_REFUSED with every problem found at once (`where`: "in the tree", "with the builds"). */
+export function packRefused(problems: readonly PackagerError[], where: string): PackagerError {
+  const n = problems.length;
+  return new PackagerError('PACK_REFUSED', `refusing to pack: ${n} problem${n === 1 ? '' : 's'} ${where}`, {
+    causes: problems,
+  });
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { installBuild, pickBuild, runFromAsset, type DefinitionBuild } from './agent.js';
-import { bonsai, freePort, stop, tsProcess, waitForLine } from './processes.js';
+import { freePort } from '../../test/registry/support/ports.js';
+import { bonsai, stop, tsProcess, waitForLine } from './processes.js';
 
 /**
  * The mission's path, end to end, with every piece a real process: package the hello-world asset,

@@ -1,7 +1,8 @@
 import { accessSync, constants, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { resolveInside } from '../../bonsai-schema/archive-rules.js';
-import { PackagerError, type PackagerErrorCode } from '../errors.js';
+import { releaseFileNameProblem } from '../../bonsai-schema/file-names.js';
+import { PackagerError, packRefused, type PackagerErrorCode } from '../errors.js';
 
 /** One thing placed at the archive root: a folder (`bin`, `lib`, `include`) or a document (`README.md`). */
 export interface ArchiveSource {
@@ -52,16 +53,7 @@ export function collectTree(sources: readonly ArchiveSource[], options: CollectO
   const entries = walk.entries.sort((a, b) => compareNames(a.name, b.name));
   walk.checkLinks(entries);
   walk.checkBin(entries);
-  if (walk.problems.length > 0) {
-    const n = walk.problems.length;
-    throw new PackagerError(
-      'PACK_REFUSED',
-      `refusing to pack: ${n} problem${n === 1 ? '' : 's'} in the tree`,
-      {
-        causes: walk.problems,
-      },
-    );
-  }
+  if (walk.problems.length > 0) throw packRefused(walk.problems, 'in the tree');
   return entries;
 }
 
@@ -180,27 +172,12 @@ class TreeWalk {
     );
   }
 
-  /** Names the agent would extract outside its folder, or that break listings, are refused. */
+  /** Names the agent would extract outside its folder (on Windows too), or that break listings. */
   private checkName(name: string, absolutePath: string): boolean {
-    const base = name.slice(name.lastIndexOf('/') + 1);
-    if (base.split('\\').includes('..')) {
-      this.refuse(
-        'PACK_UNSAFE_NAME',
-        absolutePath,
-        `the name contains '..' as a path part (on Windows '\\' separates paths)`,
-      );
-      return false;
-    }
-    if (base.includes('\\')) {
-      this.refuse('PACK_UNSAFE_NAME', absolutePath, `the name contains '\\', a path separator on Windows`);
-      return false;
-    }
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(base)) {
-      this.refuse('PACK_UNSAFE_NAME', absolutePath, 'the name contains a control character');
-      return false;
-    }
-    return true;
+    const problem = releaseFileNameProblem(name.slice(name.lastIndexOf('/') + 1));
+    if (problem === undefined) return true;
+    this.refuse('PACK_UNSAFE_NAME', absolutePath, `the name ${problem}`);
+    return false;
   }
 
   /** Symlinks must stay inside the archive and point at something it contains. */

@@ -1,16 +1,17 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { archiveDiagnostics, isWindowsBuild, type ArchiveFormat } from '../../bonsai-schema/archive-rules.js';
+import type { ArchiveFormat } from '../../bonsai-schema/archive-rules.js';
 import {
   compileRelease,
-  diagnostic,
   errorsOf,
+  MAX_CHECKSUM_FILE_BYTES,
   parseChecksums,
   planRelease,
   selectChecksum,
   type Diagnostic,
   type PlannedBuild,
 } from '../../bonsai-schema/index.js';
+import { buildsByArchive, releaseArchiveDiagnostics } from '../../bonsai-schema/release-archive.js';
 import { readArchive } from '../archive/reader.js';
 import { PackagerError } from '../errors.js';
 import type { Project } from '../project/project.js';
@@ -27,12 +28,17 @@ export interface CheckOptions {
 
 export interface CheckedArchive {
   fileName: string;
-  builds: { number: number; platform: string; arch: string }[];
+  /** Every build naming the file, with the digest its own checksum file gives, when one could be read. */
+  builds: {
+    number: number;
+    platform: string;
+    arch: string;
+    shaFilename: string;
+    expectedSha512: string | undefined;
+  }[];
   format: ArchiveFormat;
   size: number;
   sha512: string;
-  /** The digest its checksum file gives, when one could be read. */
-  expectedSha512: string | undefined;
   entries: number;
 }
 
@@ -72,40 +78,45 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
   const plan = planRelease(config, { repo, tag: version });
   const present = new Set(releaseFiles);
   const checksumTexts: Record<string, string> = {};
+  const tooLarge: string[] = [];
   for (const name of plan.checksumFiles) {
-    if (present.has(name)) checksumTexts[name] = await readFile(path.join(dist, name), 'utf8');
+    if (!present.has(name)) continue;
+    // The registry will not read past the limit: neither does check.
+    if ((await stat(path.join(dist, name))).size > MAX_CHECKSUM_FILE_BYTES) tooLarge.push(name);
+    else checksumTexts[name] = await readFile(path.join(dist, name), 'utf8');
   }
   const compiled = compileRelease(config, {
     repo,
     tag: version,
     releaseFileNames: releaseFiles,
     checksumFiles: checksumTexts,
+    checksumFilesTooLarge: tooLarge,
   });
   report.diagnostics.push(...compiled.diagnostics);
 
-  for (const [fileName, builds] of archivesOf(plan.builds)) {
+  for (const [fileName, builds] of buildsByArchive(plan.builds)) {
     if (!present.has(fileName)) continue; // compile already reported it missing
     const reading = await readArchive(path.join(dist, fileName));
-    const expected = expectedDigest(builds[0]!, checksumTexts);
-    if (expected && expected.sha512 !== reading.sha512) {
-      report.diagnostics.push(
-        diagnostic(
-          'ARCHIVE_DIGEST_MISMATCH',
-          `the sha512 of ${fileName} is ${reading.sha512.slice(0, 16)}…, but ${builds[0]!.shaFilename} gives ${expected.sha512.slice(0, 16)}…; the agent would refuse the download. Pack again, or regenerate the checksum file`,
-          { line: expected.line, column: 1 },
-          builds[0]!.shaFilename,
-        ),
-      );
-    }
-    const windows = builds.some((b) => isWindowsBuild(b.platform, b.filters));
-    report.diagnostics.push(...archiveDiagnostics(reading, { file: fileName, windows }));
+    const expected = builds.map((b) => expectedDigest(b, checksumTexts));
+    report.diagnostics.push(
+      ...releaseArchiveDiagnostics(
+        fileName,
+        reading,
+        builds.map((b, i) => ({ ...b, sha512: expected[i]?.sha512, checksumLine: expected[i]?.line })),
+      ),
+    );
     report.archives.push({
       fileName,
-      builds: builds.map((b) => ({ number: b.number, platform: b.platform, arch: b.arch })),
+      builds: builds.map((b, i) => ({
+        number: b.number,
+        platform: b.platform,
+        arch: b.arch,
+        shaFilename: b.shaFilename,
+        expectedSha512: expected[i]?.sha512,
+      })),
       format: reading.format,
       size: reading.size,
       sha512: reading.sha512,
-      expectedSha512: expected?.sha512,
       entries: reading.entries.length,
     });
   }
@@ -127,13 +138,6 @@ async function listReleaseFiles(dist: string, show: (p: string) => string): Prom
     .filter((e) => e.isFile() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
-}
-
-function archivesOf(builds: readonly PlannedBuild[]): Map<string, PlannedBuild[]> {
-  const byFile = new Map<string, PlannedBuild[]>();
-  for (const build of builds)
-    byFile.set(build.assetFilename, [...(byFile.get(build.assetFilename) ?? []), build]);
-  return byFile;
 }
 
 /** The digest the build's checksum file gives its archive, chosen by Bonsai's rule; undefined if none. */

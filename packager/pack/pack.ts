@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { formatChecksums, type PlannedBuild } from '../../bonsai-schema/index.js';
 import { collectTree, type TreeEntry } from '../archive/tree.js';
 import { writeTarGz } from '../archive/writer.js';
-import { PackagerError, isPackagerError } from '../errors.js';
+import { PackagerError, isPackagerError, packRefused } from '../errors.js';
 import { OutputBatch } from './output.js';
 import { planPack, type PlannedArchive } from './plan.js';
 
@@ -144,16 +144,7 @@ function collectTrees(
       for (const cause of err.causes) problems.set(cause.message, cause);
     }
   }
-  if (problems.size > 0) {
-    const n = problems.size;
-    throw new PackagerError(
-      'PACK_REFUSED',
-      `refusing to pack: ${n} problem${n === 1 ? '' : 's'} in the tree`,
-      {
-        causes: [...problems.values()],
-      },
-    );
-  }
+  if (problems.size > 0) throw packRefused([...problems.values()], 'in the tree');
   return trees;
 }
 

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { PlannedBuild } from '../../bonsai-schema/index.js';
 import { compareNames, type ArchiveSource } from '../archive/tree.js';
-import { PackagerError } from '../errors.js';
+import { PackagerError, packRefused } from '../errors.js';
 
 /** The folders the agent uses (COMPAT §3), packed from the project or from a build's override folder. */
 export const ASSET_FOLDERS = ['bin', 'lib', 'include'] as const;
@@ -55,19 +55,6 @@ export function planPack(
 
   for (const build of builds) {
     const label = `build #${build.number} (${build.platform}/${build.arch})`;
-    const badName = [build.assetFilename, build.shaFilename].find((n) => fileNameProblem(n) !== undefined);
-    if (badName !== undefined) {
-      problems.push(
-        new PackagerError(
-          'PACK_ASSET_NAME_INVALID',
-          `${label}: '${badName}' cannot be a release file name (${fileNameProblem(badName)})`,
-          {
-            hint: 'asset_filename and sha_filename must be plain file names, e.g. "#{repo}_#{version}_linux_amd64.tar.gz"',
-          },
-        ),
-      );
-      continue;
-    }
     const override = overrideFolder(dir, build.platform, build.arch);
     const contentRoot = override !== undefined && isDirectory(override) ? override : dir;
     const existing = archives.get(build.assetFilename);
@@ -122,15 +109,7 @@ export function planPack(
       );
     }
   }
-  if (problems.length > 0) {
-    throw new PackagerError(
-      'PACK_REFUSED',
-      `refusing to pack: ${problems.length} problem${problems.length === 1 ? '' : 's'} with the builds`,
-      {
-        causes: problems,
-      },
-    );
-  }
+  if (problems.length > 0) throw packRefused(problems, 'with the builds');
   return {
     archives: [...archives.values()],
     checksumFiles: [...checksumFiles].map(([fileName, names]) => ({
@@ -150,16 +129,6 @@ function documentSources(dir: string): ArchiveSource[] {
     })
     .sort(compareNames)
     .map((name) => ({ name, path: path.join(dir, name) }));
-}
-
-/** Why `name` cannot be a GitHub release asset and a line of a checksum file, if it cannot. */
-export function fileNameProblem(name: string): string | undefined {
-  if (name.trim() === '') return 'it is empty';
-  if (/[/\\]/.test(name)) return 'it contains a path separator';
-  if (name === '.' || name === '..') return 'it is a relative folder';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it contains a control character';
-  return undefined;
 }
 
 function exists(p: string): boolean {

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pickConfigFile, type Diagnostic } from '../../bonsai-schema/index.js';
 import { UsageError } from '../../cli/usage-error.js';
+import { displayPath } from './display-path.js';
 
 export interface ConfigFile {
   /** As the user should see it: relative to cwd when inside it. */
@@ -28,14 +29,9 @@ export async function findConfigFile(
   if (info.isDirectory()) {
     const picked = pickConfigFile(await readdir(resolved));
     if (!picked.name)
-      return { file: undefined, folder: display(cwd, resolved), diagnostics: picked.diagnostics };
+      return { file: undefined, folder: displayPath(cwd, resolved), diagnostics: picked.diagnostics };
     absolutePath = path.join(resolved, picked.name);
   }
   const text = await readFile(absolutePath, 'utf8');
-  return { file: { displayPath: display(cwd, absolutePath), absolutePath, text }, diagnostics: [] };
-}
-
-function display(cwd: string, absolute: string): string {
-  const relative = path.relative(cwd, absolute);
-  return relative === '' ? '.' : relative.startsWith('..') ? absolute : relative;
+  return { file: { displayPath: displayPath(cwd, absolutePath), absolutePath, text }, diagnostics: [] };
 }

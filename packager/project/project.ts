@@ -9,6 +9,7 @@ import {
 import { EXIT } from '../../cli/io.js';
 import { PackagerError } from '../errors.js';
 import { findConfigFile } from './config-file.js';
+import { displayPath } from './display-path.js';
 
 /** An asset project folder and its bonsai.yml, read and validated. */
 export interface Project {
@@ -22,11 +23,7 @@ export interface Project {
   diagnostics: Diagnostic[];
 }
 
-/** How a path is shown: relative to the cwd when inside it, else absolute. */
-export function displayPath(cwd: string, absolute: string): string {
-  const relative = path.relative(cwd, absolute);
-  return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
-}
+export { displayPath };
 
 /** Opens the project in `dir` (default: the cwd): its folder must exist; its bonsai.yml is parsed. */
 export async function openProject(cwd: string, dir: string | undefined): Promise<Project> {

@@ -1,20 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { releaseFileNameProblem } from '../../bonsai-schema/file-names.js';
 import { RegistryError } from '../errors.js';
-import { COMMIT_PATTERN, isSafeFileName, type Artifacts } from './port.js';
+import { COMMIT_PATTERN, type Artifacts, type WrittenBytes } from './port.js';
 
 /**
- * Verified copies under `dir/COMMIT/FILE` (Bonsai's CDN layout). A download goes to `dir/.partial/`
- * first and is renamed into place only after its digest matched, so a half-written or wrong file is
- * never published.
+ * Verified copies under `dir/COMMIT/FILE` (Bonsai's CDN layout), served as immutable. A download goes to
+ * `dir/.partial/` first; it is published at its path only after its digest matched and its version was
+ * saved, and never over a file already there, so a URL's bytes never change.
  */
 export async function createMirrorArtifacts(dir: string, publicBase: string): Promise<Artifacts> {
   const partial = path.join(dir, '.partial');
   await fs.mkdir(partial, { recursive: true });
   const locate = (commit: string, fileName: string) =>
-    COMMIT_PATTERN.test(commit) && isSafeFileName(fileName) ? path.join(dir, commit, fileName) : undefined;
+    COMMIT_PATTERN.test(commit) && releaseFileNameProblem(fileName) === undefined
+      ? path.join(dir, commit, fileName)
+      : undefined;
   return {
     mode: 'mirror',
     description: `mirror to ${dir}, published at ${publicBase}`,
@@ -30,14 +33,29 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
           },
         );
       }
+      const mirrorPath = `${commit}/${fileName}`;
       const temp = path.join(partial, randomUUID());
       const stream = createWriteStream(temp);
+      const compare = (written: WrittenBytes) => holds(target, written);
       return {
         stream,
-        async keep() {
+        mirrorPath,
+        compare,
+        async publish(written) {
           await fs.mkdir(path.dirname(target), { recursive: true });
-          await fs.rename(temp, target);
-          return `${commit}/${fileName}`;
+          try {
+            // A hard link, unlike a rename, fails when the path is taken: nothing is ever replaced.
+            await fs.link(temp, target);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || (await compare(written)) !== 'same') {
+              throw new RegistryError('ARTIFACTS_FAILED', `cannot publish ${mirrorPath} in ${dir}`, {
+                hint: 'another file took its place meanwhile; the served copy was left as it was',
+                cause: err,
+              });
+            }
+          } finally {
+            await fs.rm(temp, { force: true });
+          }
         },
         async discard() {
           stream.destroy();
@@ -46,4 +64,17 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
       };
     },
   };
+}
+
+/** Whether `file` is absent, holds exactly the bytes described, or other bytes. */
+async function holds(file: string, written: WrittenBytes): Promise<'absent' | 'same' | 'different'> {
+  const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!stat) return 'absent';
+  if (!stat.isFile() || stat.size !== written.size) return 'different';
+  const hash = createHash('sha512');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex') === written.sha512 ? 'same' : 'different';
 }

@@ -1,10 +1,26 @@
 import type { Writable } from 'node:stream';
 
-/** A mirrored file being written while its digest is checked: kept only when it matches. */
+/** The bytes written to a sink, as measured while they were written. */
+export interface WrittenBytes {
+  /** Lowercase hex. */
+  sha512: string;
+  size: number;
+}
+
+/**
+ * A mirrored file being written while its digest is checked. Mirrored files are served as immutable, so a
+ * path never gets other bytes: the caller compares with what the mirror holds, then publishes only after
+ * the version that points at the file is saved.
+ */
 export interface ArtifactSink {
   stream: Writable;
-  /** Moves the verified file into place; returns its mirror path (`COMMIT/FILE`). */
-  keep(): Promise<string>;
+  /** Its path in the mirror (`COMMIT/FILE`), the tail of its build URL. */
+  readonly mirrorPath: string;
+  /** What the mirror already holds at that path: nothing, these very bytes, or other bytes. */
+  compare(written: WrittenBytes): Promise<'absent' | 'same' | 'different'>;
+  /** Moves the written file to its path, never over another file (ARTIFACTS_FAILED if one appeared). */
+  publish(written: WrittenBytes): Promise<void>;
+  /** Removes the written file: it is not published. */
   discard(): Promise<void>;
 }
 
@@ -24,8 +40,3 @@ export interface Artifacts {
 
 /** A commit id as GitHub writes it: 40 lowercase hex digits (64 for SHA-256 repositories). */
 export const COMMIT_PATTERN = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-
-/** A release file name that is safe as a single path component. */
-export function isSafeFileName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
-}

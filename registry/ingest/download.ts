@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { RegistryError, messageOf } from '../errors.js';
 
 /** The stream was longer than allowed; the download stopped there. */
 export class ArtifactTooLargeError extends Error {
@@ -22,17 +23,26 @@ export interface ChunkObserver {
   write(chunk: Buffer): Promise<void>;
 }
 
+export interface MeasureOptions {
+  /** Past this many bytes the download stops with ArtifactTooLargeError. */
+  maxBytes: number;
+  /** What is downloaded, for errors: `download of FILE from OWNER/REPO`. */
+  what: string;
+  /** Where the bytes are kept (mirror mode), so what is hashed is exactly what is kept. */
+  sink?: Writable;
+  /** Reads the chunks on the way (the archive lister). */
+  observer?: ChunkObserver;
+}
+
 /**
- * Reads a download to its end, hashing it (sha512) and stopping once it passes `maxBytes`. The bytes
- * also go to `sink` when given (mirror mode), so what is hashed is exactly what is kept, and to
- * `observer` (which lists the archive's entries on the way).
+ * Reads a download to its end, hashing it (sha512) and stopping once it passes `maxBytes`. A body that
+ * breaks off half-way is GitHub failing (GITHUB_FAILED: the job retries); a failing sink is not.
  */
 export async function measureDownload(
   body: ReadableStream<Uint8Array>,
-  maxBytes: number,
-  sink?: Writable,
-  observer?: ChunkObserver,
+  options: MeasureOptions,
 ): Promise<Measured> {
+  const { maxBytes, observer } = options;
   const hash = createHash('sha512');
   let size = 0;
   const meter = new Transform({
@@ -54,12 +64,28 @@ export async function measureDownload(
     },
   });
   const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), meter, sink ?? discard);
+  await pipeline(downloaded(body, options.what), meter, options.sink ?? discard);
   return { sha512: hash.digest('hex'), size };
 }
 
+/** The body's chunks; an error reading them (a reset connection, a cut body) becomes GITHUB_FAILED. */
+async function* downloaded(body: ReadableStream<Uint8Array>, what: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of Readable.fromWeb(body as NodeReadableStream<Uint8Array>)) yield chunk as Buffer;
+  } catch (err) {
+    throw new RegistryError('GITHUB_FAILED', `GitHub ${what} broke off: ${messageOf(err)}`, {
+      hint: 'GitHub may be down or unreachable; queued jobs retry with backoff',
+      cause: err,
+    });
+  }
+}
+
 /** A small text file (a checksum file) read whole, within a limit. */
-export async function readText(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
+export async function readText(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  what: string,
+): Promise<string> {
   const chunks: Buffer[] = [];
   const collect = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -67,6 +93,6 @@ export async function readText(body: ReadableStream<Uint8Array>, maxBytes: numbe
       callback();
     },
   });
-  await measureDownload(body, maxBytes, collect);
+  await measureDownload(body, { maxBytes, what, sink: collect });
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,24 +1,23 @@
-import { archiveDiagnostics, isWindowsBuild } from '../../bonsai-schema/archive-rules.js';
+import { ArchiveLister } from '../../bonsai-schema/archive-lister.js';
+import { buildsByArchive, releaseArchiveDiagnostics } from '../../bonsai-schema/release-archive.js';
 import {
   compileRelease,
   diagnostic,
   errorsOf,
+  MAX_CHECKSUM_FILE_BYTES,
   parseBonsaiConfig,
   parseVersion,
   pickConfigFile,
   planRelease,
   unparseableVersions,
   warningsOf,
+  type CompiledBuild,
   type Diagnostic,
 } from '../../bonsai-schema/index.js';
 import type { Artifacts } from '../artifacts/port.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
-import { ArchiveLister } from './archive.js';
 import { ArtifactTooLargeError, measureDownload, readText, type Measured } from './download.js';
-
-/** Checksum files are small text; anything bigger is not one. */
-const MAX_CHECKSUM_FILE_SIZE = 1024 * 1024;
 
 export interface ReleaseIngestDeps {
   github: GitHub;
@@ -42,8 +41,17 @@ export type ReleaseIngest =
       labels: Record<string, string>;
       warnings: Diagnostic[];
       builds: NewBuild[];
+      /** Mirrored copies not yet at their URLs: published once the version is saved, else discarded. */
+      artifacts: PendingArtifacts;
     }
   | { ok: false; configFile: string | undefined; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+export interface PendingArtifacts {
+  /** After the version's transaction committed: each copy moves to its URL. */
+  publish(): Promise<void>;
+  /** The transaction rolled back: the copies are removed, the served files stay as they were. */
+  discard(): Promise<void>;
+}
 
 function failed(configFile: string | undefined, diagnostics: readonly Diagnostic[]): ReleaseIngest {
   return { ok: false, configFile, errors: errorsOf(diagnostics), warnings: warningsOf(diagnostics) };
@@ -57,8 +65,9 @@ export function unparseableTag(tag: string): Diagnostic[] {
 /**
  * Ingests one release (COMPAT §1, §2, §5): bonsai.yml at the tag's commit, the bonsai-schema compile (the
  * same function as `bonsai check`) against the release's files and checksum files, then every artifact
- * downloaded, size-limited and re-hashed; in mirror mode the verified bytes are kept. Content problems
- * come back as errors; GitHub failures throw (the job retries later).
+ * downloaded, size-limited and re-hashed; in mirror mode the verified bytes are kept, to be published by
+ * the caller once the version is saved. Content problems come back as errors; GitHub failures throw (the
+ * job retries later).
  */
 export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarget): Promise<ReleaseIngest> {
   const { owner, repo, release, commit } = target;
@@ -83,13 +92,21 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
 
   const filesByName = new Map(release.files.map((f) => [f.name, f]));
   const checksumFiles: Record<string, string> = {};
+  const checksumFilesTooLarge: string[] = [];
   for (const name of planRelease(config, { repo, tag: release.tag }).checksumFiles) {
     const file = filesByName.get(name);
-    if (file) {
+    if (!file) continue;
+    try {
+      const body = await deps.github.downloadReleaseFile(owner, repo, file);
       checksumFiles[name] = await readText(
-        await deps.github.downloadReleaseFile(owner, repo, file),
-        MAX_CHECKSUM_FILE_SIZE,
+        body,
+        MAX_CHECKSUM_FILE_BYTES,
+        `download of ${name} from ${owner}/${repo}`,
       );
+    } catch (err) {
+      // Content, not an outage: compile reports it, and the version fails until the file is replaced.
+      if (!(err instanceof ArtifactTooLargeError)) throw err;
+      checksumFilesTooLarge.push(name);
     }
   }
   const compiled = compileRelease(config, {
@@ -97,21 +114,18 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
     tag: release.tag,
     releaseFileNames: release.files.map((f) => f.name),
     checksumFiles,
+    checksumFilesTooLarge,
   });
   const diagnostics = [...picked.diagnostics, ...parsed.diagnostics, ...compiled.diagnostics];
   if (!compiled.ok) return failed(configFile, diagnostics);
 
-  // Every artifact is downloaded, hashed and its entries checked as the agent would extract them (Bonsai
-  // did neither); one file shared by builds is fetched once.
+  // Every artifact is downloaded once (builds may share a file), hashed, and its entries checked as the
+  // agent would extract them, against every build that names it (Bonsai did neither).
   const verified = new Map<string, Verified>();
   const discardAll = () => Promise.all([...verified.values()].map((v) => v.discard()));
   try {
-    for (const build of compiled.builds) {
-      if (verified.has(build.assetFilename)) continue;
-      const file = filesByName.get(build.assetFilename)!;
-      const windows = isWindowsBuild(build.platform, build.filters);
-      verified.set(build.assetFilename, await verifyArtifact(deps, target, file, build.sha512, windows));
-    }
+    for (const [name, builds] of buildsByArchive(compiled.builds))
+      verified.set(name, await verifyArtifact(deps, target, filesByName.get(name)!, builds));
   } catch (err) {
     await discardAll();
     throw err;
@@ -122,10 +136,9 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
     return failed(configFile, [...diagnostics, ...found]);
   }
 
-  const builds: NewBuild[] = [];
-  for (const build of compiled.builds) {
+  const builds: NewBuild[] = compiled.builds.map((build) => {
     const v = verified.get(build.assetFilename)!;
-    builds.push({
+    return {
       platform: build.platform,
       arch: build.arch,
       assetFilename: build.assetFilename,
@@ -133,9 +146,9 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       filters: build.filters,
       size: v.size,
       sourceUrl: filesByName.get(build.assetFilename)!.browserDownloadUrl,
-      mirrorPath: await v.keep(),
-    });
-  }
+      mirrorPath: v.mirrorPath,
+    };
+  });
   return {
     ok: true,
     configFile,
@@ -143,67 +156,96 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
     labels: config.labels,
     warnings: warningsOf([...diagnostics, ...found]),
     builds,
+    artifacts: {
+      async publish() {
+        // Every copy is tried (each removes its temporary file); the first failure is reported.
+        const results = await Promise.allSettled([...verified.values()].map((v) => v.publish()));
+        const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) throw failure.reason;
+      },
+      discard: async () => void (await discardAll()),
+    },
   };
 }
 
-/** One downloaded artifact: its problems, and (mirror mode) its copy, published only when all is well. */
+/** One downloaded artifact: its problems and, in mirror mode, its copy waiting to be published or discarded. */
 interface Verified {
   size: number;
   diagnostics: Diagnostic[];
-  keep(): Promise<string | null>;
+  /** `COMMIT/FILE` in mirror mode, else null. */
+  mirrorPath: string | null;
+  publish(): Promise<void>;
   discard(): Promise<void>;
 }
+
+const nothing = async () => undefined;
 
 async function verifyArtifact(
   deps: ReleaseIngestDeps,
   target: ReleaseTarget,
   file: ReleaseFile,
-  expected: string,
-  windows: boolean,
+  builds: readonly CompiledBuild[],
 ): Promise<Verified> {
   const sink = await deps.artifacts.openSink(target.commit, file.name);
-  const rejected = async (size: number, problem: Diagnostic): Promise<Verified> => {
-    await sink?.discard();
-    const nothing = async () => undefined;
-    return { size, diagnostics: [problem], keep: async () => null, discard: nothing };
-  };
   const lister = new ArchiveLister();
-  let measured: Measured;
   try {
-    const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
-    measured = await measureDownload(body, deps.maxArtifactSize, sink?.stream, lister);
-  } catch (err) {
-    if (!(err instanceof ArtifactTooLargeError)) {
+    let measured: Measured;
+    try {
+      const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
+      measured = await measureDownload(body, {
+        maxBytes: deps.maxArtifactSize,
+        what: `download of ${file.name} from ${target.owner}/${target.repo}`,
+        ...(sink ? { sink: sink.stream } : {}),
+        observer: lister,
+      });
+    } catch (err) {
+      if (!(err instanceof ArtifactTooLargeError)) throw err;
       await sink?.discard();
-      throw err;
-    }
-    return rejected(
-      0,
-      diagnostic(
+      const problem = diagnostic(
         'ARTIFACT_TOO_LARGE',
         `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
-      ),
-    );
+      );
+      return { size: 0, diagnostics: [problem], mirrorPath: null, publish: nothing, discard: nothing };
+    }
+    const reading = { ...(await lister.end()), sha512: measured.sha512 };
+    const diagnostics = releaseArchiveDiagnostics(file.name, reading, builds);
+    if (!sink)
+      return { size: measured.size, diagnostics, mirrorPath: null, publish: nothing, discard: nothing };
+    // Mirrored files are served as immutable: the same bytes are already published, other bytes never are.
+    const held = errorsOf(diagnostics).length === 0 ? await sink.compare(measured) : 'absent';
+    if (held === 'different') {
+      diagnostics.push(
+        diagnostic(
+          'ARTIFACT_CHANGED',
+          `${file.name} changed under commit ${target.commit}: the registry serves other bytes under that name ` +
+            `(${sink.mirrorPath}, cached as immutable); publish a new tag, or upload the original file again`,
+          undefined,
+          file.name,
+        ),
+      );
+    }
+    if (held !== 'absent') {
+      await sink.discard();
+      return {
+        size: measured.size,
+        diagnostics,
+        mirrorPath: sink.mirrorPath,
+        publish: nothing,
+        discard: nothing,
+      };
+    }
+    return {
+      size: measured.size,
+      diagnostics,
+      mirrorPath: sink.mirrorPath,
+      publish: () => sink.publish(measured),
+      discard: () => sink.discard(),
+    };
+  } catch (err) {
+    await sink?.discard();
+    throw err;
+  } finally {
+    // Frees the parsers when the download stopped early or was never listed to its end.
+    lister.destroy();
   }
-  if (measured.sha512 !== expected.toLowerCase()) {
-    return rejected(
-      measured.size,
-      diagnostic(
-        'ARCHIVE_DIGEST_MISMATCH',
-        `the sha512 of ${file.name} as downloaded (${measured.sha512}) differs from its checksum file ` +
-          `(${expected.toLowerCase()}); re-upload the file or fix the checksum file`,
-      ),
-    );
-  }
-  const diagnostics = archiveDiagnostics(await lister.end(), { file: file.name, windows });
-  let kept: Promise<string | null> | undefined;
-  return {
-    size: measured.size,
-    diagnostics,
-    // Several builds may share one file: it is moved into place once.
-    keep: () => (kept ??= sink ? sink.keep() : Promise.resolve(null)),
-    discard: async () => {
-      if (!kept) await sink?.discard();
-    },
-  };
 }

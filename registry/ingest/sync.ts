@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic } from '../../bonsai-schema/index.js';
 import type { Artifacts } from '../artifacts/port.js';
 import type { Cache } from '../cache/port.js';
 import type { Db, Queryable } from '../db/port.js';
-import { RegistryError, messageOf, notFound } from '../errors.js';
+import { RegistryError, isRegistryError, messageOf, notFound } from '../errors.js';
 import type { GitHub, Release } from '../github/port.js';
 import { getAsset, saveReleasesEtags, updateFromGitHub, type AssetRecord } from '../store/assets.js';
 import { appendIngestLog } from '../store/ingest-log.js';
@@ -85,6 +85,7 @@ export async function invalidateAsset(
  * releases is read; each published release whose fingerprint changed is ingested and written in its own
  * transaction (data, renders and log together); releases gone from GitHub are marked removed. A GitHub
  * failure on one release does not stop the others: it is reported as `retry` (see assertSyncComplete).
+ * Any other exception is not GitHub's: it is thrown, and the job fails with it.
  */
 export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOptions): Promise<SyncReport> {
   const asset = await getAsset(deps.db, assetId);
@@ -128,6 +129,8 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
       report.versions.push(result);
       if (result.outcome === 'ingested' || result.outcome === 'restored') await invalidate();
     } catch (err) {
+      // Only an outage is worth retrying; anything else (the database, a bug) stops the sync and the job.
+      if (!isGitHubFailure(err)) throw err;
       log.warn({ tag: release.tag, err: messageOf(err) }, 'release not ingested: will retry');
       report.versions.push({
         tag: release.tag,
@@ -179,6 +182,11 @@ export function summarizeSync(report: SyncReport): {
   const outcomes: Record<string, number> = {};
   for (const v of report.versions) outcomes[v.outcome] = (outcomes[v.outcome] ?? 0) + 1;
   return { notModified: report.notModified, outcomes };
+}
+
+/** GitHub (or its download CDN) failed or could not be reached, after the client's own retries. */
+function isGitHubFailure(err: unknown): boolean {
+  return isRegistryError(err) && err.code === 'GITHUB_FAILED';
 }
 
 /** Throws when GitHub failed on some release, so the job runs again with backoff. */
@@ -271,25 +279,33 @@ async function syncRelease(
   if (!result.ok) return recordFailure(deps, asset, version, options, fingerprint, commit, result);
 
   const good = result;
-  await deps.db.transaction(async (tx) => {
-    await saveGoodIngest(tx, version.id, {
-      fingerprint,
-      commitSha: commit!,
-      annotations: good.annotations,
-      labels: good.labels,
-      warnings: good.warnings,
-      builds: good.builds,
+  try {
+    await deps.db.transaction(async (tx) => {
+      await saveGoodIngest(tx, version.id, {
+        fingerprint,
+        commitSha: commit!,
+        annotations: good.annotations,
+        labels: good.labels,
+        warnings: good.warnings,
+        builds: good.builds,
+      });
+      await appendIngestLog(tx, asset.id, {
+        tag: release.tag,
+        jobId: options.jobId ?? null,
+        outcome: 'ingested',
+        commitSha: commit,
+        message: `${good.builds.length} build(s) from ${good.configFile}`,
+        diagnostics: good.warnings,
+      });
+      await renderAsset(tx, asset.id, deps.render, 'changed');
     });
-    await appendIngestLog(tx, asset.id, {
-      tag: release.tag,
-      jobId: options.jobId ?? null,
-      outcome: 'ingested',
-      commitSha: commit,
-      message: `${good.builds.length} build(s) from ${good.configFile}`,
-      diagnostics: good.warnings,
-    });
-    await renderAsset(tx, asset.id, deps.render, 'changed');
-  });
+  } catch (err) {
+    // Rolled back: the copies are removed and what is served stays as it was.
+    await good.artifacts.discard();
+    throw err;
+  }
+  // Only now do mirrored copies reach their URLs: nothing served pointed at them before the commit.
+  await good.artifacts.publish();
   return {
     tag: release.tag,
     outcome: 'ingested',

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { runCli } from '../../cli/program.js';
 import { bonsai } from './run-cli.js';
 
 describe('bonsai CLI', () => {
@@ -12,5 +14,37 @@ describe('bonsai CLI', () => {
     const run = await bonsai(['frobnicate']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('prints its version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const run = await bonsai(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${version}\n`);
+  });
+
+  it('reports a bug (an uncoded exception) with its stack and asks for a report, exit 1', async () => {
+    let stderr = '';
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      cwd: '/',
+      env: {},
+    };
+    const code = await runCli(['boom'], io, [
+      (program, _io, run) => {
+        program.command('boom').action(
+          run(async () => {
+            throw new TypeError('cannot read x of undefined');
+          }),
+        );
+      },
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^internal error \(please report it\): TypeError: cannot read x of undefined\n\s+at /,
+    );
   });
 });

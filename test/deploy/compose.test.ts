@@ -82,11 +82,13 @@ describe('docker-compose.yml', () => {
     for (const key of keys) expect(readme).toContain(`\`${key}\``);
   });
 
-  it('refuses to start without ADMIN_TOKEN and WEBHOOK_SECRET, as the README says', () => {
-    expect(registry?.environment?.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?.+\}$/);
-    expect(registry?.environment?.WEBHOOK_SECRET).toMatch(/^\$\{WEBHOOK_SECRET:\?.+\}$/);
-    expect(readme).toContain('`ADMIN_TOKEN` and\n`WEBHOOK_SECRET` are required');
-  });
+  it.each(['ADMIN_TOKEN', 'WEBHOOK_SECRET', 'PUBLIC_URL'])(
+    'refuses to start without %s, as the README says',
+    (name) => {
+      expect(registry?.environment?.[name]).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));
+      expect(readme).toContain('`ADMIN_TOKEN`,\n`WEBHOOK_SECRET` and `PUBLIC_URL` are required');
+    },
+  );
 
   it.each([
     ['registry', /healthz/, 'GET /healthz'],

@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bonsai } from '../cli/run-cli.js';
+import { freePort } from '../registry/support/ports.js';
 import { startRegistryStandIn, type StandIn } from './registry-stand-in.js';
 
 let registry: StandIn;
@@ -189,7 +189,7 @@ describe('bonsai add: errors', () => {
   });
 
   it('reports a refused connection, naming the URL (exit 3)', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // free, so nothing listens: connection refused
     const run = await add(['acme/check-cpu'], { BONSAI_REGISTRY_URL: `http://127.0.0.1:${port}` });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(
@@ -243,28 +243,21 @@ describe('bonsai add: errors', () => {
   });
 
   it.each([
-    [['acme'], 'asset name must be specified in the format "namespace/asset"'],
-    [['acme/a/b'], 'asset name must be specified in the format "namespace/asset"'],
-    [['acme/a:1:2'], 'only one colon is permitted in the asset name'],
-    [['acme/a:'], 'asset name must be specified in the format "namespace/asset"'],
-    [['acme/a:not-a-version'], 'Malformed version: not-a-version'],
-    [['acme/a', '--format', 'toml'], '--format must be yaml or json'],
-    [['acme/a', '--timeout', '0'], '--timeout must be a positive number'],
-    [['acme/a', '--rename', 'has space'], 'is not a valid asset name'],
-    [['acme/a:1.0', '--list'], '--list takes NAMESPACE/NAME without a version'],
-    [['acme/a', '--registry', 'ftp://x'], 'is not an http(s) URL'],
-  ])('exits 2 on bad input %j', async (args, message) => {
+    [['acme'], 'ADD_BAD_NAME', 'asset name must be specified in the format "namespace/asset"'],
+    [['acme/a/b'], 'ADD_BAD_NAME', 'asset name must be specified in the format "namespace/asset"'],
+    [['acme/a:1:2'], 'ADD_BAD_NAME', 'only one colon is permitted in the asset name'],
+    [['acme/a:'], 'ADD_BAD_NAME', 'asset name must be specified in the format "namespace/asset"'],
+    [['acme/a:not-a-version'], 'ADD_BAD_VERSION', 'Malformed version: not-a-version'],
+    [['acme/a', '--format', 'toml'], 'USAGE', '--format must be yaml or json'],
+    [['acme/a', '--timeout', '0'], 'USAGE', '--timeout must be a positive number'],
+    [['acme/a', '--rename', 'has space'], 'USAGE', 'is not a valid asset name'],
+    [['acme/a:1.0', '--list'], 'USAGE', '--list takes NAMESPACE/NAME without a version'],
+    [['acme/a', '--registry', 'ftp://x'], 'REGISTRY_URL_INVALID', 'is not an http(s) URL'],
+  ])('exits 2 on bad input %j, before any request', async (args, code, message) => {
     const run = await add(args);
     expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error [${code}]: `);
     expect(run.stderr).toContain(message);
-    expect(registry.requests.filter((r) => !r.url.includes('/a'))).toEqual([]);
+    expect(registry.requests).toEqual([]);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -85,6 +85,61 @@ describe('bonsai check', () => {
     );
   });
 
+  it('compares a shared archive with the checksum file of every build that names it', async () => {
+    const { dir } = await initProject();
+    const shared = (platform: string) =>
+      [
+        `  - platform: "${platform}"`,
+        '    arch: "amd64"',
+        '    asset_filename: "#{repo}_#{version}.tar.gz"',
+        `    sha_filename: "#{repo}_#{version}_${platform}-sums.txt"`,
+      ].join('\n');
+    await writeFile(path.join(dir, 'bonsai.yml'), `builds:\n${shared('linux')}\n${shared('alpine')}\n`);
+    expect((await bonsai(['pack', '--version', '1.0.0'], { cwd: dir })).code).toBe(0);
+    // The alpine build's own checksum file gives another digest for the same archive.
+    await writeFile(
+      path.join(dir, 'dist', 'hello-world_1.0.0_alpine-sums.txt'),
+      `${'0'.repeat(128)}  hello-world_1.0.0.tar.gz\n`,
+    );
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(
+      /^dist\/hello-world_1\.0\.0_alpine-sums\.txt:1:1 {2}error ARCHIVE_DIGEST_MISMATCH {2}the sha512 of hello-world_1\.0\.0\.tar\.gz is [0-9a-f]{128}, but hello-world_1\.0\.0_alpine-sums\.txt gives 0{128}/m,
+    );
+    expect(run.stdout).not.toContain('linux-sums.txt:1:1');
+  });
+
+  it('checks an archive shared by a Windows and a Linux build for both agents', async () => {
+    const dir = await tempDir();
+    const build = (platform: string) =>
+      `- platform: ${platform}\n  arch: amd64\n  asset_filename: x.tar.gz\n  sha_filename: sums.txt\n`;
+    await writeFile(path.join(dir, 'bonsai.yml'), `builds:\n${build('windows')}${build('linux')}`);
+    await mkdir(path.join(dir, 'content', 'bin'), { recursive: true });
+    await writeFile(path.join(dir, 'content', 'bin', 'x.exe'), 'MZ');
+    await chmod(path.join(dir, 'content', 'bin', 'x.exe'), 0o644);
+    await mkdir(path.join(dir, 'dist'));
+    expect(sh('tar', ['-czf', '../dist/x.tar.gz', 'bin'], path.join(dir, 'content')).status).toBe(0);
+    expect(sh('sh', ['-c', 'sha512sum x.tar.gz > sums.txt'], path.join(dir, 'dist')).status).toBe(0);
+    const run = await bonsai(['check', '--version', '1.0.0', '--repo', 'x'], { cwd: dir });
+    // The Windows agent could run bin/x.exe; the Linux agent, which installs the same file, could not.
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain("dist/x.tar.gz  error ARCHIVE_NOT_EXECUTABLE  'bin/x.exe' has mode 0644");
+  });
+
+  it('leaves a checksum file over 1 MiB unread, as the registry does', async () => {
+    const { dir, dist } = await packed();
+    await writeFile(path.join(dist, SUMS), 'x'.repeat(1024 * 1024 + 1));
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^bonsai\\.yml:\\d+:\\d+ {2}error CHECKSUM_FILE_TOO_LARGE {2}cannot extract the SHA for ${AMD64.replaceAll('.', '\\.')}: the checksum file ${SUMS.replaceAll('.', '\\.')} is larger than 1048576 bytes`,
+        'm',
+      ),
+    );
+    expect(run.stdout).toContain('check failed: hello-world 1.0.0: 1 error, 0 warnings');
+  });
+
   it('explains a v-prefixed tag against files named without the v', async () => {
     const { dir } = await packed();
     const run = await bonsai(['check', '--version', 'v1.0.0'], { cwd: dir });

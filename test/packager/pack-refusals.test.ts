@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, link, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,24 @@ const CASES: RefusalCase[] = [
     says: ['bin: holds no executable file'],
   },
   {
+    name: 'a bin that is a file',
+    code: 'PACK_ROOT_NOT_DIRECTORY',
+    arrange: async (dir) => {
+      await rm(path.join(dir, 'bin'), { recursive: true });
+      await writeFile(path.join(dir, 'bin'), '#!/bin/sh\n', { mode: 0o755 });
+    },
+    says: ['bin: must be a directory (the agent adds bin/ to a search path)'],
+  },
+  {
+    name: 'a bin that is a symlink to a folder',
+    code: 'PACK_ROOT_NOT_DIRECTORY',
+    arrange: async (dir) => {
+      await rename(path.join(dir, 'bin'), path.join(dir, 'tools'));
+      await symlink('tools', path.join(dir, 'bin'));
+    },
+    says: ['bin: must be a directory', 'hint: replace the symlink with the directory itself'],
+  },
+  {
     name: 'a project with nothing to pack',
     code: 'PACK_NOTHING_TO_PACK',
     arrange: (dir) => rm(path.join(dir, 'bin'), { recursive: true }),
@@ -144,6 +162,72 @@ const CASES: RefusalCase[] = [
     says: ['lib/secret: file cannot be read (EACCES)'],
   },
 ];
+
+/** Rewrites the project's bonsai.yml: `edit` gets and returns its text. */
+async function editYml(dir: string, edit: (text: string) => string): Promise<void> {
+  const file = path.join(dir, 'bonsai.yml');
+  await writeFile(file, edit(await readFile(file, 'utf8')));
+}
+
+describe('bonsai pack refuses file names a release cannot carry', () => {
+  it.each([
+    [
+      'two builds naming one archive but taking their files from different folders',
+      (yml: string) => yml.replace('#{version}_linux_amd64.tar.gz', '#{version}_windows_amd64.tar.gz'),
+      'PACK_ASSET_NAME_CLASH',
+      'build #5 (windows/amd64) and build #1 both name hello-world_1.0.0_windows_amd64.tar.gz but take ' +
+        'their files from build/windows_amd64 and .',
+    ],
+    [
+      'a checksum file named like an archive',
+      (yml: string) =>
+        yml.replace(
+          /(arch: "arm64"\n.*\n\s+sha_filename: )"[^"]+"/,
+          '$1"#{repo}_#{version}_linux_amd64.tar.gz"',
+        ),
+      'PACK_ASSET_NAME_CLASH',
+      'hello-world_1.0.0_linux_amd64.tar.gz is named both as an archive and as a checksum file',
+    ],
+  ])('%s', async (_name, edit, code, message) => {
+    const { dir } = await initProject();
+    await editYml(dir, edit);
+    const run = await bonsai(['pack', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('error [PACK_REFUSED]: refusing to pack: 1 problem with the builds');
+    expect(run.stderr).toContain(`  error ${code}  ${message}`);
+    expect(await listing(path.join(dir, 'dist'))).toEqual([]);
+  });
+
+  it.each(['pack', 'check'])(
+    '%s names a file name no release can carry at its bonsai.yml line, before anything else',
+    async (verb) => {
+      const { dir } = await initProject();
+      await editYml(dir, (yml) =>
+        yml.replace('"#{repo}_#{version}_linux_amd64', '"dist/#{repo}_#{version}_linux_amd64'),
+      );
+      const run = await bonsai([verb, '--version', '1.0.0'], { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toMatch(
+        /^bonsai\.yml:6:\d+ {2}error RELEASE_FILE_NAME_INVALID {2}build #1 'asset_filename' \('dist\/#\{repo\}_#\{version\}_linux_amd64\.tar\.gz'\) cannot name a release file: it contains a path separator/m,
+      );
+      expect(run.stdout + run.stderr).not.toContain('missing GitHub release asset for dist/');
+      expect(await listing(path.join(dir, 'dist'))).toEqual([]);
+    },
+  );
+
+  it('pack names the file names a tag with a slash would give, at their lines', async () => {
+    const { dir } = await initProject();
+    const run = await bonsai(['pack', '--version', 'release/1.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^bonsai\.yml:\d+:\d+ {2}error RELEASE_FILE_NAME_INVALID {2}build #1 'asset_filename' gives 'hello-world_release\/1\.0_linux_amd64\.tar\.gz', which cannot be a release file name/m,
+    );
+    expect(run.stderr).toContain(
+      'error [CONFIG_INVALID]: bonsai.yml: file names cannot be built for hello-world release/1.0',
+    );
+    expect(await listing(path.join(dir, 'dist'))).toEqual([]);
+  });
+});
 
 describe('bonsai pack refuses what the agent would extract unsafely or could not run', () => {
   it.each(CASES.filter((c) => !c.skip).map((c) => [c.name, c] as const))('%s', async (_name, c) => {

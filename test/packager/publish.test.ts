@@ -168,6 +168,18 @@ describe('bonsai publish', () => {
     expect(theRelease()).toMatchObject({ draft: false, body: '## 0.0.1\nFirst release.\n' });
   });
 
+  it('refuses --draft for a release already published, changing nothing', async () => {
+    expect((await publish()).code).toBe(0);
+    const before = gh.requests.length;
+    const run = await publish(['--draft']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'error [PUBLISH_RELEASE_PUBLISHED]: the release for 0.0.1 on acme/hello-world is already published; --draft would hide it',
+    );
+    expect(gh.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(theRelease()).toMatchObject({ draft: false });
+  });
+
   it('marks a pre-release with --prerelease', async () => {
     const run = await publish(['--prerelease']);
     expect(run.code).toBe(0);

@@ -60,7 +60,7 @@ describe('bonsai verify', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('digest   does NOT match --sha512');
     expect(run.stdout).toMatch(
-      /error ARCHIVE_DIGEST_MISMATCH {2}sha512 is [0-9a-f]{128}, but --sha512 gives a{128}/,
+      /error ARCHIVE_DIGEST_MISMATCH {2}the sha512 of hello-world_0\.0\.1_linux_amd64\.tar\.gz is [0-9a-f]{128}, but --sha512 gives a{128}; the Sensu agent would refuse to install it/,
     );
   });
 
@@ -73,6 +73,16 @@ describe('bonsai verify', () => {
     const run = await bonsai(['verify', ARCHIVE, '--checksums', 'other.txt'], { cwd: dist });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`error CHECKSUM_NOT_FOUND  cannot extract the SHA for ${ARCHIVE}`);
+  });
+
+  it('says when the checksum file cannot be read (not the same as a file without the archive)', async () => {
+    const { dist } = await packedDist();
+    const run = await bonsai(['verify', ARCHIVE, '--checksums', 'missing-sums.txt'], { cwd: dist });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'error [CHECKSUM_FILE_UNREADABLE]: missing-sums.txt: cannot read the checksum file (ENOENT)',
+    );
+    expect(run.stdout).toBe('');
   });
 
   it.each([

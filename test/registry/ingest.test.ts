@@ -106,14 +106,62 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     const repo = await newRepo();
     const made = await releaseFiles(repoName(repo), '1.0.0');
     const linux = `${repoName(repo)}_1.0.0_linux_amd64.tar.gz`;
-    // The checksum file is well-formed; the uploaded bytes are not the ones it lists.
+    // The checksum file is well-formed; the uploaded bytes (a good archive) are not the ones it lists.
+    const other = await assetArchive('other');
     await publish(h.gh, repo, '1.0.0', {
-      files: { ...made.files, [made.checksumName]: made.checksums, [linux]: Buffer.from('tampered') },
+      files: { ...made.files, [made.checksumName]: made.checksums, [linux]: other },
     });
     await h.sync(repo);
     const errors = (await status(repo))['1.0.0']!.errors;
     expect(errors.map((e) => e.code)).toEqual(['ARCHIVE_DIGEST_MISMATCH']);
-    expect(errors[0]!.message).toContain(`the sha512 of ${linux} as downloaded (${sha512('tampered')})`);
+    expect(errors[0]!.message).toContain(
+      `the sha512 of ${linux} is ${sha512(other)}, but ${made.checksumName} gives ${sha512(made.files[linux]!)}`,
+    );
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has one archive shared by two builds whose checksum files give different digests', async () => {
+    const repo = await newRepo();
+    const build = (platform: string) =>
+      `- platform: ${platform}\n  arch: amd64\n  asset_filename: "#{repo}.tar.gz"\n` +
+      `  sha_filename: "#{repo}_${platform}-sums.txt"\n`;
+    const archive = await assetArchive('check');
+    const name = `${repoName(repo)}.tar.gz`;
+    await publish(h.gh, repo, '1.0.0', {
+      yml: `builds:\n${build('linux')}${build('alpine')}`,
+      files: {
+        [name]: archive,
+        [`${repoName(repo)}_linux-sums.txt`]: `${sha512(archive)}  ${name}\n`,
+        [`${repoName(repo)}_alpine-sums.txt`]: `${sha512('other bytes')}  ${name}\n`,
+      },
+    });
+    await h.sync(repo);
+    const v = (await status(repo))['1.0.0']!;
+    expect(v.state).toBe('failed');
+    expect(v.errors).toEqual([
+      expect.objectContaining({
+        code: 'ARCHIVE_DIGEST_MISMATCH',
+        file: `${repoName(repo)}_alpine-sums.txt`,
+        line: 1,
+        message: expect.stringContaining(`the sha512 of ${name} is ${sha512(archive)}, but`),
+      }),
+    ]);
+    expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has one archive shared by a Windows and a Linux build that only Windows could run', async () => {
+    const repo = await newRepo();
+    const build = (platform: string) =>
+      `- platform: ${platform}\n  arch: amd64\n  asset_filename: "#{repo}.tar.gz"\n  sha_filename: sums.txt\n`;
+    const archive = await tarGz([{ name: 'bin/check.exe', mode: 0o644, content: 'MZ' }]);
+    const name = `${repoName(repo)}.tar.gz`;
+    await publish(h.gh, repo, '1.0.0', {
+      yml: `builds:\n${build('windows')}${build('linux')}`,
+      files: { [name]: archive, 'sums.txt': `${sha512(archive)}  ${name}\n` },
+    });
+    await h.sync(repo);
+    const v = (await status(repo))['1.0.0']!;
+    expect(v.errors.map((e) => e.code)).toEqual(['ARCHIVE_NOT_EXECUTABLE']);
     expect(await servedVersions(repo)).toEqual([]);
   });
 
@@ -153,6 +201,43 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     expect(v.errors.map((e) => e.code)).toContain(code);
     expect(v.errors.every((e) => (e as { file?: string }).file === linux)).toBe(true);
     expect(await servedVersions(repo)).toEqual([]);
+  });
+
+  it('has a checksum file over 1 MiB: a content error, logged once, not retried as a GitHub outage', async () => {
+    const repo = await newRepo();
+    const made = await releaseFiles(repoName(repo), '1.0.0');
+    await publish(h.gh, repo, '1.0.0', { files: { [made.checksumName]: 'x'.repeat(1024 * 1024 + 1) } });
+    await h.sync(repo); // the job completes: it would fail after JOB_ATTEMPTS if this were an outage
+    const body = (await h.get(`/api/v1/assets/${repo}/status`)).json() as {
+      versions: VersionStatus[];
+      jobs: { attempts: number; last_error: string | null }[];
+      log: { version: string; outcome: string }[];
+    };
+    expect(body.versions[0]!.errors.map((e) => e.code)).toEqual(['CHECKSUM_FILE_TOO_LARGE']);
+    expect(body.versions[0]!.errors[0]!.message).toContain(
+      `the checksum file ${made.checksumName} is larger`,
+    );
+    expect(body.jobs[0]).toMatchObject({ attempts: 1, last_error: null });
+    expect(body.log.filter((e) => e.version === '1.0.0').map((e) => e.outcome)).toEqual(['failed']);
+  });
+
+  it('stops on a database failure instead of retrying it as a GitHub outage', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    const { db, syncDeps } = h.registry.runtime;
+    const asset = await findAsset(db, ...(repo.split('/') as [string, string]));
+    // The database refuses the version's builds (NOT VALID: rows already stored are left alone).
+    await db.query(`ALTER TABLE builds ADD CONSTRAINT refuse_for_test CHECK (platform <> 'linux') NOT VALID`);
+    try {
+      await expect(syncAsset(syncDeps, asset!.id, { force: false, conditional: false })).rejects.toThrow(
+        'refuse_for_test',
+      );
+    } finally {
+      await db.query('ALTER TABLE builds DROP CONSTRAINT refuse_for_test');
+    }
+    expect(await servedVersions(repo)).toEqual([]);
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['1.0.0']);
   });
 
   it('has no git tag behind it', async () => {
@@ -327,6 +412,92 @@ describe('mirror mode', () => {
     expect(await fs.readdir(path.join(m.env.DATA_DIR!, 'artifacts', '.partial'))).toEqual([]);
     expect((await m.get(`/artifacts/${published.commit}/..%2F..%2Fpglite.lock`)).status).toBe(404);
     expect((await m.get('/artifacts/not-a-commit/x')).status).toBe(404);
+  });
+
+  const mirrored = (commit: string, file: string) => path.join(m.env.DATA_DIR!, 'artifacts', commit, file);
+  const partials = () => fs.readdir(path.join(m.env.DATA_DIR!, 'artifacts', '.partial'));
+  const download = async (url: string) => {
+    const res = await fetch(url);
+    return { status: res.status, sha512: sha512(Buffer.from(await res.arrayBuffer())) };
+  };
+
+  it('never changes the bytes at a mirrored URL: a file re-uploaded with other bytes fails the version', async () => {
+    m.gh.state.createRepo('acme/reuploaded');
+    const published = await publish(m.gh, 'acme/reuploaded', '1.0.0');
+    await m.addRepo('acme/reuploaded');
+    const definition = `/api/v1/assets/acme/reuploaded/1.0.0/release_asset_builds`;
+    const before = (await m.get(definition)).text;
+    const name = 'reuploaded_1.0.0_linux_amd64.tar.gz';
+    const url = `${m.url}/artifacts/${published.commit}/${name}`;
+    expect(await download(url)).toEqual({ status: 200, sha512: published.files[name]!.sha512 });
+
+    // Same tag, same commit: the archive is replaced by other (valid) bytes, and the checksum file too.
+    const sums = 'reuploaded_1.0.0_sha512-checksums.txt';
+    const other = await assetArchive('reuploaded');
+    const windows = 'reuploaded_1.0.0_windows_amd64.tar.gz';
+    const windowsBytes = m.gh.state.assetBytes(published.files[windows]!.id);
+    for (const file of [name, sums])
+      await m.maintainer.rest.repos.deleteReleaseAsset({
+        owner: 'acme',
+        repo: 'reuploaded',
+        asset_id: published.files[file]!.id,
+      });
+    m.gh.state.addAsset(published.releaseId, { name, data: other });
+    m.gh.state.addAsset(published.releaseId, {
+      name: sums,
+      data: `${sha512(other)}  ${name}\n${sha512(windowsBytes)}  ${windows}\n`,
+    });
+    await m.sync('acme/reuploaded');
+
+    const v = ((await m.get('/api/v1/assets/acme/reuploaded/status')).json() as { versions: VersionStatus[] })
+      .versions[0]!;
+    expect(v.state).toBe('served-stale');
+    expect(v.errors.map((e) => e.code)).toEqual(['ARTIFACT_CHANGED']);
+    expect(v.errors[0]!.message).toContain(`${name} changed under commit ${published.commit}`);
+    expect(v.errors[0]!.message).toContain('publish a new tag');
+    // The old definition and the old bytes are still what is served.
+    expect((await m.get(definition)).text).toBe(before);
+    expect(await download(url)).toEqual({ status: 200, sha512: published.files[name]!.sha512 });
+    expect(await partials()).toEqual([]);
+  });
+
+  it('publishes mirrored files only once their version is saved, and never touches served ones', async () => {
+    m.gh.state.createRepo('acme/rolled-back');
+    await m.addRepo('acme/rolled-back');
+    const first = await publish(m.gh, 'acme/rolled-back', '1.0.0');
+    const { db, syncDeps } = m.registry.runtime;
+    const asset = (await findAsset(db, 'acme', 'rolled-back'))!;
+    await syncAsset(syncDeps, asset.id, { force: false, conditional: false });
+    const served = mirrored(first.commit, 'rolled-back_1.0.0_linux_amd64.tar.gz');
+    const { ino } = await fs.stat(served);
+
+    // The database refuses every new build row: each version's transaction rolls back.
+    await db.query(`ALTER TABLE builds ADD CONSTRAINT refuse_for_test CHECK (platform <> 'linux') NOT VALID`);
+    let second: Awaited<ReturnType<typeof publish>>;
+    try {
+      // 1.0.0 again (forced): the same bytes are already served, so its file is left alone.
+      await expect(syncAsset(syncDeps, asset.id, { force: true, conditional: false })).rejects.toThrow(
+        'refuse_for_test',
+      );
+      expect((await fs.stat(served)).ino).toBe(ino);
+      // 1.1.0, new: nothing of it reaches the mirror.
+      second = await publish(m.gh, 'acme/rolled-back', '1.1.0');
+      await expect(syncAsset(syncDeps, asset.id, { force: false, conditional: false })).rejects.toThrow(
+        'refuse_for_test',
+      );
+    } finally {
+      await db.query('ALTER TABLE builds DROP CONSTRAINT refuse_for_test');
+    }
+    const name = 'rolled-back_1.1.0_linux_amd64.tar.gz';
+    expect((await m.get(`/artifacts/${second.commit}/${name}`)).status).toBe(404);
+    await expect(fs.stat(mirrored(second.commit, name))).rejects.toThrow('ENOENT');
+    expect(await partials()).toEqual([]);
+
+    await syncAsset(syncDeps, asset.id, { force: false, conditional: false });
+    expect(await download(`${m.url}/artifacts/${second.commit}/${name}`)).toEqual({
+      status: 200,
+      sha512: second.files[name]!.sha512,
+    });
   });
 
   it('refuses an artifact larger than MAX_ARTIFACT_SIZE and keeps no copy', async () => {

@@ -77,12 +77,7 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
   }
   const asset = parseAssetReference(reference);
   // sensuctl parses the requested version before asking the registry anything.
-  if (asset.version !== undefined && !parseVersion(asset.version)) {
-    throw new PackagerError('ADD_BAD_VERSION', `Malformed version: ${asset.version}`, {
-      exitCode: EXIT.USAGE,
-      hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1',
-    });
-  }
+  if (asset.version !== undefined && !parseVersion(asset.version)) throw malformedVersion(asset.version);
   if (options.list && asset.version !== undefined) {
     throw new UsageError('--list takes NAMESPACE/NAME without a version');
   }
@@ -99,7 +94,8 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
   if (options.list) return listVersions(io, listed.name, listed.versions, format);
 
   const choice = sensuctlVersion(asset.version, listed.versions);
-  if (choice.kind === 'no-versions' || choice.kind === 'unparseable-request') {
+  if (choice.kind === 'unparseable-request') throw malformedVersion(String(asset.version));
+  if (choice.kind === 'no-versions') {
     throw new PackagerError(
       'ASSET_NO_VERSIONS',
       `asset "${listed.name}" does not have any available versions`,
@@ -153,6 +149,14 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
     `the asset is downloaded only when a check, handler, filter or mutator lists it: "runtime_assets": ["${assetName}"]`,
   );
   return EXIT.OK;
+}
+
+/** sensuctl's error for a version go-version cannot parse (checked before any request). */
+function malformedVersion(version: string): PackagerError {
+  return new PackagerError('ADD_BAD_VERSION', `Malformed version: ${version}`, {
+    exitCode: EXIT.USAGE,
+    hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1',
+  });
 }
 
 function listVersions(io: Io, name: string, versions: string[], format: 'yaml' | 'json'): ExitCode {

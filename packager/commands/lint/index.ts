@@ -12,6 +12,7 @@ import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { findConfigFile } from '../../project/config-file.js';
+import { plural } from '../report.js';
 
 interface LintOptions {
   repo?: string;
@@ -69,6 +70,8 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   const errors = errorsOf(diagnostics);
   const valid = errors.length === 0;
   if (options.json) {
+    // The issue's shape for lint: {code, message, line, column} (no severity or file: errors and warnings are
+    // separate lists, and the file is the one linted).
     const located = (d: Diagnostic) => ({ code: d.code, message: d.message, line: d.line, column: d.column });
     writeJson(io.stdout, {
       valid,
@@ -123,8 +126,4 @@ function printHuman(
     io.stdout,
     `${displayPath}: ${verdict}, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`,
   );
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

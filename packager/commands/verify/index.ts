@@ -7,13 +7,13 @@ import {
   type ArchiveEntryInfo,
 } from '../../../bonsai-schema/archive-rules.js';
 import {
-  diagnostic,
   errorsOf,
   parseChecksums,
   selectChecksum,
   warningsOf,
   type Diagnostic,
 } from '../../../bonsai-schema/index.js';
+import { digestMismatch } from '../../../bonsai-schema/release-archive.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
@@ -78,12 +78,14 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
   const reading = await readArchive(file);
   if (expected && expected.sha512.toLowerCase() !== reading.sha512) {
     diagnostics.push(
-      diagnostic(
-        'ARCHIVE_DIGEST_MISMATCH',
-        `sha512 is ${reading.sha512}, but ${expected.source} gives ${expected.sha512.toLowerCase()}; the agent would refuse it`,
-        expected.line ? { line: expected.line, column: 1 } : undefined,
-        expected.file ?? shown,
-      ),
+      digestMismatch({
+        archive: name,
+        actual: reading.sha512,
+        expected: expected.sha512,
+        source: expected.source,
+        file: expected.file ?? shown,
+        ...(expected.line ? { line: expected.line } : {}),
+      }),
     );
   }
   diagnostics.push(...archiveDiagnostics(reading, { file: shown, windows: options.windows === true }));
@@ -179,7 +181,7 @@ async function expectedDigest(
   const shown = displayPath(io.cwd, file);
   const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new PackagerError(
-      'CHECKSUM_NOT_FOUND',
+      'CHECKSUM_FILE_UNREADABLE',
       `${shown}: cannot read the checksum file (${err.code ?? err.message})`,
     );
   });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough, type Writable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import {
   ARCHIVE_SNIFF_BYTES,
@@ -8,42 +8,63 @@ import {
   type ArchiveContent,
   type ArchiveEntryInfo,
   type ArchiveFormat,
-} from '../../bonsai-schema/archive-rules.js';
+} from './archive-rules.js';
+
+/** Inflated bytes handed to the tar parser at once: larger chunks cost fewer callbacks. */
+const GUNZIP_CHUNK = 256 << 10;
 
 /**
- * Lists a tar (or gzip-wrapped tar) from the chunks of a download as they arrive, so an artifact is read
- * once for its digest and its entries. What the entries mean is bonsai-schema's `archiveDiagnostics`
- * (COMPAT §3); this only reads headers, discarding contents. A corrupt archive never disturbs the
- * download: the lister just stops and reports why.
+ * Lists an archive from its bytes as they arrive (a file being read, a download), so a caller reads it
+ * once for its digest and its entries: the format from its first bytes, then the tar's entry headers
+ * (through gunzip when gzipped; contents are skipped). What the entries mean is `archiveDiagnostics`
+ * (COMPAT §3). A corrupt archive never fails the caller: the lister stops, frees its parsers, and
+ * `end()` says why. Pure byte processing: the caller does the reading.
  */
 export class ArchiveLister {
   private head: Buffer[] = [];
   private headSize = 0;
   private format: ArchiveFormat | undefined;
   private input: PassThrough | undefined;
+  private gunzip: Gunzip | undefined;
+  private extract: ReturnType<typeof tar.extract> | undefined;
+  /** Resolves when the parsers stopped: the tar ended, was found corrupt, or the lister was destroyed. */
   private finished: Promise<void> = Promise.resolve();
+  private stop: (() => void) | undefined;
   private readonly entries: ArchiveEntryInfo[] = [];
   private corrupt: string | undefined;
+  private destroyed = false;
 
-  /** Takes the next chunk of the file; resolves when the parser is ready for more. */
-  async write(chunk: Buffer): Promise<void> {
+  /** Takes the next bytes of the file; resolves when the parser is ready for more. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.destroyed) return;
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.format === undefined) {
-      this.head.push(chunk);
-      this.headSize += chunk.length;
+      this.head.push(bytes);
+      this.headSize += bytes.length;
       if (this.headSize >= ARCHIVE_SNIFF_BYTES) await this.start();
       return;
     }
-    await this.feed(chunk);
+    await this.feed(bytes);
   }
 
-  /** The end of the file: the format, every entry read, and why reading stopped if it did. */
+  /** The end of the file: its format, every entry read, and why reading stopped if it did. */
   async end(): Promise<ArchiveContent> {
+    if (this.destroyed) throw new Error('the archive lister was destroyed');
     if (this.format === undefined) await this.start();
-    this.input?.end();
+    if (this.corrupt === undefined) this.input?.end();
     await this.finished;
+    this.release();
     const content: ArchiveContent = { format: this.format!, entries: this.entries };
     if (this.corrupt !== undefined) content.corrupt = this.corrupt;
     return content;
+  }
+
+  /** The rest of the file will not come (a download stopped half-way): frees the parsers now. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.stop?.();
+    this.release();
   }
 
   private async start(): Promise<void> {
@@ -59,26 +80,39 @@ export class ArchiveLister {
 
   private async feed(chunk: Buffer): Promise<void> {
     const input = this.input;
-    if (!input || this.corrupt !== undefined) return;
+    if (!input || this.corrupt !== undefined || this.destroyed) return;
     if (!input.write(chunk)) await Promise.race([once(input, 'drain'), this.finished]);
+  }
+
+  /** Destroys every stream still open: gunzip holds a native zlib handle until then. */
+  private release(): void {
+    this.input?.destroy();
+    this.gunzip?.destroy();
+    this.extract?.destroy();
   }
 
   private list(input: PassThrough, gzipped: boolean): Promise<void> {
     return new Promise((resolve) => {
       const extract = tar.extract();
+      this.extract = extract;
       let settled = false;
-      const stop = (stage: 'gzip' | 'tar') => (err: unknown) => {
-        if (settled) return;
+      const settle = () => {
+        if (settled) return false;
         settled = true;
+        resolve();
+        return true;
+      };
+      this.stop = settle;
+      const fail = (stage: 'gzip' | 'tar') => (err: unknown) => {
+        if (settled) return;
         this.corrupt = describe(
           stage,
           err instanceof Error ? err.message : String(err),
           gzipped,
           this.entries.length,
         );
-        input.unpipe();
-        input.resume();
-        resolve();
+        settle();
+        this.release();
       };
       extract.on('entry', (header, stream, next) => {
         this.entries.push({
@@ -89,20 +123,17 @@ export class ArchiveLister {
           linkname: header.linkname ?? null,
         });
         stream.on('end', () => next());
-        stream.on('error', stop('tar'));
+        stream.on('error', fail('tar'));
         stream.resume();
       });
-      extract.on('finish', () => {
-        if (settled) return;
-        settled = true;
-        resolve();
-      });
-      extract.on('error', stop('tar'));
+      extract.on('finish', () => settle());
+      extract.on('error', fail('tar'));
       // tar-stream's extract is a streamx Writable: Node's pipe() drives it, its types differ.
       const sink = extract as unknown as Writable;
       if (gzipped) {
-        const gunzip = createGunzip();
-        gunzip.on('error', stop('gzip'));
+        const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+        this.gunzip = gunzip;
+        gunzip.on('error', fail('gzip'));
         input.pipe(gunzip).pipe(sink);
       } else {
         input.pipe(sink);
@@ -111,6 +142,7 @@ export class ArchiveLister {
   }
 }
 
+/** Which stage failed decides the message: the gzip layer, or the tar inside it. */
 function describe(stage: 'gzip' | 'tar', message: string, gzipped: boolean, entries: number): string {
   if (stage === 'gzip') {
     return /unexpected end/i.test(message) ? 'the gzip stream ends early (truncated)' : `gzip: ${message}`;
