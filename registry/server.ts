@@ -136,16 +136,16 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** A handler that holds every request until `open` is called, then passes them on in order. */
 function holdRequests(next: Handler): { handler: Handler; open(): void } {
-  let open = false;
+  let isOpen = false;
   let release!: () => void;
   const opened = new Promise<void>((resolve) => (release = resolve));
   return {
     handler: (req, res) => {
-      if (open) next(req, res);
+      if (isOpen) next(req, res);
       else void opened.then(() => next(req, res));
     },
     open() {
-      open = true;
+      isOpen = true;
       release();
     },
   };
