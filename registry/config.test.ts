@@ -28,6 +28,7 @@ describe('registry settings', () => {
       redisUrl: undefined,
       dataDir: path.join(cwd, '.bonsai-data'),
       githubApiUrl: 'https://api.github.com',
+      githubTimeoutMs: 30_000,
       artifactsMode: 'link',
       pollIntervalMs: 300_000,
       jobAttempts: 8,
@@ -69,6 +70,7 @@ describe('registry settings', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL (--redis-url): must be a redis:// or rediss:// URL'],
     [{ ARTIFACTS_MODE: 'copy' }, `ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got "copy"`],
     [{ POLL_INTERVAL: '-1' }, 'POLL_INTERVAL (--poll-interval): must be a number of seconds, 0 or more'],
+    [{ GITHUB_TIMEOUT: '0' }, 'GITHUB_TIMEOUT (--github-timeout): must be a number of seconds, more than 0'],
     [{ MAX_ARTIFACT_SIZE: '1.5' }, 'MAX_ARTIFACT_SIZE (--max-artifact-size): must be a whole number'],
     [{ JOB_ATTEMPTS: '0' }, 'JOB_ATTEMPTS (--job-attempts): must be 1 or more'],
     [
@@ -77,7 +79,7 @@ describe('registry settings', () => {
     ],
   ])('refuses %j naming the variable', (env, message) => {
     const err = failure(env);
-    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.code).toBe('SETTINGS_INVALID');
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain(message);
   });

@@ -42,6 +42,10 @@ const schema = z.object({
   DATA_DIR: z.string().default('./.bonsai-data'),
   GITHUB_API_URL: httpUrl.default('https://api.github.com'),
   GITHUB_TOKEN: z.string().optional(),
+  GITHUB_TIMEOUT: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .positive({ error: 'must be a number of seconds, more than 0' })
+    .default(30),
   WEBHOOK_SECRET: z.string().optional(),
   ADMIN_TOKEN: z.string().optional(),
   ARTIFACTS_MODE: z.enum(['link', 'mirror'], { error: "must be 'link' or 'mirror'" }).default('link'),
@@ -108,6 +112,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     defaultText: '(unset: anonymous, 60 requests/hour)',
     description: 'Token used to read releases, files and artifacts (read access to the repositories).',
     secret: true,
+  },
+  {
+    env: 'GITHUB_TIMEOUT',
+    flag: '--github-timeout <seconds>',
+    defaultText: '30',
+    description:
+      'Seconds GitHub may stay silent (no answer, or no data during a download) before a request is abandoned.',
   },
   {
     env: 'WEBHOOK_SECRET',
@@ -200,6 +211,8 @@ export interface RegistryConfig {
   dataDir: string;
   githubApiUrl: string;
   githubToken: string | undefined;
+  /** How long GitHub may stay silent before a request (or a download) is abandoned. */
+  githubTimeoutMs: number;
   webhookSecret: string | undefined;
   adminToken: string | undefined;
   artifactsMode: ArtifactsMode;
@@ -239,7 +252,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
       const flag = spec?.flag ? ` (${spec.flag.split(' ')[0]})` : '';
       return `${name}${flag}: ${issue.message}, got ${shown}`;
     });
-    throw new RegistryError('CONFIG_INVALID', `invalid registry settings: ${problems.join('; ')}`, {
+    throw new RegistryError('SETTINGS_INVALID', `invalid registry settings: ${problems.join('; ')}`, {
       hint: 'fix the variables named above (see the settings table in README.md)',
     });
   }
@@ -254,6 +267,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     dataDir: path.resolve(input.cwd, s.DATA_DIR),
     githubApiUrl: s.GITHUB_API_URL,
     githubToken: s.GITHUB_TOKEN,
+    githubTimeoutMs: s.GITHUB_TIMEOUT * 1000,
     webhookSecret: s.WEBHOOK_SECRET,
     adminToken: s.ADMIN_TOKEN,
     artifactsMode: s.ARTIFACTS_MODE,

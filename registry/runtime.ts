@@ -91,7 +91,13 @@ export async function openRuntime(
         ? await createMirrorArtifacts(path.join(config.dataDir, 'artifacts'), urls.artifactsUrl)
         : createLinkArtifacts();
     const github =
-      overrides.github ?? createGitHub({ apiUrl: config.githubApiUrl, token: config.githubToken, logger });
+      overrides.github ??
+      createGitHub({
+        apiUrl: config.githubApiUrl,
+        token: config.githubToken,
+        timeoutMs: config.githubTimeoutMs,
+        logger,
+      });
     const syncDeps: SyncDeps = {
       db,
       github,

@@ -1,7 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import type { Logger } from 'pino';
 import { artifactsBaseUrl, type RegistryConfig } from './config.js';
 import { messageOf } from './errors.js';
@@ -11,9 +9,10 @@ import { withFastPath } from './http/fast-path.js';
 import type { HttpDeps } from './http/deps.js';
 import { assertSyncComplete, summarizeSync, syncAsset } from './ingest/sync.js';
 import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
+import { newHolderId } from './jobs/lease.js';
+import { enqueueDuePolls } from './jobs/poll.js';
 import { JobWorker } from './jobs/worker.js';
 import { openRuntime, rerenderIfUrlsChanged, type Runtime, type RuntimeOverrides } from './runtime.js';
-import { takeAssetsDueForPoll } from './store/assets.js';
 
 export interface RunningRegistry {
   /** Where the server listens (http://HOST:PORT). */
@@ -37,7 +36,7 @@ export async function startRegistry(
 ): Promise<RunningRegistry> {
   const runtime = await openRuntime(config, logger, overrides);
   const { db, cache, artifacts } = runtime;
-  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId = newHolderId();
   const worker = new JobWorker({
     db,
     id: workerId,
@@ -65,7 +64,11 @@ export async function startRegistry(
     jobs: { enqueueSync, wake: () => worker.wake() },
     downloads,
   };
-  const server = http.createServer(withFastPath(deps, createApp(deps).callback()));
+  // Requests wait until the stored renders carry the base URLs this process serves: when they changed,
+  // they are rendered again first. The port (and with it the default PUBLIC_URL) is known only once the
+  // server listens, so it listens first and holds requests until then.
+  const gate = holdRequests(withFastPath(deps, createApp(deps).callback()));
+  const server = http.createServer(gate.handler);
   let poller: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -78,6 +81,7 @@ export async function startRegistry(
       runtime.urls.artifactsUrl = artifactsBaseUrl({ ...config, publicUrl: runtime.urls.publicUrl });
     }
     await rerenderIfUrlsChanged(runtime);
+    gate.open();
     // The embedded database has one process: jobs it left running were interrupted by a stop or crash.
     if (db.kind === 'pglite') await releaseRunningJobs(db);
     worker.start();
@@ -121,19 +125,36 @@ export async function startRegistry(
   } catch (err) {
     clearInterval(poller);
     server.close();
+    server.closeAllConnections();
     await worker.stop();
     await runtime.close();
     throw err;
   }
 }
 
-/** Enqueues a conditional sync for every asset due (a 304 from GitHub then costs nothing). */
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** A handler that holds every request until `open` is called, then passes them on in order. */
+function holdRequests(next: Handler): { handler: Handler; open(): void } {
+  let isOpen = false;
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  return {
+    handler: (req, res) => {
+      if (isOpen) next(req, res);
+      else void opened.then(() => next(req, res));
+    },
+    open() {
+      isOpen = true;
+      release();
+    },
+  };
+}
+
+/** Queues a conditional sync for every asset due, then wakes the worker. */
 async function poll(runtime: Runtime, worker: JobWorker): Promise<void> {
   try {
-    const due = await takeAssetsDueForPoll(runtime.db, runtime.config.pollIntervalMs);
-    for (const assetId of due) {
-      await enqueueSync(runtime.db, assetId, { force: false, conditional: true, trigger: 'poll' });
-    }
+    const due = await enqueueDuePolls(runtime.db, runtime.config.pollIntervalMs);
     if (due.length > 0) worker.wake();
   } catch (err) {
     runtime.logger.warn({ err: messageOf(err) }, 'poll failed');

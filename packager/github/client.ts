@@ -13,6 +13,10 @@ export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 const RATE_LIMIT_RETRIES = 2;
 /** Longer waits are not worth blocking a terminal for: fail and say when to retry. */
 const LONGEST_RATE_LIMIT_WAIT_S = 60;
+/** How long GitHub may stay silent (no answer, an upload not moving) before a request is abandoned. */
+export const DEFAULT_GITHUB_TIMEOUT_MS = 60_000;
+/** An upload is sent in pieces of this size; each piece sent shows it is moving. */
+const UPLOAD_PIECE = 64 * 1024;
 
 export interface GitHubClientOptions {
   apiUrl: string;
@@ -24,6 +28,58 @@ export interface GitHubClientOptions {
   pacing: boolean;
   /** Called with a line when a request is retried or waits for a rate limit. */
   onNotice?: (line: string) => void;
+  /** Abandon a request (Octokit retries it) when GitHub stays silent this long; 60 s unless given. */
+  timeoutMs?: number;
+}
+
+/** GitHub stayed silent for the client's timeout: the request was abandoned. */
+export class GitHubTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`GitHub sent nothing for ${timeoutMs / 1000} s`);
+    this.name = 'GitHubTimeoutError';
+  }
+}
+
+/**
+ * `fetch` for Octokit that abandons a request when nothing moves for `ms`: while its body is sent (each
+ * piece sent counts), while it waits for the answer, and while it reads the answer.
+ */
+function fetchWithTimeout(ms: number): typeof fetch {
+  return async (input, init) => {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const moved = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new GitHubTimeoutError(ms)), ms).unref();
+    };
+    moved();
+    const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    const body = init?.body instanceof Uint8Array ? inPieces(init.body, moved) : init?.body;
+    try {
+      const response = await fetch(input, { ...init, body, signal });
+      moved();
+      return response;
+    } catch (err) {
+      clearTimeout(timer);
+      throw err;
+    }
+  };
+}
+
+function inPieces(bytes: Uint8Array, sent: () => void): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        sent();
+        if (offset >= bytes.length) return controller.close();
+        const end = Math.min(offset + UPLOAD_PIECE, bytes.length);
+        controller.enqueue(bytes.subarray(offset, end));
+        offset = end;
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** @octokit/rest with the retry plugin (5xx, resets) and the throttling plugin (rate limits, pacing). */
@@ -34,6 +90,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     baseUrl: options.apiUrl.replace(/\/+$/, ''),
     auth: options.token,
     userAgent: 'sensu-bonsai-hub-packager',
+    request: { fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
     // Octokit logs failed requests itself; every failure reaches the user once, through our errors.
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
@@ -123,9 +180,11 @@ export function gitHubFailure(err: unknown, what: string, repo: string): Package
     });
   }
   const reason =
-    status === undefined || status >= 500
-      ? `GitHub did not answer well (${status ?? message})`
-      : `GitHub answered ${status}: ${message}`;
+    (err as { cause?: unknown }).cause instanceof GitHubTimeoutError
+      ? message
+      : status === undefined || status >= 500
+        ? `GitHub did not answer well (${status ?? message})`
+        : `GitHub answered ${status}: ${message}`;
   return new PackagerError('GITHUB_UNAVAILABLE', `${what} failed after retries: ${reason}`, {
     exitCode: EXIT.SERVICE,
     hint: 'run the same command again later: files already uploaded are skipped',

@@ -2,11 +2,20 @@ import type { Command } from 'commander';
 import { formatDiagnostic } from '../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
 import type { ActionRunner } from '../../cli/program.js';
-import { migrate } from '../db/migrate.js';
+import { migrate, pendingMigrations } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
-import { RegistryError, notFound } from '../errors.js';
-import { syncAsset, type SyncReport } from '../ingest/sync.js';
-import { jobCounts } from '../jobs/queue.js';
+import type { Db } from '../db/port.js';
+import { RegistryError, messageOf } from '../errors.js';
+import { summarizeSync, syncAsset, type SyncReport } from '../ingest/sync.js';
+import { holdLease, newHolderId } from '../jobs/lease.js';
+import {
+  completeJob,
+  failJob,
+  jobCounts,
+  releaseRunningJobs,
+  runningJob,
+  startOwnJob,
+} from '../jobs/queue.js';
 import { createLogger } from '../logger.js';
 import { parseRegistration, parseRepository, registerRepository } from '../repos.js';
 import { openRuntime, type Runtime } from '../runtime.js';
@@ -108,6 +117,60 @@ function printReport(io: Io, report: SyncReport): void {
   }
 }
 
+/** An unknown OWNER/NAME, with the command that registers it. */
+function notRegistered(repository: string): RegistryError {
+  return new RegistryError('NOT_FOUND', `${repository} is not registered`, {
+    hint: `register it first: bonsai registry add-repo ${repository}`,
+  });
+}
+
+/**
+ * Syncs one asset now, as a job of this process: the job table's rule (one running job per asset) keeps
+ * it from running beside a server's job for the same asset. The job records what happened.
+ */
+async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, force: boolean) {
+  const { db, config, logger } = runtime;
+  // The embedded database is open in this process only: jobs it shows running were interrupted.
+  if (db.kind === 'pglite') await releaseRunningJobs(db);
+  const holder = newHolderId();
+  const job = await startOwnJob(
+    db,
+    assetId,
+    { force, conditional: false, trigger: 'sync' },
+    holder,
+    config.jobLeaseMs,
+  );
+  if (!job) {
+    const running = await runningJob(db, assetId);
+    throw new RegistryError(
+      'SYNC_RUNNING',
+      `a sync of ${name} is running now${running ? ` (job ${running.id}, in ${running.lockedBy})` : ''}`,
+      { hint: `wait for it to finish (bonsai registry status ${name} shows it), then sync again` },
+    );
+  }
+  const stopLease = holdLease(db, job.id, holder, config.jobLeaseMs, (err) =>
+    logger.warn({ err: messageOf(err), jobId: job.id }, 'lease not renewed'),
+  );
+  try {
+    const report = await syncAsset(runtime.syncDeps, assetId, { force, conditional: false, jobId: job.id });
+    const incomplete = report.versions.filter((v) => v.outcome === 'retry');
+    if (incomplete.length > 0) {
+      const message = incomplete.map((v) => `${v.tag}: ${v.message ?? 'not read'}`).join('; ');
+      await failJob(db, job.id, holder, message, undefined);
+    } else {
+      await completeJob(db, job.id, holder, summarizeSync(report));
+    }
+    return report;
+  } catch (err) {
+    await failJob(db, job.id, holder, messageOf(err), undefined).catch((e: unknown) =>
+      logger.error({ err: messageOf(e), jobId: job.id }, 'cannot record the failure of the sync job'),
+    );
+    throw err;
+  } finally {
+    stopLease();
+  }
+}
+
 export function registerSync(registry: Command, io: Io, run: ActionRunner): void {
   withSettingFlags(
     registry
@@ -121,15 +184,9 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
       const ref = parseRepository(repository);
       return withRuntime(io, options, async (runtime) => {
         const asset = await findAsset(runtime.db, ref.namespace, ref.name);
-        if (!asset) {
-          throw new RegistryError('NOT_FOUND', `${repository} is not registered`, {
-            hint: `register it first: bonsai registry add-repo ${repository}`,
-          });
-        }
-        const report = await syncAsset(runtime.syncDeps, asset.id, {
-          force: options.force === true,
-          conditional: false,
-        });
+        if (!asset) throw notRegistered(repository);
+        const name = `${asset.namespace}/${asset.name}`;
+        const report = await syncAsOwnJob(runtime, asset.id, name, options.force === true);
         if (options.json === true) writeJson(io.stdout, report);
         else printReport(io, report);
         if (report.versions.some((v) => v.outcome === 'retry')) return EXIT.SERVICE;
@@ -138,6 +195,17 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
           : EXIT.OK;
       });
     }),
+  );
+}
+
+/** Read-only verbs never change the schema: a database that needs migrations is refused instead. */
+async function refuseUnmigrated(db: Db): Promise<void> {
+  const pending = await pendingMigrations(db);
+  if (pending.length === 0) return;
+  throw new RegistryError(
+    'DATABASE_NOT_MIGRATED',
+    `the database (${db.description}) is missing migrations ${pending.join(', ')}; this command only reads, so it does not apply them`,
+    { hint: 'run bonsai registry migrate (serve also migrates at start), then run this command again' },
   );
 }
 
@@ -154,11 +222,11 @@ export function registerStatus(registry: Command, io: Io, run: ActionRunner): vo
       const config = configFrom(io, options);
       const db = await openDb(config, () => undefined);
       try {
-        await migrate(db);
+        await refuseUnmigrated(db);
         if (repository) {
           const ref = parseRepository(repository);
           const status = await assetStatus(db, ref.namespace, ref.name);
-          if (!status) throw notFound();
+          if (!status) throw notRegistered(repository);
           if (options.json === true) {
             writeJson(io.stdout, status);
             return EXIT.OK;

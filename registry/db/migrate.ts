@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Db } from './port.js';
+import type { Db, Queryable } from './port.js';
 
 /** The SQL files shipped beside this module, applied in name order (`0001_init.sql`, ...). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -42,6 +42,18 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<string[
     }
     return applied;
   });
+}
+
+/** The names of the migrations not applied to this database yet (all on an empty one). Changes nothing. */
+export async function pendingMigrations(q: Queryable, migrations?: Migration[]): Promise<string[]> {
+  const all = migrations ?? (await readMigrations());
+  const table = await q.query<{ name: string | null }>(
+    "SELECT to_regclass('schema_migrations')::text AS name",
+  );
+  if (!table.rows[0]?.name) return all.map((m) => m.name);
+  const { rows } = await q.query<{ name: string }>('SELECT name FROM schema_migrations');
+  const done = new Set(rows.map((r) => r.name));
+  return all.filter((m) => !done.has(m.name)).map((m) => m.name);
 }
 
 /** Runs a script statement by statement (extended-protocol queries take one statement each). */

@@ -2,15 +2,29 @@ import pg from 'pg';
 import { redactUrl } from '../config.js';
 import { RegistryError, messageOf } from '../errors.js';
 import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
+import { isConnectionFailure } from './sql-errors.js';
 
 interface PgLike {
   query(sql: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
+/** A lost or refused connection becomes DATABASE_FAILED (503, exit 3); other errors pass unchanged. */
+function databaseFailure(err: unknown): unknown {
+  if (!isConnectionFailure(err)) return err;
+  return new RegistryError('DATABASE_FAILED', `the database connection failed: ${messageOf(err)}`, {
+    hint: 'check that PostgreSQL is running and reachable at DATABASE_URL; the registry reconnects by itself',
+    cause: err,
+  });
+}
+
 function queryOn(target: PgLike): Queryable['query'] {
   return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> => {
-    const result = await target.query(sql, [...params]);
-    return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+    try {
+      const result = await target.query(sql, [...params]);
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+    } catch (err) {
+      throw databaseFailure(err);
+    }
   };
 }
 
@@ -37,17 +51,30 @@ export async function openPostgres(url: string, onError: (err: Error) => void): 
     description: `PostgreSQL at ${redactUrl(url)}`,
     query: queryOn(pool),
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => {
+        throw databaseFailure(err);
+      });
+      const query = queryOn(client);
+      // A client that lost its connection, or whose ROLLBACK failed, may be dead or mid-transaction: the
+      // pool must not hand it out again.
+      let broken: Error | undefined;
+      // While checked out the pool does not listen to the client: unheard, a lost connection would crash.
+      const lost = (err: Error) => {
+        broken = err;
+        onError(err);
+      };
+      client.on('error', lost);
       try {
-        await client.query('BEGIN');
-        const result = await fn({ query: queryOn(client) });
-        await client.query('COMMIT');
+        await query('BEGIN');
+        const result = await fn({ query });
+        await query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
         throw err;
       } finally {
-        client.release();
+        client.off('error', lost);
+        client.release(broken);
       }
     },
     listen: (channel, handler) => listen(url, channel, handler, onError),

@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
 import { RegistryError, messageOf } from '../errors.js';
 import type { Conditional, GitHub, Release, ReleaseFile, Repository } from './port.js';
+import { GitHubTimeoutError, fetchWatched, fetchWithTimeout } from './timeouts.js';
 
 const RetryingOctokit = Octokit.plugin(retry, throttling);
 type Client = InstanceType<typeof RetryingOctokit>;
@@ -17,10 +18,14 @@ const RATE_LIMIT_RETRIES = 2;
 export interface GitHubOptions {
   apiUrl: string;
   token: string | undefined;
+  /** GITHUB_TIMEOUT: how long GitHub may stay silent before a request or a download is abandoned. */
+  timeoutMs: number;
   logger: Logger;
 }
 
+/** The HTTP status GitHub answered; none for a timeout (Octokit reports those as 500). */
 function statusOf(err: unknown): number | undefined {
+  if ((err as { cause?: unknown }).cause instanceof GitHubTimeoutError) return undefined;
   const status = (err as { status?: unknown }).status;
   return typeof status === 'number' ? status : undefined;
 }
@@ -91,6 +96,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
     baseUrl: options.apiUrl,
     auth: options.token,
     userAgent: USER_AGENT,
+    request: { fetch: fetchWithTimeout(options.timeoutMs) },
     log: {
       debug: () => undefined,
       info: () => undefined,
@@ -213,24 +219,34 @@ export function createGitHub(options: GitHubOptions): GitHub {
       const url = `${options.apiUrl}/repos/${owner}/${repo}/releases/assets/${file.id}`;
       const what = `download of ${file.name} from ${owner}/${repo}`;
       try {
-        let res = await fetch(url, {
-          headers: {
-            accept: 'application/octet-stream',
-            'user-agent': USER_AGENT,
-            ...(options.token ? { authorization: `token ${options.token}` } : {}),
+        let { response, body } = await fetchWatched(
+          url,
+          {
+            headers: {
+              accept: 'application/octet-stream',
+              'user-agent': USER_AGENT,
+              ...(options.token ? { authorization: `token ${options.token}` } : {}),
+            },
+            redirect: 'manual',
           },
-          redirect: 'manual',
-        });
-        const location = res.headers.get('location');
-        if (res.status >= 300 && res.status < 400 && location) {
-          await res.body?.cancel();
-          res = await fetch(new URL(location, url), { headers: { 'user-agent': USER_AGENT } });
+          options.timeoutMs,
+        );
+        const location = response.headers.get('location');
+        if (response.status >= 300 && response.status < 400 && location) {
+          await body?.cancel();
+          ({ response, body } = await fetchWatched(
+            new URL(location, url),
+            { headers: { 'user-agent': USER_AGENT } },
+            options.timeoutMs,
+          ));
         }
-        if (!res.ok || !res.body) {
-          await res.body?.cancel();
-          throw Object.assign(new Error(`HTTP ${res.status} from ${res.url || url}`), { status: res.status });
+        if (!response.ok || !body) {
+          await body?.cancel();
+          throw Object.assign(new Error(`HTTP ${response.status} from ${response.url || url}`), {
+            status: response.status,
+          });
         }
-        return res.body;
+        return body;
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         throw failure(err, what);

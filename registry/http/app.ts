@@ -43,7 +43,13 @@ function requestScope(deps: HttpDeps) {
       if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null))
         sendError(ctx, 'NOT_FOUND', [NOT_FOUND_MESSAGE]);
     } catch (err) {
-      if (isRegistryError(err)) {
+      if (isRegistryError(err) && err.code === 'DATABASE_FAILED') {
+        // The driver's detail (hosts, ports) is for the log, not for clients.
+        deps.logger.error({ requestId, err }, err.message);
+        sendError(ctx, 'DATABASE_FAILED', [
+          `the registry's database is unavailable (request id ${requestId}); try again later`,
+        ]);
+      } else if (isRegistryError(err)) {
         sendError(ctx, err.code, err.hint ? [err.message, err.hint] : [err.message]);
         if (err.status >= 500) deps.logger.error({ requestId, err }, err.message);
       } else {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/port.js';
+import { isUniqueViolation } from '../db/sql-errors.js';
 
 /** `sync`: bring one asset's versions in line with its GitHub releases (every trigger makes one). */
 export type JobKind = 'sync';
@@ -64,50 +65,92 @@ function toRecord(r: JobRow): JobRecord {
   };
 }
 
-/** The sync job of an asset: identical pending requests collapse into one row. */
+/**
+ * The sync job of an asset: identical pending requests collapse into one row. One statement, so it always
+ * answers with a job id: the new row, or the pending one it joined (`created` false; `xmax = 0` only for
+ * a freshly inserted row). A pending row a worker claims meanwhile no longer matches the index, and
+ * Postgres inserts a new row instead.
+ */
 export async function enqueueSync(
   q: Queryable,
   assetId: number,
   payload: SyncPayload,
 ): Promise<{ id: number; created: boolean }> {
   const key = `sync:${assetId}:${payload.force ? 'force' : 'normal'}:${payload.conditional ? 'conditional' : 'full'}`;
-  const inserted = await q.query<{ id: number }>(
+  const { rows } = await q.query<{ id: number; created: boolean }>(
     `INSERT INTO jobs (kind, asset_id, payload, dedupe_key) VALUES ('sync', $1, $2::json, $3)
-     ON CONFLICT (dedupe_key) WHERE state = 'pending' DO NOTHING RETURNING id`,
+     ON CONFLICT (dedupe_key) WHERE state = 'pending' DO UPDATE SET dedupe_key = EXCLUDED.dedupe_key
+     RETURNING id, (xmax = 0) AS created`,
     [assetId, JSON.stringify(payload), key],
   );
-  if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
-  const pending = await q.query<{ id: number }>(
-    "SELECT id FROM jobs WHERE dedupe_key = $1 AND state = 'pending'",
-    [key],
-  );
-  return { id: pending.rows[0]!.id, created: false };
+  return rows[0]!;
 }
 
 /**
  * Takes the oldest due job: pending and due, or running with an expired lease (its process died).
- * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row; a job is
- * not claimed while another job of the same asset runs, so one asset is ingested by one process at a time.
+ * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row. One asset is
+ * ingested by one process at a time: a pending job waits while another job of its asset is running (even
+ * one whose lease ran out: that one is taken back first), and the unique index on running jobs settles
+ * two claims racing for jobs of one asset: the later one finds nothing to claim now.
  */
 export async function claimJob(
   q: Queryable,
   worker: string,
   leaseMs: number,
 ): Promise<JobRecord | undefined> {
+  try {
+    const { rows } = await q.query<JobRow>(
+      `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = now() + $2 * interval '1 millisecond',
+         attempts = attempts + 1
+       WHERE id = (
+         SELECT j.id FROM jobs j
+         WHERE ((j.state = 'pending' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now()))
+           AND NOT EXISTS (
+             SELECT 1 FROM jobs r WHERE r.asset_id = j.asset_id AND r.id <> j.id AND r.state = 'running')
+         ORDER BY j.run_at, j.id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [worker, leaseMs],
+    );
+    return rows[0] && toRecord(rows[0]);
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A job this process runs itself, now (`bonsai registry sync`): inserted already running, so it obeys the
+ * same rule as claimed jobs (one running job per asset). Undefined when a job of the asset is running.
+ */
+export async function startOwnJob(
+  q: Queryable,
+  assetId: number,
+  payload: SyncPayload,
+  holder: string,
+  leaseMs: number,
+): Promise<JobRecord | undefined> {
+  try {
+    const { rows } = await q.query<JobRow>(
+      `INSERT INTO jobs (kind, asset_id, payload, state, attempts, locked_by, locked_until)
+       SELECT 'sync', $1::int, $2::json, 'running', 1, $3, now() + $4 * interval '1 millisecond'
+       WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE asset_id = $1::int AND state = 'running')
+       RETURNING ${COLUMNS}`,
+      [assetId, JSON.stringify(payload), holder, leaseMs],
+    );
+    return rows[0] && toRecord(rows[0]);
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The job of an asset running now, if any. */
+export async function runningJob(q: Queryable, assetId: number): Promise<JobRecord | undefined> {
   const { rows } = await q.query<JobRow>(
-    `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = now() + $2 * interval '1 millisecond',
-       attempts = attempts + 1
-     WHERE id = (
-       SELECT j.id FROM jobs j
-       WHERE ((j.state = 'pending' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now()))
-         AND NOT EXISTS (
-           SELECT 1 FROM jobs r
-           WHERE r.asset_id = j.asset_id AND r.id <> j.id AND r.state = 'running' AND r.locked_until >= now())
-       ORDER BY j.run_at, j.id
-       LIMIT 1
-       FOR UPDATE SKIP LOCKED)
-     RETURNING ${COLUMNS}`,
-    [worker, leaseMs],
+    `SELECT ${COLUMNS} FROM jobs WHERE asset_id = $1 AND state = 'running'`,
+    [assetId],
   );
   return rows[0] && toRecord(rows[0]);
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/port.js';
 import { messageOf } from '../errors.js';
-import { claimJob, completeJob, failJob, releaseRunningJobs, renewLease, type JobRecord } from './queue.js';
+import { holdLease } from './lease.js';
+import { claimJob, completeJob, failJob, releaseRunningJobs, type JobRecord } from './queue.js';
 
 export interface WorkerOptions {
   db: Db;
@@ -76,7 +77,10 @@ export class JobWorker {
       await this.current;
       this.current = undefined;
     }
-    await releaseRunningJobs(db, id).catch(() => undefined);
+    await releaseRunningJobs(db, id).catch((err: unknown) =>
+      // Not fatal: another process takes them over once their lease runs out (JOB_LEASE).
+      logger.error({ err: messageOf(err) }, 'cannot hand running jobs back on stop'),
+    );
   }
 
   private sleep(): Promise<void> {
@@ -104,13 +108,8 @@ export class JobWorker {
       log.error('job failed for good');
       return;
     }
-    const heartbeat = setInterval(
-      () => {
-        renewLease(db, job.id, id, leaseMs).catch((err: unknown) =>
-          log.warn({ err: messageOf(err) }, 'lease not renewed'),
-        );
-      },
-      Math.max(leaseMs / 3, 100),
+    const releaseLease = holdLease(db, job.id, id, leaseMs, (err) =>
+      log.warn({ err: messageOf(err) }, 'lease not renewed'),
     );
     try {
       const result = await this.options.handle(job);
@@ -125,7 +124,7 @@ export class JobWorker {
       if (retry === undefined) log.error({ err: messageOf(err) }, 'job failed for good');
       else log.warn({ err: messageOf(err), retryInMs: retry }, 'job failed: will retry');
     } finally {
-      clearInterval(heartbeat);
+      releaseLease();
     }
   }
 }

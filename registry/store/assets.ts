@@ -97,8 +97,9 @@ export interface AssetSettings {
 }
 
 /**
- * Registers `namespace/name`, or updates the settings given for an asset already registered.
- * Returns the record and whether it is new.
+ * Registers `namespace/name`, or updates the settings given for an asset already registered (in any case
+ * of the name). One statement, so concurrent registrations of one repository all succeed.
+ * Returns the record and whether it is new (`xmax = 0` only for a freshly inserted row).
  */
 export async function registerAsset(
   q: Queryable,
@@ -106,38 +107,27 @@ export async function registerAsset(
   name: string,
   settings: AssetSettings,
 ): Promise<{ asset: AssetRecord; created: boolean }> {
-  const existing = await findAsset(q, namespace, name);
-  if (existing) {
-    const { rows } = await q.query<AssetRow>(
-      `UPDATE assets SET
-         description = COALESCE($2, description),
-         description_locked = description_locked OR $2::text IS NOT NULL,
-         tier = COALESCE($3, tier),
-         tags = COALESCE($4::json, tags)
-       WHERE id = $1 RETURNING ${COLUMNS}`,
-      [
-        existing.id,
-        settings.description ?? null,
-        settings.tier ?? null,
-        settings.tags ? JSON.stringify(settings.tags) : null,
-      ],
-    );
-    return { asset: toRecord(rows[0]!), created: false };
-  }
-  const { rows } = await q.query<AssetRow>(
+  const { rows } = await q.query<AssetRow & { created: boolean }>(
     `INSERT INTO assets (namespace, name, description, description_locked, github_url, tier, tags)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::json) RETURNING ${COLUMNS}`,
+     VALUES ($1, $2, COALESCE($3, ''), $3::text IS NOT NULL, $4, COALESCE($5, 'Community'),
+       COALESCE($6::json, '[]'))
+     ON CONFLICT (lower(namespace), lower(name)) DO UPDATE SET
+       description = COALESCE($3, assets.description),
+       description_locked = assets.description_locked OR $3::text IS NOT NULL,
+       tier = COALESCE($5, assets.tier),
+       tags = COALESCE($6::json, assets.tags)
+     RETURNING ${COLUMNS}, (xmax = 0) AS created`,
     [
       namespace,
       name,
-      settings.description ?? '',
-      settings.description !== undefined,
+      settings.description ?? null,
       `https://github.com/${namespace}/${name}`,
-      settings.tier ?? 'Community',
-      JSON.stringify(settings.tags ?? []),
+      settings.tier ?? null,
+      settings.tags ? JSON.stringify(settings.tags) : null,
     ],
   );
-  return { asset: toRecord(rows[0]!), created: true };
+  const row = rows[0]!;
+  return { asset: toRecord(row), created: row.created };
 }
 
 /** What GitHub says about the repository (its page, its description unless an operator set one). */

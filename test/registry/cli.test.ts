@@ -3,12 +3,17 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from '../github-emulator/index.js';
 import { loadConfig } from '../../registry/config.js';
+import { migrate, readMigrations } from '../../registry/db/migrate.js';
 import { openPglite } from '../../registry/db/pglite.js';
+import { openPostgres } from '../../registry/db/postgres.js';
+import { claimJob, completeJob, getJob } from '../../registry/jobs/queue.js';
 import { startRegistry } from '../../registry/server.js';
 import { bonsai } from '../cli/run-cli.js';
 import { makeTempDir } from './support/databases.js';
 import { publish } from './support/fixtures.js';
 import { REGISTRY_TOKEN } from './support/harness.js';
+import { freePort } from './support/ports.js';
+import { createTestDatabase } from './support/postgres.js';
 
 /** `bonsai registry migrate | add-repo | sync | status` and serve's settings errors. */
 
@@ -35,7 +40,11 @@ afterAll(async () => {
 
 describe('bonsai registry', () => {
   it('migrate applies the migrations once', async () => {
-    expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'applied: 0001_init.sql\n', stderr: '' });
+    expect(await run(['migrate'])).toEqual({
+      code: 0,
+      stdout: 'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql\n',
+      stderr: '',
+    });
     expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'database is up to date\n', stderr: '' });
   });
 
@@ -58,7 +67,11 @@ describe('bonsai registry', () => {
       1,
       'error [NOT_FOUND]: acme/unknown is not registered\nhint: register it first: bonsai registry add-repo acme/unknown',
     ],
-    [['status', 'acme/unknown'], 1, 'error [NOT_FOUND]: Resource does not exist.'],
+    [
+      ['status', 'acme/unknown'],
+      1,
+      'error [NOT_FOUND]: acme/unknown is not registered\nhint: register it first: bonsai registry add-repo acme/unknown',
+    ],
   ])('%j fails with exit %i', async (args, code, message) => {
     const result = await run(args);
     expect(result.code).toBe(code);
@@ -103,8 +116,55 @@ describe('bonsai registry', () => {
     expect(one.stdout).toMatch(/^ {2}job \d+ pending \(add-repo, 0 attempts\)$/m);
     const all = await run(['status']);
     expect(all.stdout).toMatch(
-      /^acme\/check-cli {2}1 served, 1 failing, 0 removed; last sync \S+\njobs: 1 pending, 0 running, 0 failed, 0 done\n$/,
+      /^acme\/check-cli {2}1 served, 1 failing, 0 removed; last sync \S+\njobs: 1 pending, 0 running, 0 failed, 3 done\n$/,
     );
+  });
+
+  it('status only reads: it refuses a database with migrations pending and changes nothing', async () => {
+    const dir = await makeTempDir();
+    const status = () => bonsai(['registry', 'status'], { env: { ...env, DATA_DIR: dir }, cwd: dir });
+    const [init, ...later] = await readMigrations();
+    const applied = async () => {
+      const db = await openPglite(dir);
+      try {
+        const { rows } = await db.query<{ name: string | null }>(
+          "SELECT to_regclass('schema_migrations')::text AS name",
+        );
+        if (!rows[0]!.name) return [];
+        return (await db.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map(
+          (r) => r.name,
+        );
+      } finally {
+        await db.close();
+      }
+    };
+    const refusal = (missing: string[]) => ({
+      code: 3,
+      stdout: '',
+      stderr:
+        `error [DATABASE_NOT_MIGRATED]: the database (PGlite in ${dir}/pglite) is missing migrations ` +
+        `${missing.join(', ')}; this command only reads, so it does not apply them\n` +
+        'hint: run bonsai registry migrate (serve also migrates at start), then run this command again\n',
+    });
+    try {
+      expect(await status()).toEqual(refusal([init!.name, ...later.map((m) => m.name)]));
+      expect(await applied()).toEqual([]);
+      // A database an older version migrated.
+      const db = await openPglite(dir);
+      await migrate(db, [init!]);
+      await db.close();
+      expect(await status()).toEqual(refusal(later.map((m) => m.name)));
+      expect(await applied()).toEqual([init!.name]);
+      expect((await bonsai(['registry', 'migrate'], { env: { ...env, DATA_DIR: dir }, cwd: dir })).code).toBe(
+        0,
+      );
+      expect(await status()).toMatchObject({
+        code: 0,
+        stdout: 'jobs: 0 pending, 0 running, 0 failed, 0 done\n',
+      });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to open the embedded database a running registry holds', async () => {
@@ -151,16 +211,111 @@ describe('bonsai registry', () => {
     const result = await run(['serve', '--port', 'eighty', '--artifacts-mode', 'copy']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'error [CONFIG_INVALID]: invalid registry settings: PORT (--port): must be an integer',
+      'error [SETTINGS_INVALID]: invalid registry settings: PORT (--port): must be an integer',
     );
     expect(result.stderr).toContain(
       "ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got \"copy\"",
     );
   });
 
+  it.each([
+    ['nothing listens at its port', (port: number) => `127.0.0.1:${port}/bonsai`, 'ECONNREFUSED'],
+    [
+      'its database does not exist',
+      () => '127.0.0.1:5432/bonsai_no_such_database',
+      'database "bonsai_no_such_database" does not exist',
+    ],
+  ])('serve stops with DATABASE_FAILED (exit 3) when %s', async (_case, where, reason) => {
+    const port = await freePort();
+    const result = await run([
+      'serve',
+      '--port',
+      '0',
+      '--database-url',
+      `postgres://postgres:s3cret@${where(port)}`,
+    ]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      `error [DATABASE_FAILED]: cannot connect to DATABASE_URL postgres://postgres:***@${where(port)}: `,
+    );
+    expect(result.stderr).toContain(reason);
+    expect(result.stderr).toContain(
+      'hint: check that PostgreSQL is running and that the URL, user and database are right',
+    );
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
   it('lists its verbs', async () => {
     const help = await bonsai(['registry', '--help']);
     for (const verb of ['serve', 'migrate', 'add-repo', 'sync', 'status'])
       expect(help.stdout).toContain(verb);
+  });
+});
+
+describe('bonsai registry sync runs as a job, one per asset at a time', () => {
+  it('refuses while a job of the asset is running, then syncs as a job of its own', async () => {
+    const database = await createTestDatabase();
+    const pgEnv = { ...env, DATABASE_URL: database.url };
+    const db = await openPostgres(database.url, () => undefined);
+    try {
+      gh.state.createRepo('acme/busy');
+      await publish(gh, 'acme/busy', '1.0.0');
+      expect((await bonsai(['registry', 'add-repo', 'acme/busy'], { env: pgEnv, cwd: dataDir })).code).toBe(
+        0,
+      );
+      // A server's worker holds the asset's job.
+      const held = (await claimJob(db, 'other-host:42:cafe', 60_000))!;
+      const refused = await bonsai(['registry', 'sync', 'acme/busy'], { env: pgEnv, cwd: dataDir });
+      expect(refused).toEqual({
+        code: 3,
+        stdout: '',
+        stderr:
+          `error [SYNC_RUNNING]: a sync of acme/busy is running now (job ${held.id}, in other-host:42:cafe)\n` +
+          'hint: wait for it to finish (bonsai registry status acme/busy shows it), then sync again\n',
+      });
+
+      await completeJob(db, held.id, 'other-host:42:cafe', null);
+      const synced = await bonsai(['registry', 'sync', 'acme/busy'], { env: pgEnv, cwd: dataDir });
+      expect(synced.code).toBe(0);
+      expect(synced.stdout).toContain('1.0.0     ingested');
+      const { rows } = await db.query<{ state: string; payload: { trigger: string }; result: unknown }>(
+        'SELECT state, payload, result FROM jobs WHERE id <> $1',
+        [held.id],
+      );
+      expect(rows).toEqual([
+        {
+          state: 'done',
+          payload: { force: false, conditional: false, trigger: 'sync' },
+          result: { notModified: false, outcomes: { ingested: 1 } },
+        },
+      ]);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it('takes back the jobs an embedded registry left running when it stopped', async () => {
+    const dir = await makeTempDir();
+    const embedded = { ...env, DATA_DIR: dir };
+    try {
+      gh.state.createRepo('acme/left-running');
+      await publish(gh, 'acme/left-running', '1.0.0');
+      await bonsai(['registry', 'add-repo', 'acme/left-running'], { env: embedded, cwd: dir });
+      const db = await openPglite(dir);
+      const interrupted = (await claimJob(db, 'crashed-server', 60_000))!;
+      await db.close();
+
+      const synced = await bonsai(['registry', 'sync', 'acme/left-running'], { env: embedded, cwd: dir });
+      expect(synced.code).toBe(0);
+      const reopened = await openPglite(dir);
+      try {
+        expect(await getJob(reopened, interrupted.id)).toMatchObject({ state: 'pending', lockedBy: null });
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

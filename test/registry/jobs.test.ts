@@ -1,6 +1,7 @@
 import { pino } from 'pino';
+import { createLogger } from '../../registry/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../registry/db/port.js';
+import type { Db, Queryable, SqlValue } from '../../registry/db/port.js';
 import {
   claimJob,
   completeJob,
@@ -8,11 +9,14 @@ import {
   failJob,
   getJob,
   releaseRunningJobs,
+  type JobRecord,
   type SyncPayload,
 } from '../../registry/jobs/queue.js';
+import { enqueueDuePolls } from '../../registry/jobs/poll.js';
 import { JobWorker, backoffDelay } from '../../registry/jobs/worker.js';
 import { registerAsset } from '../../registry/store/assets.js';
 import { DB_KINDS, openTestDb, type TestDb } from './support/databases.js';
+import { answeredOrWaiting } from './support/postgres.js';
 import { waitFor } from './support/wait.js';
 
 const FULL: SyncPayload = { force: false, conditional: false, trigger: 'test' };
@@ -51,6 +55,24 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(claimed?.id).toBe(a.id);
     const c = await enqueueSync(db, asset, FULL);
     expect(c.created).toBe(true);
+  });
+
+  it('answers with the job id even when a worker takes the pending job during the enqueue', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'claimed-meanwhile');
+    const { id } = await enqueueSync(db, asset, FULL);
+    const worker = kind === 'postgres' ? await t.reopen() : db;
+    let claimed: JobRecord | undefined;
+    // A connection on which a worker claims the pending job right after the enqueue's first statement.
+    const racing: Queryable = {
+      async query<T extends object>(sql: string, params?: readonly SqlValue[]) {
+        const result = await db.query<T>(sql, params);
+        claimed ??= await claimJob(worker, 'w1', LEASE);
+        return result;
+      },
+    };
+    expect(await enqueueSync(racing, asset, FULL)).toEqual({ id, created: false });
+    expect(claimed?.id).toBe(id);
   });
 
   it('claims, completes, and retries with backoff until the attempts run out', async () => {
@@ -101,6 +123,21 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(await completeJob(db, id, 'w2', null)).toBe(true);
   });
 
+  it('takes back a job whose process died before a newer job of the same asset', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'dead-first');
+    const { id: dead } = await enqueueSync(db, asset, FULL);
+    await claimJob(db, 'dead-worker', 1);
+    const { id: newer } = await enqueueSync(db, asset, FULL);
+    // The newer job comes first in the queue; it still waits for the asset's interrupted job.
+    await db.query("UPDATE jobs SET run_at = now() - interval '1 hour' WHERE id = $1", [newer]);
+    const taken = await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE));
+    expect(taken).toMatchObject({ id: dead, lockedBy: 'w2' });
+    expect(await claimJob(db, 'w3', LEASE)).toBeUndefined();
+    await completeJob(db, dead, 'w2', null);
+    expect((await claimJob(db, 'w3', LEASE))?.id).toBe(newer);
+  });
+
   it('hands running jobs back on a stop, and supersedes them when a twin is pending', async () => {
     await drain(db);
     const a = await newAsset(db, 'release-a');
@@ -114,6 +151,30 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(await getJob(db, ja)).toMatchObject({ state: 'pending', attempts: 0, lockedBy: null });
     expect(await getJob(db, jb)).toMatchObject({ state: 'done' });
     expect(await getJob(db, twin)).toMatchObject({ state: 'pending' });
+  });
+
+  it('polls an asset whose poll job could not be queued again at the next tick', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'poll-again');
+    await db.query("UPDATE assets SET polled_at = now() - interval '1 hour' WHERE id = $1", [asset]);
+    // The job table refuses new rows for a moment (a failing database, a full disk).
+    await db.query(`CREATE FUNCTION refuse_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'no new jobs now'; END $$`);
+    await db.query(
+      'CREATE TRIGGER refuse_jobs BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_jobs()',
+    );
+    try {
+      await expect(enqueueDuePolls(db, 60_000)).rejects.toThrow('no new jobs now');
+    } finally {
+      await db.query('DROP TRIGGER refuse_jobs ON jobs');
+      await db.query('DROP FUNCTION refuse_jobs()');
+    }
+    expect(await enqueueDuePolls(db, 60_000)).toContain(asset);
+    const job = await claimJob(db, 'w1', LEASE);
+    expect(job).toMatchObject({
+      assetId: asset,
+      payload: { force: false, conditional: true, trigger: 'poll' },
+    });
   });
 
   it('worker retries a failing job with backoff until it succeeds', async () => {
@@ -148,6 +209,38 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
   });
 });
 
+describe('a worker stopping', () => {
+  it('logs that it could not hand its jobs back when the database is gone', async () => {
+    const t = await openTestDb('pglite');
+    const lines: string[] = [];
+    const worker = new JobWorker({
+      db: t.db,
+      id: 'stopping-worker',
+      leaseMs: LEASE,
+      maxAttempts: 1,
+      backoffMs: 1,
+      idleMs: 10,
+      logger: createLogger('info', { write: (line: string) => lines.push(line) }),
+      handle: async () => null,
+    });
+    try {
+      worker.start();
+      await t.db.close();
+      await worker.stop();
+      const stop = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: string });
+      expect(stop).toContainEqual(
+        expect.objectContaining({
+          level: 50,
+          msg: 'cannot hand running jobs back on stop',
+          err: expect.any(String),
+        }),
+      );
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
 describe('job claims across processes on one Postgres', () => {
   it('never hands one job to two workers', async () => {
     const t = await openTestDb('postgres');
@@ -169,6 +262,59 @@ describe('job claims across processes on one Postgres', () => {
         }),
       );
       expect([...claimedBy.keys()].sort((x, y) => x - y)).toEqual(ids);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('two connections claiming jobs of one asset at once', () => {
+  it('run one of them; the other claim finds nothing to do', async () => {
+    const t = await openTestDb('postgres');
+    try {
+      const asset = await newAsset(t.db, 'race');
+      const { id: first } = await enqueueSync(t.db, asset, FULL);
+      const { id: second } = await enqueueSync(t.db, asset, { ...FULL, force: true });
+      const other = await t.reopen();
+      let racing: Promise<JobRecord | undefined> | undefined;
+      // A claims job 1 in a transaction; B claims while A has not committed yet.
+      const claimedByA = await t.db.transaction(async (tx) => {
+        const job = await claimJob(tx, 'A', LEASE);
+        racing = claimJob(other, 'B', LEASE);
+        await answeredOrWaiting(racing, t.db);
+        return job;
+      });
+      expect(claimedByA?.id).toBe(first);
+      expect(await racing).toBeUndefined();
+      const { rows } = await t.db.query<{ id: number }>(
+        "SELECT id FROM jobs WHERE asset_id = $1 AND state = 'running'",
+        [asset],
+      );
+      expect(rows).toEqual([{ id: first }]);
+      await completeJob(t.db, first, 'A', null);
+      expect((await claimJob(other, 'B', LEASE))?.id).toBe(second);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('an enqueue racing a claim on two connections', () => {
+  it('waits for the claim, then queues a new job', async () => {
+    const t = await openTestDb('postgres');
+    try {
+      const asset = await newAsset(t.db, 'enqueue-race');
+      const { id: pending } = await enqueueSync(t.db, asset, FULL);
+      const other = await t.reopen();
+      let enqueued: Promise<{ id: number; created: boolean }> | undefined;
+      await t.db.transaction(async (tx) => {
+        expect((await claimJob(tx, 'A', LEASE))?.id).toBe(pending);
+        enqueued = enqueueSync(other, asset, FULL);
+        await answeredOrWaiting(enqueued, t.db);
+      });
+      const job = await enqueued!;
+      expect(job.created).toBe(true);
+      expect(await getJob(t.db, job.id)).toMatchObject({ state: 'pending', assetId: asset });
     } finally {
       await t.cleanup();
     }

@@ -148,11 +148,16 @@ describe.each(DB_KINDS)('store on %s', (kind) => {
 
   it('lists rendered assets with filters, search, order and pages', async () => {
     const names = ['list-b', 'list-a', 'list-c'];
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
       const { asset } = await registerAsset(db, 'lister', name, {
         description: name === 'list-c' ? 'Sends alerts to PagerDuty' : '',
         tags: name === 'list-a' ? ['metrics'] : [],
       });
+      // Registered in this order, a second apart (the clock may not tell quick inserts apart).
+      await db.query("UPDATE assets SET created_at = now() + $2 * interval '1 second' WHERE id = $1", [
+        asset.id,
+        i,
+      ]);
       await render(db, asset.id, name);
     }
     const page = await listAssetBodies(db, { start: 0, items: 2, order: 'name', namespace: 'LISTER' });
@@ -218,6 +223,34 @@ describe.each(DB_KINDS)('store on %s', (kind) => {
     expect(await takeAssetsDueForPoll(db, 60_000)).not.toContain(asset.id);
     expect(await takeAssetsDueForPoll(db, 0)).toContain(asset.id);
     expect(await takeAssetsDueForPoll(db, 60_000)).not.toContain(asset.id);
+  });
+});
+
+describe.each(DB_KINDS)('migration 0002 on %s', (kind) => {
+  it('keeps one running job per asset, handing the others back to the queue', async () => {
+    const t = await openTestDb(kind);
+    try {
+      await t.db.query('DROP SCHEMA public CASCADE');
+      await t.db.query('CREATE SCHEMA public');
+      const [init, ...later] = await readMigrations();
+      await migrate(t.db, [init!]);
+      const { asset } = await registerAsset(t.db, 'upgrade', 'x', {});
+      // What an older version could leave: two jobs of one asset running.
+      for (const key of ['a', 'b'])
+        await t.db.query(
+          "INSERT INTO jobs (kind, asset_id, dedupe_key, state, locked_by) VALUES ('sync', $1, $2, 'running', 'w')",
+          [asset.id, key],
+        );
+      expect(await migrate(t.db)).toEqual(later.map((m) => m.name));
+      const { rows } = await t.db.query('SELECT state, dedupe_key, locked_by FROM jobs ORDER BY id');
+      expect(rows).toEqual([
+        { state: 'running', dedupe_key: 'a', locked_by: 'w' },
+        { state: 'pending', dedupe_key: null, locked_by: null },
+      ]);
+      await expect(t.db.query("UPDATE jobs SET state = 'running'")).rejects.toMatchObject({ code: '23505' });
+    } finally {
+      await t.cleanup();
+    }
   });
 });
 

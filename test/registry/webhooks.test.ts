@@ -286,6 +286,41 @@ describe('POST /api/v1/repos', () => {
   it('needs the admin token', async () => {
     expect((await h.post('/api/v1/repos', { repository: 'a/b' })).status).toBe(401);
   });
+
+  it('refuses a body over 64 KiB with PAYLOAD_TOO_LARGE', async () => {
+    const body = { repository: 'big/body', description: 'x'.repeat(64 * 1024) };
+    const res = await h.post('/api/v1/repos', body, admin);
+    expect(res.status).toBe(413);
+    expect(res.text).toBe(
+      '{"error_code":"PAYLOAD_TOO_LARGE","error_messages":["the request body is larger than 65536 bytes"]}',
+    );
+    expect(await served('big/body').catch(() => 'not registered')).toBe('not registered');
+  });
+});
+
+describe('concurrent registrations of one repository on Postgres', () => {
+  let pg: Harness;
+  beforeAll(async () => {
+    pg = await startHarness({ db: 'postgres' });
+  });
+  afterAll(() => pg?.close());
+
+  it('register it once and answer every request', async () => {
+    pg.gh.state.createRepo('race/same-repo');
+    const names = ['race/same-repo', 'Race/Same-Repo', 'race/SAME-repo', 'RACE/same-repo'];
+    const answers = await Promise.all(
+      [...names, ...names].map((repository) =>
+        pg.post('/api/v1/repos', { repository }, { authorization: `Bearer ${ADMIN_TOKEN}` }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    const { rows } = await pg.registry.runtime.db.query<{ namespace: string; name: string }>(
+      'SELECT namespace, name FROM assets',
+    );
+    expect(rows).toHaveLength(1);
+    for (const answer of answers)
+      expect(answer.json()).toMatchObject({ name: `${rows[0]!.namespace}/${rows[0]!.name}` });
+  });
 });
 
 describe('logs', () => {
