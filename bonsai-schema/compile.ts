@@ -11,14 +11,11 @@ export interface ReleaseContext {
   tag: string;
 }
 
-export interface PlannedBuild {
-  number: number;
-  platform: string;
-  arch: string;
-  assetFilename: string;
-  shaFilename: string;
-  filters: string[];
-}
+/** A build of bonsai.yml with its file names interpolated for one repo and tag. */
+export type PlannedBuild = Pick<
+  BuildConfig,
+  'number' | 'platform' | 'arch' | 'assetFilename' | 'shaFilename' | 'filters'
+>;
 
 export interface CompiledBuild extends PlannedBuild {
   /** Lowercase hex, as read from the checksum file. */

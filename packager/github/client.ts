@@ -96,24 +96,27 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
     throttle: {
       ...(options.pacing ? {} : { write: unpaced(), notifications: unpaced() }),
-      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        const wait = retryCount < RATE_LIMIT_RETRIES && retryAfter <= LONGEST_RATE_LIMIT_WAIT_S;
-        if (wait)
-          notice(
-            `GitHub rate limit reached on ${request.method} ${request.url}: retrying in ${retryAfter} s`,
-          );
-        return wait;
-      },
-      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        const wait = retryCount < RATE_LIMIT_RETRIES && retryAfter <= LONGEST_RATE_LIMIT_WAIT_S;
-        if (wait)
-          notice(
-            `GitHub secondary rate limit on ${request.method} ${request.url}: retrying in ${retryAfter} s`,
-          );
-        return wait;
-      },
+      onRateLimit: waitIfShort('GitHub rate limit reached', notice),
+      onSecondaryRateLimit: waitIfShort('GitHub secondary rate limit', notice),
     },
   });
+}
+
+/**
+ * The throttling plugin's rate-limit handler: wait out a short limit (and say so), give up on a long or
+ * repeated one so the error reaches the user with the time to retry.
+ */
+function waitIfShort(what: string, notice: (line: string) => void) {
+  return (
+    retryAfter: number,
+    request: { method: string; url: string },
+    _octokit: unknown,
+    retryCount: number,
+  ) => {
+    const wait = retryCount < RATE_LIMIT_RETRIES && retryAfter <= LONGEST_RATE_LIMIT_WAIT_S;
+    if (wait) notice(`${what} on ${request.method} ${request.url}: retrying in ${retryAfter} s`);
+    return wait;
+  };
 }
 
 interface RequestFailure {
