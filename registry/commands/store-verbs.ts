@@ -3,7 +3,7 @@ import { formatDiagnostic } from '../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
 import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
-import { migrate, pendingMigrations } from '../db/migrate.js';
+import { migrate, pendingMigrations, readMigrations } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';
 import { RegistryError, messageOf } from '../errors.js';
@@ -264,6 +264,16 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
 async function refuseUnmigrated(db: Db): Promise<void> {
   const pending = await pendingMigrations(db);
   if (pending.length === 0) return;
+  if (pending.length === (await readMigrations()).length) {
+    // Nothing was ever applied: no registry ran with these settings, which is not a migration problem.
+    throw new RegistryError(
+      'DATABASE_NOT_MIGRATED',
+      `no registry has run on ${db.description}: it holds no registry data`,
+      {
+        hint: 'point DATA_DIR (or DATABASE_URL) at the data of the registry to inspect, or start one here: bonsai registry serve',
+      },
+    );
+  }
   throw new RegistryError(
     'DATABASE_NOT_MIGRATED',
     `the database (${db.description}) is missing migrations ${pending.join(', ')}; this command only reads, so it does not apply them`,

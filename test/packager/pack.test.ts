@@ -235,6 +235,17 @@ describe('bonsai pack', () => {
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('error [VERSION_AMBIGUOUS]');
     expect(ambiguous.stderr).toContain('1.2.3, v1.2.3');
+
+    // One commit past the tag: the message names the tag it found, and how far behind it is.
+    await writeFile(path.join(dir, 'CHANGELOG.md'), 'next');
+    git('add', '.');
+    git('commit', '-qm', 'next');
+    const behind = await bonsai(['pack', dir]);
+    expect(behind.code).toBe(2);
+    expect(behind.stderr).toMatch(
+      /error \[VERSION_UNKNOWN\]: no --version given and HEAD of .* carries no git tag: the nearest tag, v?1\.2\.3, is 1 commit behind HEAD\n/,
+    );
+    expect(behind.stderr).toContain('hint: tag this commit as the new release (git tag NEW-VERSION)');
   });
 
   it('refuses a SOURCE_DATE_EPOCH that is not whole seconds, naming the variable', async () => {

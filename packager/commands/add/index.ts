@@ -90,7 +90,7 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
   const asset = parseAssetReference(reference);
   // sensuctl parses the requested version before asking the registry anything.
   if (asset.version !== undefined && !parseVersion(asset.version)) throw malformedVersion(asset.version);
-  if (options.list && asset.version !== undefined) {
+  if (options.list && (asset.version !== undefined || asset.latest)) {
     throw new UsageError('--list takes NAMESPACE/NAME without a version');
   }
   const registry = options.registry ?? io.env.BONSAI_REGISTRY_URL ?? DEFAULT_REGISTRY_URL;
@@ -124,7 +124,9 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
     );
   }
   const version = choice.version;
-  if (asset.version === undefined) writeLine(io.stderr, `no version specified, using latest: ${version}`);
+  if (asset.latest) writeLine(io.stderr, `using latest: ${version}`);
+  else if (asset.version === undefined)
+    writeLine(io.stderr, `no version specified, using latest: ${version}`);
   writeLine(io.stderr, `fetching bonsai asset: ${asset.namespace}/${asset.name}:${version}`);
 
   const definition = await client.fetchDefinition(asset.namespace, asset.name, version);
@@ -167,7 +169,7 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
 function malformedVersion(version: string): PackagerError {
   return new PackagerError('ADD_BAD_VERSION', `Malformed version: ${version}`, {
     exitCode: EXIT.USAGE,
-    hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1',
+    hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1; `latest` (or no version) takes the newest',
   });
 }
 
