@@ -58,13 +58,16 @@ async function init(io: Io, dir: string | undefined, options: InitOptions): Prom
       hint: 'use letters, digits, dots, dashes and underscores, starting with a letter or digit: --name hello-world',
     });
   }
-  const files = scaffoldFiles(name);
+  let files = scaffoldFiles(name);
   // A second configuration file would make the project ambiguous (Bonsai reads only the first).
-  const taken = [...files.map((f) => f.path), ...CONFIG_FILE_NAMES.filter((n) => n !== 'bonsai.yml')];
+  const exists = async (relative: string) =>
+    (await lstat(path.join(root, relative)).catch(() => undefined)) !== undefined;
+  const taken = [
+    ...files.filter((f) => !f.optional).map((f) => f.path),
+    ...CONFIG_FILE_NAMES.filter((n) => n !== 'bonsai.yml'),
+  ];
   const existing: string[] = [];
-  for (const relative of taken) {
-    if (await lstat(path.join(root, relative)).catch(() => undefined)) existing.push(relative);
-  }
+  for (const relative of taken) if (await exists(relative)) existing.push(relative);
   if (existing.length > 0) {
     throw new PackagerError(
       'INIT_EXISTS',
@@ -72,6 +75,9 @@ async function init(io: Io, dir: string | undefined, options: InitOptions): Prom
       { hint: 'run it in a new folder: bonsai init NEW-FOLDER' },
     );
   }
+  const kept: string[] = [];
+  for (const file of files) if (file.optional && (await exists(file.path))) kept.push(file.path);
+  files = files.filter((f) => !kept.includes(f.path));
   for (const file of files) {
     const target = path.join(root, file.path);
     await mkdir(path.dirname(target), { recursive: true });
@@ -86,6 +92,8 @@ async function init(io: Io, dir: string | undefined, options: InitOptions): Prom
     for (const file of files) writeLine(io.stdout, path.join(shown, file.path));
   }
   writeLine(io.stderr, `created the ${name} asset project in ${shown}`);
+  for (const file of kept)
+    writeLine(io.stderr, `kept the existing ${file}: add dist/ to it if it is not there`);
   writeLine(io.stderr, `next: cd ${shown} && bonsai pack --version 0.0.1 && bonsai check --version 0.0.1`);
   return EXIT.OK;
 }
