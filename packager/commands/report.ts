@@ -30,13 +30,27 @@ export async function reportingFailures(
   }
 }
 
-/** Diagnostics in the one human form (FILE:LINE:COL  severity CODE  message), bonsai.yml ones by line. */
+/** Diagnostics in the one human form (FILE:LINE:COL  severity CODE  message), in sortDiagnostics order. */
 export function printDiagnostics(
   out: Io['stderr'],
   diagnostics: readonly Diagnostic[],
   defaultFile: string,
 ): void {
-  for (const d of diagnostics) writeLine(out, formatDiagnostic(d, defaultFile));
+  for (const d of sortDiagnostics(diagnostics, defaultFile)) writeLine(out, formatDiagnostic(d, defaultFile));
+}
+
+/**
+ * The one order every verb lists problems in (lint, check, pack, publish, verify): by file, then line,
+ * then column; problems at the same place keep the order they were found in.
+ */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[], defaultFile: string): Diagnostic[] {
+  const file = (d: Diagnostic) => d.file ?? defaultFile;
+  return [...diagnostics].sort(
+    (a, b) =>
+      (file(a) < file(b) ? -1 : file(a) > file(b) ? 1 : 0) ||
+      a.line - b.line ||
+      a.column - b.column,
+  );
 }
 
 /** The JSON shape of a diagnostic. */

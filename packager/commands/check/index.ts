@@ -7,7 +7,7 @@ import type { ActionRunner } from '../../../cli/program.js';
 import { checkRelease } from '../../check/check.js';
 import { resolveRepo, resolveVersion } from '../../project/git.js';
 import { displayPath, openProject } from '../../project/project.js';
-import { diagnosticJson, plural, printDiagnostics, reportingFailures } from '../report.js';
+import { diagnosticJson, plural, printDiagnostics, reportingFailures, sortDiagnostics } from '../report.js';
 
 interface CheckOptions {
   dist?: string;
@@ -68,8 +68,11 @@ async function check(io: Io, dir: string | undefined, options: CheckOptions): Pr
   const report = await checkRelease({ project, dist, repo, version, show });
 
   // Checksum and archive diagnostics name a file in dist: show where it is.
-  const located = report.diagnostics.map((d): Diagnostic =>
-    d.file === undefined ? d : { ...d, file: show(path.join(dist, d.file)) },
+  const located = sortDiagnostics(
+    report.diagnostics.map((d): Diagnostic =>
+      d.file === undefined ? d : { ...d, file: show(path.join(dist, d.file)) },
+    ),
+    project.configPath,
   );
   const errors = errorsOf(located).length;
   const warnings = warningsOf(located).length;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import {
   errorsOf,
-  formatDiagnostic,
   parseBonsaiConfig,
   planRelease,
   warningsOf,
@@ -13,7 +12,7 @@ import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { findConfigFile } from '../../project/config-file.js';
-import { plural } from '../report.js';
+import { plural, printDiagnostics, sortDiagnostics } from '../report.js';
 
 interface LintOptions {
   repo?: string;
@@ -76,6 +75,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
       diagnostics = [...diagnostics, ...lintedBuilds.diagnostics];
     }
   }
+  diagnostics = sortDiagnostics(diagnostics, displayPath);
   const errors = errorsOf(diagnostics);
   const valid = errors.length === 0;
   if (options.json) {
@@ -120,8 +120,7 @@ function printHuman(
   builds: LintedBuild[],
   options: LintOptions,
 ): void {
-  const ordered = [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
-  for (const d of ordered) writeLine(io.stdout, formatDiagnostic(d, displayPath));
+  printDiagnostics(io.stdout, diagnostics, displayPath);
   if (options.repo !== undefined && builds.length > 0) {
     writeLine(io.stdout, `files expected in the release of ${options.repo} ${options.tag}:`);
     for (const b of builds) {
