@@ -72,76 +72,55 @@ async function freshClone(name: string): Promise<string> {
   return clone;
 }
 
-describe('the README quickstart on a fresh clone in a private folder', () => {
-  let clone: string;
+it('the README documents the commands this test runs, on its first screen', () => {
+  const firstScreen = readme.split('\n').slice(0, 60).join('\n');
+  expect(firstScreen).toContain('npm install && npm run demo');
+  expect(firstScreen).toContain('npm install && npm test');
+  expect(firstScreen).toContain('npm install -g .');
+  expect(firstScreen).toContain('npm run demo -- --once');
+});
 
-  it('documents the commands this test runs', () => {
-    const firstScreen = readme.split('\n').slice(0, 60).join('\n');
-    expect(firstScreen).toContain('npm install && npm run demo');
-    expect(firstScreen).toContain('npm install && npm test');
-    expect(firstScreen).toContain('npm install -g .');
-    expect(firstScreen).toContain('npm run demo -- --once');
-  });
-
+// The two clones are independent: they run side by side to keep the file near a minute and a half.
+describe.concurrent('on fresh clones in private folders', () => {
   it(
-    'npm install: dependencies from the lock file, dist/ built, no EBADENGINE warning',
+    'npm install, npm run demo -- --once, and npm --prefix CLONE run bonsai from the user folder',
     async () => {
-      clone = await freshClone('demo');
+      const clone = await freshClone('demo');
+
+      // npm install: the lock file's dependencies, dist/ built, no EBADENGINE warning.
       const installed = await sh('npm', ['ci', '--no-audit', '--no-fund'], clone, env);
       expect(installed.code, show(installed)).toBe(0);
       expect(installed.stdout + installed.stderr).not.toContain('EBADENGINE');
       expect(await readdir(path.join(clone, 'dist/cli'))).toContain('main.js');
-    },
-    STEP_MS,
-  );
 
-  it(
-    'npm run demo -- --once: every step passes and the asset runs',
-    async () => {
+      // npm run demo -- --once: every step passes and the asset runs.
       const demo = await sh('npm', ['run', 'demo', '--', '--once'], clone, env);
       expect(demo.code, show(demo)).toBe(0);
       expect(demo.stdout).toContain('✓ ran bin/hello-world from the extracted asset: Hello World');
       expect(demo.stdout).not.toContain('✗');
-    },
-    STEP_MS,
-  );
 
-  it(
-    'npm --prefix CLONE run bonsai works in the user folder, not in the clone',
-    async () => {
+      // npm --prefix CLONE run bonsai: relative paths are the user's folder (INIT_CWD), not the clone.
       const mine = await mkdtemp(path.join(base, 'user-'));
-      const init = await sh(
-        'npm',
-        ['--prefix', clone, 'run', '--silent', 'bonsai', '--', 'init', 'hello'],
-        mine,
-        env,
-      );
+      const bonsai = (...args: string[]) =>
+        sh('npm', ['--prefix', clone, 'run', '--silent', 'bonsai', '--', ...args], mine, env);
+      const init = await bonsai('init', 'hello');
       expect(init.code, show(init)).toBe(0);
       expect(await readdir(path.join(mine, 'hello'))).toEqual(
         expect.arrayContaining(['bonsai.yml', 'bin', 'README.md', '.gitignore']),
       );
       await expect(stat(path.join(clone, 'hello'))).rejects.toThrow();
-      const lint = await sh(
-        'npm',
-        ['--prefix', clone, 'run', '--silent', 'bonsai', '--', 'lint', 'hello'],
-        mine,
-        env,
-      );
+      const lint = await bonsai('lint', 'hello');
       expect(lint.code, show(lint)).toBe(0);
       expect(lint.stdout).toContain('hello/bonsai.yml: valid');
     },
-    STEP_MS,
+    2 * STEP_MS,
   );
-});
-
-describe('the CLI installed from a fresh clone (npm install -g ., no npm install first)', () => {
-  let prefix: string;
 
   it(
-    'installs bonsai on the PATH of a temporary prefix',
+    'npm install -g . with no npm install first, then bonsai --help, init and pack from another folder',
     async () => {
       const clone = await freshClone('install');
-      prefix = path.join(base, 'prefix');
+      const prefix = path.join(base, 'prefix');
       const installed = await sh(
         'npm',
         ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '.'],
@@ -150,15 +129,8 @@ describe('the CLI installed from a fresh clone (npm install -g ., no npm install
       );
       expect(installed.code, show(installed)).toBe(0);
       expect(installed.stdout + installed.stderr).not.toContain('EBADENGINE');
-      expect(await readdir(path.join(prefix, 'bin'))).toContain('bonsai');
-    },
-    STEP_MS,
-  );
-
-  it(
-    'runs bonsai --help and bonsai init from another folder',
-    async () => {
       const bin = path.join(prefix, 'bin', 'bonsai');
+
       const elsewhere = await mkdtemp(path.join(base, 'elsewhere-'));
       const help = await sh(bin, ['--help'], elsewhere, env);
       expect(help.code, show(help)).toBe(0);
@@ -166,15 +138,11 @@ describe('the CLI installed from a fresh clone (npm install -g ., no npm install
       expect(help.stdout).toContain('Exit codes:');
       const init = await sh(bin, ['init', 'sensu-check-hello'], elsewhere, env);
       expect(init.code, show(init)).toBe(0);
-      const pack = await sh(
-        bin,
-        ['pack', '--version', '0.0.1'],
-        path.join(elsewhere, 'sensu-check-hello'),
-        env,
-      );
+      const project = path.join(elsewhere, 'sensu-check-hello');
+      const pack = await sh(bin, ['pack', '--version', '0.0.1'], project, env);
       expect(pack.code, show(pack)).toBe(0);
       expect(pack.stderr).toContain('packed sensu-check-hello 0.0.1');
     },
-    STEP_MS,
+    2 * STEP_MS,
   );
 });
