@@ -46,10 +46,7 @@ export function printDiagnostics(
 export function sortDiagnostics(diagnostics: readonly Diagnostic[], defaultFile: string): Diagnostic[] {
   const file = (d: Diagnostic) => d.file ?? defaultFile;
   return [...diagnostics].sort(
-    (a, b) =>
-      (file(a) < file(b) ? -1 : file(a) > file(b) ? 1 : 0) ||
-      a.line - b.line ||
-      a.column - b.column,
+    (a, b) => (file(a) < file(b) ? -1 : file(a) > file(b) ? 1 : 0) || a.line - b.line || a.column - b.column,
   );
 }
 

@@ -152,6 +152,8 @@ describe('bonsai lint', () => {
     const run = await bonsai(['lint', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('FILE:LINE:COL');
-    expect(run.stdout).toContain('Exit codes:\n  0  The file is valid (warnings allowed).\n  1  The file is invalid.\n');
+    expect(run.stdout).toContain(
+      'Exit codes:\n  0  The file is valid (warnings allowed).\n  1  The file is invalid.\n',
+    );
   });
 });

@@ -186,7 +186,9 @@ describe('bonsai pack', () => {
     // Each archive is printed with its size and sha512 prefix.
     const amd64 = text.split('\n').find((l) => l.endsWith('linux_amd64.tar.gz'))!;
     expect(run.stdout).toMatch(
-      new RegExp(`hello-world_0\\.0\\.1_linux_amd64\\.tar\\.gz +[\\d.]+ (B|KiB) +sha512:${amd64.slice(0, 16)}`),
+      new RegExp(
+        `hello-world_0\\.0\\.1_linux_amd64\\.tar\\.gz +[\\d.]+ (B|KiB) +sha512:${amd64.slice(0, 16)}`,
+      ),
     );
   });
 
