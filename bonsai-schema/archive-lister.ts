@@ -19,7 +19,7 @@ export const DEFAULT_MAX_UNPACKED_SIZE = 1024 * 1024 * 1024;
  * compress 2-10x, zeros ~1000x. Checked only past RATIO_FLOOR so small, very regular archives pass.
  */
 export const MAX_COMPRESSION_RATIO = 200;
-const RATIO_FLOOR = 32 * 1024 * 1024;
+const RATIO_FLOOR = 64 * 1024 * 1024;
 /** Longer entry names are no path any system extracts to (PATH_MAX); keeping them would cost memory. */
 const MAX_ENTRY_NAME = 4096;
 

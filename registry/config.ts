@@ -183,7 +183,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: '--max-unpacked-size <bytes>',
     defaultText: '1073741824',
     description:
-      'Bytes an artifact may unpack to (also: no gzip inflating 200 times its size past 32 MiB); past it, reading stops and that version fails.',
+      'Bytes an artifact may unpack to (also: no gzip inflating 200 times its size past 64 MiB); past it, reading stops and that version fails.',
   },
   {
     env: 'DOWNLOAD_DEADLINE',
