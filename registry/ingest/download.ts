@@ -90,7 +90,11 @@ export async function measureDownload(
   let timer: NodeJS.Timeout | undefined;
   if (deadlineMs !== undefined) {
     // Idle timeouts miss a body that trickles a byte now and then: this bounds the whole download.
-    const left = Math.max(0, (options.startedAt ?? Date.now()) + deadlineMs - Date.now());
+    const left = (options.startedAt ?? Date.now()) + deadlineMs - Date.now();
+    if (left <= 0) {
+      await body.cancel().catch(() => undefined);
+      throw new DownloadDeadlineError(deadlineMs);
+    }
     timer = setTimeout(() => meter.destroy(new DownloadDeadlineError(deadlineMs)), left);
   }
   try {

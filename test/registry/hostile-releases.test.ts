@@ -21,9 +21,7 @@ import { waitFor } from './support/wait.js';
  * the real 100,000): a bomb is cheap to build because the registry stops at the first bound.
  */
 
-const LINUX: BuildSpec[] = [
-  { platform: 'linux', arch: 'amd64', filters: ["entity.system.os == 'linux'"] },
-];
+const LINUX: BuildSpec[] = [{ platform: 'linux', arch: 'amd64', filters: ["entity.system.os == 'linux'"] }];
 /**
  * How far the registry's peak RSS may rise above its resident size before the corpus (PGlite and tsx
  * make the start-up peak large, so the peak is reset first). Listing the 3M-entry bomb whole took ~1 GB.
@@ -108,13 +106,11 @@ const CASES: Case[] = [
       ['fifo', 'ARCHIVE_SPECIAL_ENTRY', [{ name: 'lib/pipe', type: '6' }]],
       ['duplicate entry', 'ARCHIVE_DUPLICATE_ENTRY', [{ name: 'bin/check', mode: 0o755, content: 'y' }]],
     ] as const
-  ).map(
-    ([name, code, extra]): Case => ({
-      name,
-      code,
-      release: async (fullName) => void (await hostileRelease(fullName, assetWith([...extra]))),
-    }),
-  ),
+  ).map(([name, code, extra]): Case => ({
+    name,
+    code,
+    release: async (fullName) => void (await hostileRelease(fullName, assetWith([...extra]))),
+  })),
   // Bombs: stopped at the first bound (the registry's default bounds).
   {
     name: 'entry bomb (3M entries, default MAX_ARCHIVE_ENTRIES)',
@@ -291,7 +287,10 @@ const CASES: Case[] = [
     code: 'YAML_ALIAS_BOMB',
     release: async (fullName) => {
       let bomb = 'labels:\n  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-      for (let i = 1; i < 9; i++) bomb += `  a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]\n`;
+      for (let i = 1; i < 9; i++)
+        bomb += `  a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(',')}]\n`;
       await hostileRelease(fullName, await assetArchive(repoOf(fullName)), { yml: bonsaiYml(LINUX) + bomb });
     },
   },
