@@ -196,7 +196,7 @@ const CASES: Case[] = [
       )),
   },
   {
-    name: 'slow artifact (a byte every 200 ms)',
+    name: 'slow artifact (a byte every 200 ms, past DOWNLOAD_DEADLINE)',
     code: 'ARTIFACT_DEADLINE_EXCEEDED',
     release: (fullName) => archiveRedirectedTo(fullName, (url) => `${url}/slow`),
   },
@@ -371,7 +371,7 @@ beforeAll(async () => {
     ...registryEnv(gh, dataDir),
     ARTIFACTS_MODE: 'mirror',
     MAX_ARTIFACT_SIZE: String(MAX_ARTIFACT_SIZE),
-    DOWNLOAD_DEADLINE: '2',
+    DOWNLOAD_DEADLINE: '6',
   });
 }, 60_000);
 
@@ -413,7 +413,7 @@ describe('a hostile release fails alone, coded, with nothing served, beside a go
         30_000,
       );
     }
-  }, 50_000);
+  }, 150_000);
 
   it.each(names)('$name: 1.1.0 fails with $code, 1.0.0 is served', async (c) => {
     const v = await versions(c.fullName);
