@@ -5,11 +5,12 @@ import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli
 import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { checkRelease } from '../../check/check.js';
+import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { resolveRepo, resolveVersion } from '../../project/git.js';
 import { displayPath, openProject } from '../../project/project.js';
 import { diagnosticJson, plural, printDiagnostics, reportingFailures, sortDiagnostics } from '../report.js';
 
-interface CheckOptions {
+interface CheckOptions extends ArchiveLimitOptions {
   dist?: string;
   version?: string;
   repo?: string;
@@ -19,27 +20,28 @@ interface CheckOptions {
 
 export function registerCheck(program: Command, io: Io, run: ActionRunner): void {
   withVerbHelp(
-    program
-      .command('check')
-      .summary('Say now what the registry and the agent will say about this release.')
-      .description(
-        'Check a release before it exists, in four steps: bonsai.yml (structure, duplicate builds, ' +
-          "filters that do not parse or never match); the registry's own compile over the files in --dist " +
-          '(the bonsai-schema function its ingest calls: every asset and checksum file present, every ' +
-          "sha512 extractable); each archive's sha512 recomputed against its checksum line; and each " +
-          'archive read as the Sensu agent reads it (format by content, bin/ lib/ include/ at the root, ' +
-          'exec bits, no duplicate, traversing, linked or special entries). Every problem is listed as ' +
-          'FILE:LINE:COL  severity CODE  message, sorted by file, line and column.',
-      )
-      .argument('[dir]', 'The asset project (default: the current folder).')
-      .option('--dist <dir>', 'The folder holding the release files (default: DIR/dist).')
-      .option('--version <version>', 'The release tag, verbatim (default: the git tag at HEAD).')
-      .option(
-        '--repo <name>',
-        "The GitHub repository name for #{repo} (default: the origin remote's, else the folder's).",
-      )
-      .option('--strict', 'Fail on warnings too (a filter that never matches, say).')
-      .option('--json', 'Print one JSON object: {ok, repo, version, archives, diagnostics}.'),
+    archiveLimitOptions(
+      program
+        .command('check')
+        .summary('Say now what the registry and the agent will say about this release.')
+        .description(
+          'Check a release before it exists, in four steps: bonsai.yml (structure, duplicate builds, ' +
+            "filters that do not parse or never match); the registry's own compile over the files in --dist " +
+            '(the bonsai-schema function its ingest calls: every asset and checksum file present, every ' +
+            "sha512 extractable); each archive's sha512 recomputed against its checksum line; and each " +
+            'archive read as the Sensu agent reads it (format by content, bin/ lib/ include/ at the root, ' +
+            'exec bits, no duplicate, traversing, linked or special entries). Every problem is listed as ' +
+            'FILE:LINE:COL  severity CODE  message, sorted by file, line and column.',
+        )
+        .argument('[dir]', 'The asset project (default: the current folder).')
+        .option('--dist <dir>', 'The folder holding the release files (default: DIR/dist).')
+        .option('--version <version>', 'The release tag, verbatim (default: the git tag at HEAD).')
+        .option(
+          '--repo <name>',
+          "The GitHub repository name for #{repo} (default: the origin remote's, else the folder's).",
+        )
+        .option('--strict', 'Fail on warnings too (a filter that never matches, say).'),
+    ).option('--json', 'Print one JSON object: {ok, repo, version, archives, diagnostics}.'),
     io,
     {
       examples: ['bonsai check --version 1.0.0', 'bonsai check path/to/project --dist path/to/dist --json'],
@@ -57,6 +59,7 @@ export function registerCheck(program: Command, io: Io, run: ActionRunner): void
 }
 
 async function check(io: Io, dir: string | undefined, options: CheckOptions): Promise<ExitCode> {
+  const limits = archiveLimits(options);
   const project = await openProject(io.cwd, dir);
   const [version, repo] = await Promise.all([
     resolveVersion(project.dir, options.version),
@@ -65,7 +68,7 @@ async function check(io: Io, dir: string | undefined, options: CheckOptions): Pr
   const dist =
     options.dist === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.dist);
   const show = (p: string) => displayPath(io.cwd, p);
-  const report = await checkRelease({ project, dist, repo, version, show });
+  const report = await checkRelease({ project, dist, repo, version, show, limits });
 
   // Checksum and archive diagnostics name a file in dist: show where it is.
   const located = sortDiagnostics(

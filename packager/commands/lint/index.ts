@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import {
   errorsOf,
-  parseBonsaiConfig,
   planRelease,
   warningsOf,
   type BonsaiConfig,
@@ -11,7 +10,7 @@ import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli
 import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
-import { findConfigFile } from '../../project/config-file.js';
+import { findConfigFile, parseConfigFile } from '../../project/config-file.js';
 import { plural, printDiagnostics, sortDiagnostics } from '../report.js';
 
 interface LintOptions {
@@ -67,7 +66,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   let diagnostics: Diagnostic[] = found.diagnostics;
   let builds: LintedBuild[] = [];
   if (found.file) {
-    const parsed = parseBonsaiConfig(found.file.text);
+    const parsed = parseConfigFile(found.file);
     diagnostics = parsed.diagnostics;
     if (parsed.config) {
       const lintedBuilds = buildsOf(parsed.config, options);

@@ -19,11 +19,12 @@ import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { readArchive } from '../../archive/reader.js';
+import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { PackagerError } from '../../errors.js';
 import { displayPath } from '../../project/project.js';
 import { diagnosticJson, formatBytes, plural, printDiagnostics, reportingFailures } from '../report.js';
 
-interface VerifyOptions {
+interface VerifyOptions extends ArchiveLimitOptions {
   sha512?: string;
   checksums?: string;
   windows?: boolean;
@@ -32,27 +33,28 @@ interface VerifyOptions {
 
 export function registerVerify(program: Command, io: Io, run: ActionRunner): void {
   withVerbHelp(
-    program
-      .command('verify')
-      .summary('Verify one archive as the Sensu agent would.')
-      .description(
-        'Verify one archive the way the Sensu agent does before it installs it: its format by content ' +
-          '(gzip or tar; zip, xz, zstd and bzip2 are refused), its sha512 against --sha512 or a checksum ' +
-          'file, and its entries (bin/, lib/, include/ at the root, exec bits, nothing duplicated, ' +
-          'traversing, linked or special). The entries are printed with their modes, and what lands on ' +
-          'PATH, LD_LIBRARY_PATH and CPATH.',
-      )
-      .argument('<archive>', 'The archive file.')
-      .option('--sha512 <hex>', 'The expected sha512 (128 hex digits, any case).')
-      .option(
-        '--checksums <file>',
-        'A checksum file listing the archive (sha512sum, goreleaser or BSD form).',
-      )
-      .option(
-        '--windows',
-        'Inspect it as a Windows build (bin/ needs a .exe, .bat or .cmd; exec bits do not matter).',
-      )
-      .option('--json', 'Print one JSON object: {ok, format, size, sha512, entries, agent, diagnostics}.'),
+    archiveLimitOptions(
+      program
+        .command('verify')
+        .summary('Verify one archive as the Sensu agent would.')
+        .description(
+          'Verify one archive the way the Sensu agent does before it installs it: its format by content ' +
+            '(gzip or tar; zip, xz, zstd and bzip2 are refused), its sha512 against --sha512 or a checksum ' +
+            'file, and its entries (bin/, lib/, include/ at the root, exec bits, nothing duplicated, ' +
+            'traversing, linked or special). The entries are printed with their modes, and what lands on ' +
+            'PATH, LD_LIBRARY_PATH and CPATH.',
+        )
+        .argument('<archive>', 'The archive file.')
+        .option('--sha512 <hex>', 'The expected sha512 (128 hex digits, any case).')
+        .option(
+          '--checksums <file>',
+          'A checksum file listing the archive (sha512sum, goreleaser or BSD form).',
+        )
+        .option(
+          '--windows',
+          'Inspect it as a Windows build (bin/ needs a .exe, .bat or .cmd; exec bits do not matter).',
+        ),
+    ).option('--json', 'Print one JSON object: {ok, format, size, sha512, entries, agent, diagnostics}.'),
     io,
     {
       examples: [
@@ -76,6 +78,7 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
   if (options.sha512 !== undefined && options.checksums !== undefined) {
     throw new UsageError('give --sha512 or --checksums, not both');
   }
+  const limits = archiveLimits(options);
   if (options.sha512 !== undefined && !/^[0-9a-f]{128}$/i.test(options.sha512)) {
     throw new UsageError(`--sha512 must be 128 hex digits (got ${options.sha512.length} characters)`);
   }
@@ -87,7 +90,7 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
 
   const diagnostics: Diagnostic[] = [];
   const expected = await expectedDigest(io, name, options, diagnostics);
-  const reading = await readArchive(file);
+  const reading = await readArchive(file, limits);
   if (expected && expected.sha512.toLowerCase() !== reading.sha512) {
     diagnostics.push(
       digestMismatch({
@@ -100,7 +103,9 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
       }),
     );
   }
-  diagnostics.push(...archiveDiagnostics(reading, { file: shown, windows: options.windows === true }));
+  // One by one: a spread of a hostile archive's problems would overflow the call stack.
+  for (const d of archiveDiagnostics(reading, { file: shown, windows: options.windows === true }))
+    diagnostics.push(d);
   const ok = errorsOf(diagnostics).length === 0;
   const agent = agentView(reading.entries);
   const digest = expected
@@ -198,7 +203,7 @@ async function expectedDigest(
     );
   });
   const parsed = parseChecksums(text, shown);
-  diagnostics.push(...parsed.diagnostics);
+  for (const d of parsed.diagnostics) diagnostics.push(d);
   const selected = selectChecksum(parsed, archiveName);
   if ('diagnostic' in selected) {
     diagnostics.push(selected.diagnostic);
