@@ -27,13 +27,19 @@ export async function readRawBody(
   const mac = hmac && createHmac('sha256', hmac.secret);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    // Leaving the loop stops reading; the answer closes the connection (see refuseUnread).
-    if (size > limit) throw tooLarge(limit);
-    mac?.update(buffer);
-    chunks.push(buffer);
+  try {
+    for await (const chunk of req) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      // Leaving the loop stops reading; the answer closes the connection (see refuseUnread).
+      if (size > limit) throw tooLarge(limit);
+      mac?.update(buffer);
+      chunks.push(buffer);
+    }
+  } catch (err) {
+    if (err instanceof RegistryError) throw err;
+    // The client went away mid-body (ECONNRESET, "aborted"): its request, not a failure of ours.
+    throw new RegistryError('INVALID_DATA', 'the request body ended before it was complete', { cause: err });
   }
   if (mac) hmac.onDigest(mac.digest());
   return Buffer.concat(chunks);
