@@ -13,13 +13,20 @@ const AFTER_CODE = new RegExp(
   'g',
 );
 /**
- * Bare IPv4 addresses with a port elsewhere (`timeout connecting to 10.0.0.5:6379`); URLs are left alone
- * (they name public release files, which the status already links).
+ * The host of a URL that names an IP address or a port (`http://10.0.0.5:8443/api/v3`, a GitHub
+ * Enterprise or a database); public URLs (`https://github.com/...`) stay readable.
  */
-const IPV4_PORT = /(?<![/@\w.])\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}\b/g;
+const URL_HOST =
+  /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^/\s@]*@)?(?:\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}|[^/\s:?#]+:\d{1,5})(?::\d{1,5})?/gi;
+/** Bare IPv4 addresses with a port (`timeout connecting to 10.0.0.5:6379`; a tag `1.2.3.4` has none). */
+const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}\b/g;
 /** Stack frames: everything from the first `\n    at ` on. */
 const STACK = /\n\s+at [\s\S]*$/;
 
 export function hideAddresses(text: string): string {
-  return text.replace(STACK, '').replace(AFTER_CODE, `$1 ${HIDDEN}`).replace(IPV4_PORT, HIDDEN);
+  return text
+    .replace(STACK, '')
+    .replace(URL_HOST, `$1${HIDDEN}`)
+    .replace(AFTER_CODE, `$1 ${HIDDEN}`)
+    .replace(IPV4, HIDDEN);
 }
