@@ -94,19 +94,23 @@ export function utf8Text(raw: Buffer, where: string): string {
 
 /**
  * Every string in a parsed JSON value (keys included): free text may hold newlines and tabs, never NUL,
- * other controls or lone surrogates.
+ * other controls or lone surrogates. Iterative: a 64 KiB body can nest 30,000 levels deep.
  */
-export function assertCleanJson(value: unknown, where: string, path = '$'): void {
-  if (typeof value === 'string') {
-    const bad = badText(value);
-    if (bad) throw invalidData(`${where}: ${path} contains ${bad}`);
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => assertCleanJson(item, where, `${path}[${i}]`));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const bad = badName(key);
-      if (bad) throw invalidData(`${where}: a key of ${path} contains ${bad}`);
-      assertCleanJson(item, where, `${path}.${key}`);
+export function assertCleanJson(value: unknown, where: string): void {
+  const pending: [unknown, string][] = [[value, '$']];
+  while (pending.length > 0) {
+    const [item, path] = pending.pop()!;
+    if (typeof item === 'string') {
+      const bad = badText(item);
+      if (bad) throw invalidData(`${where}: ${path} contains ${bad}`);
+    } else if (Array.isArray(item)) {
+      item.forEach((child, i) => pending.push([child, `${path}[${i}]`]));
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, child] of Object.entries(item)) {
+        const bad = badName(key);
+        if (bad) throw invalidData(`${where}: a key of ${path} contains ${bad}`);
+        pending.push([child, `${path}.${key}`]);
+      }
     }
   }
 }

@@ -271,6 +271,13 @@ const CASES: Case[] = [
     'INVALID_DATA',
   ],
   ['an admin body that is not JSON', '/api/v1/repos', admin('{repository'), 400, 'INVALID_DATA'],
+  [
+    'an admin body nested 30,000 levels deep',
+    '/api/v1/repos',
+    admin('['.repeat(30_000) + ']'.repeat(30_000)),
+    400,
+    'INVALID_DATA',
+  ],
   ['an admin request without a token', '/api/v1/repos', { method: 'POST', body: '{}' }, 401, 'UNAUTHORIZED'],
   ['NUL in the CI trigger path', '/assets/bad%00/check/build', admin(''), 400, 'INVALID_DATA'],
   [
