@@ -104,23 +104,41 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     },
   });
   const guarded = <T>(call: () => Promise<T>) => breaker.run(call);
-  const invalidate = (group: string) =>
-    guarded(() => redis.eval(INVALIDATE, 1, PREFIX + group, randomUUID(), options.ttlSeconds));
+  const invalidateNow = (group: string) =>
+    redis.eval(INVALIDATE, 1, PREFIX + group, randomUUID(), options.ttlSeconds);
+  const invalidate = (group: string) => guarded(() => invalidateNow(group));
+  // A group whose invalidation is still pending is neither read from nor written to Redis (its entries
+  // may be stale) until the replay succeeded; the replay goes straight to Redis when it answers again.
   const replayInvalidations = () => {
     for (const group of [...pendingInvalidations]) {
-      pendingInvalidations.delete(group);
-      invalidate(group).catch((err: unknown) => {
-        pendingInvalidations.add(group);
-        failed(err, 'replay invalidation');
-      });
+      invalidateNow(group).then(
+        () => pendingInvalidations.delete(group),
+        (err: unknown) => failed(err, 'replay invalidation'),
+      );
     }
   };
   redis.on('ready', replayInvalidations);
+  /**
+   * A read of a group still waiting for its invalidation retries it, through the breaker (so it is the
+   * probe that closes an open circuit once Redis answers again), and is itself a miss.
+   */
+  const pendingMiss = (group: string): boolean => {
+    if (!pendingInvalidations.has(group)) return false;
+    invalidate(group).then(
+      () => pendingInvalidations.delete(group),
+      (err: unknown) => failed(err, 'replay invalidation'),
+    );
+    return true;
+  };
 
   return {
     kind: 'redis',
     description: `Redis at ${redactUrl(options.url)}`,
     async get(group, key) {
+      if (pendingMiss(group)) {
+        stats.misses++;
+        return undefined;
+      }
       try {
         const value = await guarded(() => redis.hget(PREFIX + group, key));
         if (value === null) stats.misses++;
@@ -133,6 +151,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
       }
     },
     async set(group, key, value) {
+      if (pendingInvalidations.has(group)) return;
       try {
         await guarded(() =>
           redis
@@ -148,6 +167,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     async del(group) {
       try {
         await invalidate(group);
+        pendingInvalidations.delete(group);
       } catch (err) {
         pendingInvalidations.add(group);
         failed(err, 'invalidate');
@@ -155,15 +175,17 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     },
     async wrap(group, key, load) {
       let generation: string | undefined;
-      try {
-        const [value, gen] = await guarded(() => redis.hmget(PREFIX + group, key, GENERATION));
-        if (value !== null && value !== undefined) {
-          stats.hits++;
-          return value;
+      if (!pendingMiss(group)) {
+        try {
+          const [value, gen] = await guarded(() => redis.hmget(PREFIX + group, key, GENERATION));
+          if (value !== null && value !== undefined) {
+            stats.hits++;
+            return value;
+          }
+          generation = gen ?? '';
+        } catch (err) {
+          failed(err, 'get');
         }
-        generation = gen ?? '';
-      } catch (err) {
-        failed(err, 'get');
       }
       stats.misses++;
       const value = await load();
