@@ -149,6 +149,8 @@ const CASES: Case[] = [
     400,
     'INVALID_DATA',
   ],
+  ['a 20 KB query string', `/api/v1/assets?q=${'x'.repeat(20_000)}`, GET, 431, 'INVALID_DATA'],
+  ['a NUL in the method', '/api/v1/assets', { method: 'GE\u0000T' }, 400, 'INVALID_DATA'],
   // Methods.
   ['POST on the asset list', '/api/v1/assets', { method: 'POST', body: '{}' }, 405, 'METHOD_NOT_ALLOWED'],
   ['DELETE on an asset', '/api/v1/assets/bad/check', { method: 'DELETE' }, 405, 'METHOD_NOT_ALLOWED'],
