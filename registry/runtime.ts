@@ -103,6 +103,7 @@ export async function openRuntime(
         apiUrl: config.githubApiUrl,
         token: config.githubToken,
         timeoutMs: config.githubTimeoutMs,
+        artifactHosts: config.artifactHosts,
         logger,
       });
     const syncDeps: SyncDeps = {
@@ -112,6 +113,11 @@ export async function openRuntime(
       cache,
       render: urls,
       maxArtifactSize: config.maxArtifactSize,
+      limits: {
+        maxArchiveEntries: config.maxArchiveEntries,
+        maxUnpackedSize: config.maxUnpackedSize,
+        downloadDeadlineMs: config.downloadDeadlineMs,
+      },
       logger,
     };
     return {
