@@ -147,7 +147,17 @@ describe('bonsai registry', () => {
         'hint: run bonsai registry migrate (serve also migrates at start), then run this command again\n',
     });
     try {
-      // A folder where no registry ever ran: that is said, not blamed on migrations.
+      // No database in the folder: none is created.
+      expect(await status()).toEqual({
+        code: 3,
+        stdout: '',
+        stderr:
+          `error [DATABASE_NOT_FOUND]: there is no registry database in ${dir} (embedded PGlite, DATABASE_URL unset); this command only reads, so it does not create one\n` +
+          'hint: run it where the registry keeps its data (DATA_DIR / --data-dir, or DATABASE_URL); bonsai registry migrate creates a database\n',
+      });
+      expect(await fs.readdir(dir)).toEqual([]);
+      // An empty database (created, never migrated): that no registry ran there is said, not blamed on migrations.
+      expect(await applied()).toEqual([]);
       expect(await status()).toEqual({
         code: 3,
         stdout: '',
