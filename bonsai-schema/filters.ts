@@ -6,7 +6,7 @@
  * (`syntax error in expression 0: ...` is the first filter), so call checkFilters once per build.
  */
 import type { AnyNode, BinaryExpression, Literal, MemberExpression, Node } from 'acorn';
-import { diagnostic, NO_POSITION, type Diagnostic, type Position } from './diagnostics.js';
+import { diagnostic, hinted, NO_POSITION, type Diagnostic, type Position } from './diagnostics.js';
 import { correctionFor, goValues, type Correction, type GoSystemField } from './go-platforms.js';
 import { parseLikeOtto } from './otto-syntax.js';
 
@@ -32,7 +32,8 @@ function sensuSyntaxError(index: number, ottoMessage: string): string {
 
 /**
  * For one build's filters, in order: a FILTER_SYNTAX error for a filter that does not parse, otherwise a
- * FILTER_NEVER_MATCHES / FILTER_ALWAYS_TRUE warning for each impossible comparison in it.
+ * FILTER_EMPTY warning for an empty one, otherwise a FILTER_NEVER_MATCHES / FILTER_ALWAYS_TRUE warning for
+ * each impossible comparison in it. What only running the filter tells is in filter-verdicts.ts.
  */
 export function checkFilters(filters: readonly FilterInput[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
@@ -43,10 +44,12 @@ export function checkFilters(filters: readonly FilterInput[]): Diagnostic[] {
       return;
     }
     if (parsed.program.body.length === 0) {
+      // sensu accepts it (it parses) and the agent's value for it is undefined: false, never an error.
       diagnostics.push(
-        diagnostic(
-          'FILTER_NEVER_MATCHES',
-          `expression ${index} is empty: the agent evaluates it to undefined, so this build never matches; remove it`,
+        hinted(
+          'FILTER_EMPTY',
+          `expression ${index} is empty: the agent evaluates it to undefined, so this build never matches`,
+          'remove the empty filter, or write the condition it was meant to hold',
           position,
         ),
       );
