@@ -150,16 +150,18 @@ describe('bonsai check', () => {
     expect(run.stdout).toContain("Tag the release '1.0.0'");
   });
 
-  it('reports a duplicate platform/arch with its line', async () => {
+  it('warns about a duplicate platform/arch with its line, and passes (the last build is served)', async () => {
     const { dir, yml } = await packed();
     await writeFile(path.join(dir, 'bonsai.yml'), yml.replace('arch: "arm64"', 'arch: "amd64"'));
     const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(0);
     // Reported at the second build's mapping (its `- platform:` line).
     const second = lineOf(yml, 'platform', lineOf(yml, 'arm64') - 2);
     expect(run.stdout).toMatch(
-      new RegExp(`^bonsai\\.yml:${second}:\\d+ {2}error BUILD_DUPLICATE_PLATFORM_ARCH`, 'm'),
+      new RegExp(`^bonsai\\.yml:${second}:\\d+ {2}warning BUILD_DUPLICATE_PLATFORM_ARCH`, 'm'),
     );
+    expect(run.stdout).toContain('build #1 is dropped and build #2 served, as Bonsai does');
+    expect((await bonsai(['check', '--version', '1.0.0', '--strict'], { cwd: dir })).code).toBe(1);
   });
 
   it('reports a filter that does not parse, with its line', async () => {

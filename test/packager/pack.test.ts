@@ -246,10 +246,13 @@ describe('bonsai pack', () => {
 
   it('lists bonsai.yml errors with their lines and writes nothing', async () => {
     const { dir } = await initProject();
-    await writeFile(path.join(dir, 'bonsai.yml'), ONE_BUILD.replace('arch: arm64', 'arch: amd64'));
+    await writeFile(
+      path.join(dir, 'bonsai.yml'),
+      ONE_BUILD.replace(`"entity.system.arch == 'amd64'"`, '"entity.system.arch == amd64"'),
+    );
     const run = await bonsai(['pack', dir, '--version', '1.0.0'], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^bonsai\.yml:\d+:\d+ {2}error BUILD_DUPLICATE_PLATFORM_ARCH/m);
+    expect(run.stderr).toMatch(/^bonsai\.yml:10:32 {2}error FILTER_UNQUOTED_IDENTIFIER/m);
     expect(run.stderr).toContain('error [CONFIG_INVALID]');
     expect(await listing(path.join(dir, 'dist'))).toEqual([]);
   });
