@@ -10,6 +10,7 @@ export * from './config.js';
 export * from './definitions.js';
 export * from './diagnostics.js';
 export * from './file-names.js';
+export * from './filter-verdicts.js';
 export * from './filters.js';
 export * from './go-platforms.js';
 export * from './interpolate.js';
