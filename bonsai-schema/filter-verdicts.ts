@@ -66,8 +66,11 @@ export function judgeBuildFilters(builds: readonly JudgedBuild[]): Diagnostic[] 
 
 function judgeFilter(expression: string): JudgedFilter {
   const parsed = parseLikeOtto(expression);
-  if (!parsed.ok || parsed.program.body.length === 0) {
-    return { expression, program: undefined, verdicts: AGENT_MACHINES.map(() => 'unknown') };
+  // A filter that does not parse was refused (FILTER_SYNTAX): no verdict. An empty one is undefined,
+  // false on every machine (FILTER_EMPTY said so).
+  if (!parsed.ok) return { expression, program: undefined, verdicts: AGENT_MACHINES.map(() => 'unknown') };
+  if (parsed.program.body.length === 0) {
+    return { expression, program: undefined, verdicts: AGENT_MACHINES.map(() => false) };
   }
   const program = parsed.program;
   const verdicts = AGENT_MACHINES.map((m): Verdict => {
