@@ -194,6 +194,42 @@ describe('bonsai check', () => {
     expect((await bonsai(['check', '--version', '1.0.0', '--strict'], { cwd: dir })).code).toBe(1);
   });
 
+  it('reports the same filter problems as lint, and fails on a filter that throws on the agent', async () => {
+    const { dir, yml } = await packed();
+    const changed = yml
+      .replace(`"entity.system.arch == 'arm64'"`, `"entity.system.platform.includes('x')"`)
+      .replace(`"entity.system.arch == 'amd64'"`, `"entity.system.arch == amd64"`)
+      .replace(`"entity.system.os == 'darwin'"`, `"entity.system.os == 'Darwin'"`);
+    await writeFile(path.join(dir, 'bonsai.yml'), changed);
+    const check = await bonsai(['check', '--version', '1.0.0', '--json'], { cwd: dir });
+    const lint = await bonsai(['lint', '--json'], { cwd: dir });
+    expect([check.code, lint.code]).toEqual([1, 1]);
+    type Found = {
+      code: string;
+      line: number;
+      column: number;
+      message: string;
+      hint?: string;
+      file?: string;
+    };
+    const key = (d: Found) => `${d.line}:${d.column} ${d.code} ${d.message} | ${d.hint ?? ''}`;
+    const fromCheck = (JSON.parse(check.stdout).diagnostics as Found[]).filter(
+      (d) => d.file === 'bonsai.yml',
+    );
+    const linted = JSON.parse(lint.stdout) as { errors: Found[]; warnings: Found[] };
+    expect(fromCheck.map(key).sort()).toEqual([...linted.errors, ...linted.warnings].map(key).sort());
+    expect(fromCheck.map((d) => d.code).sort()).toEqual([
+      'FILTER_ES6_METHOD',
+      'FILTER_NEVER_MATCHES',
+      'FILTER_UNQUOTED_IDENTIFIER',
+    ]);
+    const human = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(human.stdout).toMatch(
+      new RegExp(`^bonsai\\.yml:${lineOf(changed, 'includes')}:\\d+ {2}error FILTER_ES6_METHOD`, 'm'),
+    );
+    expect(human.stdout).toContain("  hint: write it in ES5: `entity.system.platform.indexOf('x') !== -1`");
+  });
+
   it('catches an archive whose files sit in a wrapping directory', async () => {
     const { dir, dist } = await packed();
     await replaceWithGnuTar(dist, { 'hello-world-1.0.0/bin/hello-world': 0o755 }, () => [
