@@ -58,6 +58,8 @@ export const DIAGNOSTIC_CODES = {
   CHECKSUM_BAD_DIGEST: 'error',
   CHECKSUM_CONFLICT: 'error',
   CHECKSUM_EMPTY: 'error',
+  // the packager's dist folder, checked before it becomes a release (bonsai check, bonsai publish)
+  DIST_PACKED_FOR_OTHER_RELEASE: 'error',
   // versions
   VERSION_UNPARSEABLE: 'error',
   // asset resource validation (sensu/core v2/asset.go)

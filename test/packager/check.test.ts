@@ -230,6 +230,29 @@ describe('bonsai check', () => {
     expect(human.stdout).toContain("  hint: write it in ES5: `entity.system.platform.indexOf('x') !== -1`");
   });
 
+  it('says first that dist was packed for another tag, with the command to run', async () => {
+    const { dir } = await packed();
+    const run = await bonsai(['check', '--version', '2.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const [first, hint, ...rest] = run.stdout.split('\n');
+    expect(first).toMatch(
+      /^dist {2}error DIST_PACKED_FOR_OTHER_RELEASE {2}dist was packed for hello-world 1\.0\.0; this release is hello-world 2\.0\.0: run bonsai pack --repo hello-world --version 2\.0\.0 \(dist has: hello-world_1\.0\.0_darwin_amd64\.tar\.gz, /,
+    );
+    expect(hint).toContain('bonsai pack --repo hello-world --version 2.0.0, then check again');
+    expect(rest.filter((l) => l.includes('(dist has'))).toEqual([]);
+  });
+
+  it('names dist, not the GitHub release, when a file is missing', async () => {
+    const { dir, dist } = await packed();
+    await rm(path.join(dist, 'hello-world_1.0.0_linux_arm64.tar.gz'));
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('DIST_PACKED_FOR_OTHER_RELEASE');
+    expect(run.stdout).toContain(
+      'missing GitHub release asset for hello-world_1.0.0_linux_arm64.tar.gz (dist has: hello-world_1.0.0_darwin_amd64.tar.gz,',
+    );
+  });
+
   it('catches an archive whose files sit in a wrapping directory', async () => {
     const { dir, dist } = await packed();
     await replaceWithGnuTar(dist, { 'hello-world-1.0.0/bin/hello-world': 0o755 }, () => [
