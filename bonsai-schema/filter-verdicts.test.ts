@@ -340,6 +340,23 @@ describe('bonsai.yml filter diagnostics', () => {
   });
 });
 
+describe('a hostile bonsai.yml', () => {
+  it('thousands of builds with distinct filters are judged within a step budget, the rest left unjudged', () => {
+    const builds = Array.from({ length: 3000 }, (_, i): [string, string[]] => [
+      `p${i}/a`,
+      [`entity.system.os == 'linux' && ${i} >= 0`],
+    ]);
+    const started = Date.now();
+    const { diagnostics } = parseBonsaiConfig(yml(...builds));
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const overlaps = diagnostics.filter((d) => d.code === 'BUILDS_OVERLAP');
+    // Judged builds all match Linux (each overlaps build #1); past the budget, builds are not judged.
+    expect(overlaps.length).toBeGreaterThan(100);
+    expect(overlaps.length).toBeLessThan(2999);
+    expect(overlaps[0]?.message).toContain('build #2 (p1/a) and build #1 (p0/a) both match linux/386');
+  });
+});
+
 describe('explainBuilds', () => {
   it('lists, for each build, the machines it is chosen for, then the machines with no build', () => {
     const text = yml(

@@ -18,9 +18,10 @@ import {
   type EntityObject,
 } from './agent-entities.js';
 import { hinted, NO_POSITION, type Diagnostic, type Position } from './diagnostics.js';
-import { checkFilters } from './filters.js';
+import { walkAst } from './ast-walk.js';
+import { comparisonProblems } from './filters.js';
 import { correctionFor } from './go-platforms.js';
-import { ES6_METHODS, evaluateFilter, type FilterThrow } from './otto-eval.js';
+import { ES6_METHODS, evaluateFilter, type FilterThrow, type StepBudget } from './otto-eval.js';
 import { parseLikeOtto } from './otto-syntax.js';
 
 export interface JudgedBuild {
@@ -44,6 +45,8 @@ interface JudgedFilter {
   program: Program | undefined;
   /** One verdict per machine of AGENT_MACHINES. */
   verdicts: Verdict[];
+  /** filters.ts already warns about an impossible comparison in it (and says it better). */
+  comparisonWarned: boolean;
 }
 
 /** A build's result on one machine: matched, not, cannot tell, or the filter (index) that throws. */
@@ -55,7 +58,7 @@ const CONSEQUENCE =
 /** The diagnostics of the whole builds list: one rule for lint, check and ingest. */
 export function judgeBuildFilters(builds: readonly JudgedBuild[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const judged = builds.map((b) => b.filters.map(judgeFilter));
+  const judged = judgeAll(builds);
   builds.forEach((build, b) => {
     if (build.filters.length === 0) diagnostics.push(noFilter(build, b < builds.length - 1));
     judged[b]!.forEach((filter, f) => diagnostics.push(...filterDiagnostics(build, f, filter, judged[b]!)));
@@ -64,22 +67,57 @@ export function judgeBuildFilters(builds: readonly JudgedBuild[]): Diagnostic[] 
   return diagnostics;
 }
 
-function judgeFilter(expression: string): JudgedFilter {
+/**
+ * Every filter of every build, each distinct text once, within one step budget for the whole file: past it,
+ * the remaining filters are left unjudged (a hostile bonsai.yml cannot make lint, check or ingest slow).
+ */
+const FILE_STEP_BUDGET = 1_000_000;
+
+function judgeAll(builds: readonly JudgedBuild[]): JudgedFilter[][] {
+  const budget = { remaining: FILE_STEP_BUDGET };
+  const seen = new Map<string, JudgedFilter>();
+  return builds.map((b) =>
+    b.filters.map((expression) => {
+      let judged = seen.get(expression);
+      if (!judged) {
+        judged = judgeFilter(expression, budget);
+        seen.set(expression, judged);
+      }
+      return judged;
+    }),
+  );
+}
+
+function judgeFilter(expression: string, budget: StepBudget): JudgedFilter {
   const parsed = parseLikeOtto(expression);
   // A filter that does not parse was refused (FILTER_SYNTAX): no verdict. An empty one is undefined,
   // false on every machine (FILTER_EMPTY said so).
-  if (!parsed.ok) return { expression, program: undefined, verdicts: AGENT_MACHINES.map(() => 'unknown') };
+  if (!parsed.ok) {
+    return {
+      expression,
+      program: undefined,
+      verdicts: AGENT_MACHINES.map(() => 'unknown'),
+      comparisonWarned: false,
+    };
+  }
   if (parsed.program.body.length === 0) {
-    return { expression, program: undefined, verdicts: AGENT_MACHINES.map(() => false) };
+    return {
+      expression,
+      program: undefined,
+      verdicts: AGENT_MACHINES.map(() => false),
+      comparisonWarned: false,
+    };
   }
   const program = parsed.program;
+  const comparisonWarned = comparisonProblems(program, expression).length > 0;
   const verdicts = AGENT_MACHINES.map((m): Verdict => {
-    const result = evaluateFilter(program, m.entity);
+    if (budget.remaining <= 0) return 'unknown'; // the file's budget is spent: leave the rest unjudged
+    const result = evaluateFilter(program, m.entity, budget);
     if (result.outcome === 'throw') return result.error;
     if (result.outcome === 'unsupported' || typeof result.value !== 'boolean') return 'unknown';
     return result.value;
   });
-  return { expression, program, verdicts };
+  return { expression, program, verdicts, comparisonWarned };
 }
 
 /** The build's result on machine m: its filters in order, the first false or throwing one decides. */
@@ -138,7 +176,7 @@ function filterDiagnostics(
     ];
   }
   // The per-comparison warnings of filters.ts (arch == 'armv7' and the like) say it better.
-  if (checkFilters([{ expression }]).length > 0) return [];
+  if (filter.comparisonWarned) return [];
   const known = filter.verdicts.filter((v) => v !== 'unknown' && !isThrow(v));
   if (known.length !== filter.verdicts.length) return [];
   if (known.every((v) => v === false)) return [neverMatches(build, program, expression, at(0))];
@@ -262,7 +300,7 @@ function neverMatches(build: JudgedBuild, program: Program, expression: string, 
 function reportedValues(program: Program, source: string): { message: string; hint?: string } | undefined {
   const parts: string[] = [];
   let hint: string | undefined;
-  walk(program, (node) => {
+  walkAst(program, (node) => {
     if (node.type !== 'BinaryExpression' || !['==', '===', '!=', '!=='].includes(node.operator)) return;
     for (const [fieldSide, literal] of [
       [node.left, node.right],
@@ -306,32 +344,43 @@ function noFilter(build: JudgedBuild, hasLaterBuilds: boolean): Diagnostic {
   );
 }
 
+/**
+ * For each machine, the first build with filters that matches it (what sensu-go up to 6.12 installs) and
+ * every later one that matches it too: one warning per such pair, at the later build. Linear in builds
+ * times machines, so a long builds list stays quick.
+ */
 function overlaps(
   builds: readonly JudgedBuild[],
   judged: readonly (readonly JudgedFilter[])[],
 ): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const results = judged.map((filters) => AGENT_MACHINES.map((_, m) => buildResult(filters, m)));
-  for (let j = 1; j < builds.length; j++) {
-    if (builds[j]!.filters.length === 0) continue; // BUILD_NO_FILTER says it
-    for (let i = 0; i < j; i++) {
-      if (builds[i]!.filters.length === 0) continue;
-      const both = AGENT_MACHINES.filter((_, m) => results[i]![m] === true && results[j]![m] === true);
-      if (both.length === 0) continue;
+  const pairs = new Map<string, { first: number; second: number; machines: AgentMachine[] }>();
+  AGENT_MACHINES.forEach((machine, m) => {
+    let first: number | undefined;
+    builds.forEach((build, b) => {
+      if (build.filters.length === 0 || buildResult(judged[b]!, m) !== true) return; // BUILD_NO_FILTER says it
+      if (first === undefined) {
+        first = b;
+        return;
+      }
+      const key = `${first}:${b}`;
+      const pair = pairs.get(key) ?? { first, second: b, machines: [] };
+      pair.machines.push(machine);
+      pairs.set(key, pair);
+    });
+  });
+  return [...pairs.values()]
+    .sort((x, y) => x.second - y.second || x.first - y.first)
+    .map(({ first: i, second: j, machines }) => {
       const [first, second] = [builds[i]!, builds[j]!];
-      diagnostics.push(
-        hinted(
-          'BUILDS_OVERLAP',
-          `build #${second.number} (${second.platform}/${second.arch}) and build #${first.number} ` +
-            `(${first.platform}/${first.arch}) both match ${summarize(both)}: sensu-go up to 6.12 installs the ` +
-            `first that matches (build #${first.number}), 7.x the one with the most filters`,
-          'make their filters exclusive (compare entity.system.arch, arm_version or platform in each)',
-          second.positions.platform,
-        ),
+      return hinted(
+        'BUILDS_OVERLAP',
+        `build #${second.number} (${second.platform}/${second.arch}) and build #${first.number} ` +
+          `(${first.platform}/${first.arch}) both match ${summarize(machines)}: sensu-go up to 6.12 installs the ` +
+          `first that matches (build #${first.number}), 7.x the one with the most filters`,
+        'make their filters exclusive (compare entity.system.arch, arm_version or platform in each)',
+        second.positions.platform,
       );
-    }
-  }
-  return diagnostics;
+    });
 }
 
 /** `linux/amd64`, `linux/amd64 (alpine 3.18.4)` (when only some distributions), joined, at most six. */
@@ -382,7 +431,7 @@ interface PathProblem {
 /** `entity.System.OS` → the first name written in another case than the agent's (`entity.system`). */
 function wrongCasePath(program: Program, source: string): PathProblem | undefined {
   let found: PathProblem | undefined;
-  walk(program, (node) => {
+  walkAst(program, (node) => {
     if (found || node.type !== 'MemberExpression') return;
     const chain = entityChain(node);
     if (!chain) return;
@@ -416,7 +465,7 @@ function wrongCasePath(program: Program, source: string): PathProblem | undefine
 /** `entity.os` → the name the agent does not report, and where it does report one like it. */
 function unknownPath(program: Program, source: string): { written: string; suggestion?: string } | undefined {
   let found: { written: string; suggestion?: string } | undefined;
-  walk(program, (node) => {
+  walkAst(program, (node) => {
     if (found || node.type !== 'MemberExpression') return;
     const chain = entityChain(node);
     if (!chain) return;
@@ -468,24 +517,10 @@ function systemFieldOf(node: AnyNode): string | undefined {
 
 function findNode(root: Node, test: (node: AnyNode) => boolean): AnyNode | undefined {
   let found: AnyNode | undefined;
-  walk(root, (node) => {
+  walkAst(root, (node) => {
     if (!found && test(node)) found = node;
   });
   return found;
-}
-
-/** Every ESTree node below root, parents before children, in source order. */
-function walk(root: Node, visit: (node: AnyNode) => void): void {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (Array.isArray(value)) stack.push(...[...value].reverse());
-    else if (typeof value === 'object' && value !== null && typeof (value as Node).type === 'string') {
-      visit(value as AnyNode);
-      const children = Object.entries(value).filter(([k, c]) => k !== 'loc' && typeof c === 'object');
-      stack.push(...children.map(([, c]) => c).reverse());
-    }
-  }
 }
 
 /** The bonsai.yml position of offset `offset` in a filter, when the filter's text maps one to one. */
@@ -514,7 +549,7 @@ export interface ExplainRow {
  * matches.
  */
 export function explainBuilds(builds: readonly JudgedBuild[]): ExplainRow[] {
-  const judged = builds.map((b) => b.filters.map(judgeFilter));
+  const judged = judgeAll(builds);
   const chosen = new Map<string, AgentMachine[]>();
   const add = (key: string, m: AgentMachine) => chosen.set(key, [...(chosen.get(key) ?? []), m]);
   AGENT_MACHINES.forEach((machine, m) => {

@@ -133,7 +133,13 @@ class Unsupported {
   constructor(readonly reason: string) {}
 }
 
+/** Steps one evaluation may take (a filter is a few dozen). */
 const MAX_STEPS = 10_000;
+
+/** Steps left for a whole series of evaluations (a bonsai.yml), shared by them. */
+export interface StepBudget {
+  remaining: number;
+}
 
 function isNative(value: unknown): value is NativeFunction {
   return typeof value === 'object' && value !== null && 'native' in value;
@@ -150,8 +156,8 @@ function typeOf(value: unknown): string {
 }
 
 /** Evaluates a parsed filter for one entity, as the agent would (`value.ToBoolean()` of the program). */
-export function evaluateFilter(program: Program, entity: EntityObject): Evaluation {
-  const run = new Run(entity);
+export function evaluateFilter(program: Program, entity: EntityObject, budget?: StepBudget): Evaluation {
+  const run = new Run(entity, budget ?? { remaining: MAX_STEPS });
   try {
     const value = run.program(program);
     if (value === UNKNOWN) return { outcome: 'value', value: UNKNOWN };
@@ -167,7 +173,10 @@ class Run {
   private steps = 0;
   private readonly scope = new Map<string, unknown>();
 
-  constructor(private readonly entity: EntityObject) {}
+  constructor(
+    private readonly entity: EntityObject,
+    private readonly budget: StepBudget,
+  ) {}
 
   program(program: Program): unknown {
     let completion: unknown = undefined;
@@ -211,7 +220,7 @@ class Run {
   }
 
   private step(): void {
-    if (++this.steps > MAX_STEPS) throw new Unsupported('too many steps');
+    if (++this.steps > MAX_STEPS || --this.budget.remaining < 0) throw new Unsupported('too many steps');
   }
 
   private expr(node: AnyNode): unknown {
@@ -465,10 +474,11 @@ function binary(operator: string, left: unknown, right: unknown, node: Node): un
   const l = left as never;
   const r = right as never;
   switch (operator) {
+    // Loose equality is the very semantics being evaluated (filters write `==`).
     case '==':
-      return l == r;
+      return l == r; // eslint-disable-line eqeqeq
     case '!=':
-      return l != r;
+      return l != r; // eslint-disable-line eqeqeq
     case '===':
       return l === r;
     case '!==':
