@@ -147,11 +147,14 @@ function entityFor(os: string, arch: string, armVersion: number | undefined, rel
     deregistration: {},
     user: 'agent',
     redact: OPAQUE,
-    // ObjectMeta is embedded, so Synthesize lifts its fields to the top level.
+    // ObjectMeta is an embedded field, which Synthesize lifts to the top level; `metadata` is kept as
+    // unknown rather than absent, so that no filter is called broken on a reading of sensu we are not
+    // sure of across its versions.
     name: OPAQUE,
     namespace: OPAQUE,
     labels: OPAQUE,
     annotations: OPAQUE,
+    metadata: OPAQUE,
     sensu_agent_version: OPAQUE,
   };
 }

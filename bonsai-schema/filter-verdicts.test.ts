@@ -121,10 +121,14 @@ const TABLE: [string, string | string[]][] = [
     "entity.system.libc_type.indexOf('musl') == 0",
     "throws: TypeError: Cannot access member 'indexOf' of undefined",
   ],
-  ["entity.metadata.name == 'x'", "throws: TypeError: Cannot access member 'name' of undefined"],
+  [
+    'entity.deregistration.handler.length > 0',
+    "throws: TypeError: Cannot access member 'length' of undefined",
+  ],
   ["entity.system.os.trimStart() == 'linux'", "throws: TypeError: 'trimStart' is not a function"],
   // depends on what no check can know: never judged
   ["entity.labels.region == 'eu'", 'unknown'],
+  ["entity.metadata.name == 'web-1'", 'unknown'],
   ["entity.system.hostname.indexOf('web') == 0", 'unknown'],
   ['hour(entity.last_seen) < 12', 'unknown'],
   ['[1, 2].some(function (v) { return v == 1; })', 'unknown'],
