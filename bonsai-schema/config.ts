@@ -1,4 +1,5 @@
 import { diagnostic, errorsOf, hinted, type Diagnostic, type Position } from './diagnostics.js';
+import { configTooLarge, MAX_ANNOTATION_VALUE_BYTES, MAX_CONFIG_FILE_BYTES } from './config-bounds.js';
 import { judgeBuildFilters } from './filter-verdicts.js';
 import { checkFilters } from './filters.js';
 import { releaseFileNameProblem } from './file-names.js';
@@ -92,6 +93,9 @@ const REQUIRED_BUILD_FIELDS = [
 
 /** Parses and validates a bonsai.yml (COMPAT §1), reporting every problem with its line and column. */
 export function parseBonsaiConfig(text: string): ConfigResult {
+  // Every caller (lint, check, ingest) gets the same bound, whoever read the file.
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES)
+    return { config: undefined, diagnostics: [configTooLarge()] };
   const parsed = parseYaml(text);
   const diagnostics = [...parsed.diagnostics];
   const root = parsed.root;
@@ -137,7 +141,8 @@ export function parseBonsaiConfig(text: string): ConfigResult {
     }
   }
   config.builds = readBuilds(root, diagnostics, text.split('\n'));
-  if (errorsOf(diagnostics).length === 0) diagnostics.push(...judgeBuildFilters(config.builds));
+  if (errorsOf(diagnostics).length === 0)
+    for (const d of judgeBuildFilters(config.builds)) diagnostics.push(d);
   config.annotations = readStringMap(root, 'annotations', diagnostics, (key) =>
     key.startsWith(ANNOTATION_PREFIX) ? key : ANNOTATION_PREFIX + key,
   );
@@ -383,11 +388,13 @@ function readStringMap(
           notMap: 'ANNOTATIONS_NOT_MAPPING',
           stringified: 'ANNOTATION_VALUE_STRINGIFIED',
           invalid: 'ANNOTATION_VALUE_INVALID',
+          tooLarge: 'ANNOTATION_VALUE_TOO_LARGE',
         } as const)
       : ({
           notMap: 'LABELS_NOT_MAPPING',
           stringified: 'LABEL_VALUE_STRINGIFIED',
           invalid: 'LABEL_VALUE_INVALID',
+          tooLarge: 'LABEL_VALUE_TOO_LARGE',
         } as const);
   const noun = section === 'annotations' ? 'annotation' : 'label';
   if (node.kind !== 'mapping') {
@@ -428,6 +435,18 @@ function readStringMap(
       continue;
     }
     const text = value.type === 'null' ? '' : value.text;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_ANNOTATION_VALUE_BYTES) {
+      diagnostics.push(
+        diagnostic(
+          codes.tooLarge,
+          `${noun} '${entry.name}' is ${bytes} bytes long; the limit is ${MAX_ANNOTATION_VALUE_BYTES} ` +
+            `(every agent and sensuctl reads ${section} with the asset): link to a document instead`,
+          value,
+        ),
+      );
+      continue;
+    }
     if (value.type !== 'string') {
       diagnostics.push(
         diagnostic(

@@ -16,6 +16,7 @@ import {
   type PlannedBuild,
 } from '../../bonsai-schema/index.js';
 import { buildsByArchive, releaseArchiveDiagnostics } from '../../bonsai-schema/release-archive.js';
+import type { ArchiveLimits } from '../../bonsai-schema/archive-lister.js';
 import { readArchive } from '../archive/reader.js';
 import { PackagerError } from '../errors.js';
 import type { Project } from '../project/project.js';
@@ -28,6 +29,8 @@ export interface CheckOptions {
   version: string;
   /** How a path is shown in diagnostics. */
   show: (absolutePath: string) => string;
+  /** The archive bounds, as the registry's settings (defaults: theirs). */
+  limits?: ArchiveLimits;
 }
 
 export interface CheckedArchive {
@@ -97,25 +100,23 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
     checksumFilesTooLarge: tooLarge,
   });
   const other = packedFor(config, releaseFiles, { repo, tag: version });
-  if (other) {
-    // Said once, first, with the files listed once; the missing-file errors then only name their file.
-    report.diagnostics.push(packedForOther(options, other, releaseFiles));
-    report.diagnostics.push(...compiled.diagnostics.map(withoutFileList));
-  } else {
-    report.diagnostics.push(...compiled.diagnostics.map((d) => inDist(d, options.show(dist))));
-  }
+  // Said once, first, with the files listed once; the missing-file errors then only name their file.
+  if (other) report.diagnostics.push(packedForOther(options, other, releaseFiles));
+  const shown = options.show(dist);
+  // One push per diagnostic: a hostile release can bring more than a spread's argument limit.
+  for (const d of compiled.diagnostics)
+    report.diagnostics.push(other ? withoutFileList(d) : inDist(d, shown));
 
   for (const [fileName, builds] of buildsByArchive(plan.builds)) {
     if (!present.has(fileName)) continue; // compile already reported it missing
-    const reading = await readArchive(path.join(dist, fileName));
+    const reading = await readArchive(path.join(dist, fileName), options.limits);
     const expected = builds.map((b) => expectedDigest(b, checksumTexts));
-    report.diagnostics.push(
-      ...releaseArchiveDiagnostics(
-        fileName,
-        reading,
-        builds.map((b, i) => ({ ...b, sha512: expected[i]?.sha512, checksumLine: expected[i]?.line })),
-      ),
+    const found = releaseArchiveDiagnostics(
+      fileName,
+      reading,
+      builds.map((b, i) => ({ ...b, sha512: expected[i]?.sha512, checksumLine: expected[i]?.line })),
     );
+    for (const d of found) report.diagnostics.push(d);
     report.archives.push({
       fileName,
       builds: builds.map((b, i) => ({

@@ -19,7 +19,7 @@ import {
   type VersionRecord,
 } from '../store/versions.js';
 import { releaseFingerprint } from './fingerprint.js';
-import { ingestRelease, unparseableTag } from './release.js';
+import { ingestRelease, unparseableTag, type ReleaseIngestDeps } from './release.js';
 import { renderAsset, type RenderContext } from './render.js';
 
 export interface SyncDeps {
@@ -29,6 +29,7 @@ export interface SyncDeps {
   cache: Cache;
   render: RenderContext;
   maxArtifactSize: number;
+  limits?: ReleaseIngestDeps['limits'];
   logger: Logger;
 }
 

@@ -3,7 +3,6 @@ import {
   errorsOf,
   explainBuilds,
   formatDiagnostic,
-  parseBonsaiConfig,
   planRelease,
   warningsOf,
   type BonsaiConfig,
@@ -12,7 +11,7 @@ import {
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
-import { findConfigFile } from '../../project/config-file.js';
+import { findConfigFile, parseConfigFile } from '../../project/config-file.js';
 import { plural } from '../report.js';
 
 interface LintOptions {
@@ -76,7 +75,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   let builds: LintedBuild[] = [];
   let explained: ExplainedBuild[] | undefined;
   if (found.file) {
-    const parsed = parseBonsaiConfig(found.file.text);
+    const parsed = parseConfigFile(found.file);
     diagnostics = parsed.diagnostics;
     if (parsed.config) {
       const lintedBuilds = buildsOf(parsed.config, options);
