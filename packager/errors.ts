@@ -57,6 +57,9 @@ export const PACKAGER_ERROR_CODES = [
   'MIRROR_CHECKSUM_MISMATCH',
   'MIRROR_WRITE_FAILED',
   'MIRROR_INDEX_INVALID',
+  // outdated: what a Sensu backend runs against its registry
+  'OUTDATED_EXPORT_UNREADABLE',
+  'OUTDATED_EXPORT_INVALID',
   // publish: the GitHub release
   'PUBLISH_NOTES_UNREADABLE',
   'PUBLISH_CHECK_FAILED',

@@ -45,7 +45,7 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry status',
       ]),
     );
-    expect(VERBS.length).toBe(15);
+    expect(VERBS.length).toBe(16);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {
