@@ -60,6 +60,7 @@ export const PACKAGER_ERROR_CODES = [
   // outdated: what a Sensu backend runs against its registry
   'OUTDATED_EXPORT_UNREADABLE',
   'OUTDATED_EXPORT_INVALID',
+  'SENSU_API_FAILED',
   // publish: the GitHub release
   'PUBLISH_NOTES_UNREADABLE',
   'PUBLISH_CHECK_FAILED',

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer, type Server } from 'node:http';
 import { dump } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bonsai } from '../cli/run-cli.js';
@@ -198,9 +199,86 @@ describe('bonsai outdated: bad input', () => {
     expect(result.stderr).toContain('error [REGISTRY_URL_INVALID]');
   });
 
-  it('needs --from (exit 2)', async () => {
-    const result = await run([]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("required option '--from <file>' not specified");
+  it('needs exactly one of --from and --sensu-url (exit 2)', async () => {
+    for (const args of [[], ['--from', 'a.json', '--sensu-url', 'http://127.0.0.1:1']]) {
+      const result = await run(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('give either --from FILE or --sensu-url URL');
+    }
+  });
+});
+
+describe('bonsai outdated --sensu-url', () => {
+  let sensu: Server;
+  let sensuUrl: string;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    // The backend's asset list: by namespace, paged with limit/continue, behind an API key.
+    const pages: Record<string, unknown[][]> = {
+      default: [listed().slice(0, 2), listed().slice(2, 3)],
+      production: [listed().slice(3)],
+    };
+    sensu = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (req.headers.authorization !== 'Key the-api-key') {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"unauthorized"}');
+        return;
+      }
+      const url = new URL(req.url ?? '/', 'http://x');
+      const match = /^\/api\/core\/v2\/namespaces\/([^/]+)\/assets$/.exec(url.pathname);
+      const namespace = pages[match?.[1] ?? ''];
+      if (!namespace) {
+        res.writeHead(404).end('{}');
+        return;
+      }
+      const page = Number(url.searchParams.get('continue') || '0');
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (page + 1 < namespace.length) headers['sensu-continue'] = String(page + 1);
+      res.writeHead(200, headers).end(JSON.stringify(namespace[page]));
+    });
+    await new Promise<void>((resolve) => sensu.listen(0, '127.0.0.1', resolve));
+    const address = sensu.address() as { port: number };
+    sensuUrl = `http://127.0.0.1:${address.port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => sensu.close(() => resolve())));
+
+  it('reads every page of every namespace from the Sensu API with SENSU_API_KEY', async () => {
+    asked.length = 0;
+    const result = await run(
+      ['--sensu-url', sensuUrl, '--sensu-namespace', 'default', '--sensu-namespace', 'production', '--json'],
+      { SENSU_API_KEY: 'the-api-key' },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).assets).toEqual(EXPECTED.map((row) => expect.objectContaining(row)));
+    expect(asked).toEqual([
+      '/api/core/v2/namespaces/default/assets?limit=500',
+      '/api/core/v2/namespaces/default/assets?limit=500&continue=1',
+      '/api/core/v2/namespaces/production/assets?limit=500',
+    ]);
+  });
+
+  it('needs credentials, and reports refused ones (exit 2)', async () => {
+    const none = await run(['--sensu-url', sensuUrl]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('error [SENSU_API_FAILED]: no credentials for the Sensu API');
+    const wrong = await run(['--sensu-url', sensuUrl], { SENSU_API_KEY: 'wrong' });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('error [SENSU_API_FAILED]: the Sensu API refused the credentials (401)');
+  });
+
+  it('reports an unknown namespace and an unreachable backend (exit 3)', async () => {
+    const missing = await run(['--sensu-url', sensuUrl, '--sensu-namespace', 'nope'], {
+      SENSU_API_KEY: 'the-api-key',
+    });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('error [SENSU_API_FAILED]: the Sensu API answered 404');
+    const port = await freePort();
+    const down = await run(['--sensu-url', `http://127.0.0.1:${port}`], { SENSU_ACCESS_TOKEN: 't' });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain(
+      `error [SENSU_API_FAILED]: cannot reach the Sensu API at http://127.0.0.1:${port}`,
+    );
   });
 });

@@ -8,11 +8,14 @@ import { UsageError } from '../../../cli/usage-error.js';
 import { DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS, assetsEndpoint } from '../../bonsai-api/client.js';
 import { PackagerError } from '../../errors.js';
 import { readInstalledAssets } from '../../outdated/installed.js';
+import { fetchSensuAssets } from '../../outdated/sensu-api.js';
 import { findOutdated, type OutdatedRow } from '../../outdated/outdated.js';
 import { reportingFailures } from '../report.js';
 
 interface OutdatedOptions {
-  from: string;
+  from?: string;
+  sensuUrl?: string;
+  sensuNamespace: string[];
   registry?: string;
   timeout: string;
   json?: boolean;
@@ -25,15 +28,25 @@ export function registerOutdated(program: Command, io: Io, run: ActionRunner): v
       .summary('List the assets of a Sensu backend that have newer versions in their registry.')
       .description(
         'Read the assets installed in a Sensu backend (a `sensuctl asset list --format json` or ' +
-          '`sensuctl dump assets` file), find where each came from by its io.sensu.bonsai.* annotations, so ' +
+          '`sensuctl dump assets` file, or the backend API with SENSU_API_KEY or SENSU_ACCESS_TOKEN), find where each came from by its io.sensu.bonsai.* annotations, so ' +
           'assets added under another name are found too, and compare the installed version with the ' +
           'latest release and the latest release of the same major version in that registry. Assets ' +
           'without those annotations are listed as unknown. The exit code is 1 when an asset is outdated, ' +
           'for CI.',
       )
-      .requiredOption(
+      .option(
         '--from <file>',
         'The export to read: sensuctl asset list --format json, or sensuctl dump assets (JSON or YAML).',
+      )
+      .option(
+        '--sensu-url <url>',
+        'Read the assets from this Sensu backend API instead, such as http://sensu-backend:8080.',
+      )
+      .option(
+        '--sensu-namespace <namespace>',
+        'The Sensu namespace to read with --sensu-url (repeatable; default: default).',
+        (value: string, previous: string[]) => [...previous, value],
+        [] as string[],
       )
       .option(
         '--registry <url>',
@@ -52,12 +65,13 @@ export function registerOutdated(program: Command, io: Io, run: ActionRunner): v
         'sensuctl asset list --format json > assets.json && bonsai outdated --from assets.json',
         'sensuctl dump assets --all-namespaces --format yaml > assets.yml && bonsai outdated --from assets.yml --json',
         'bonsai outdated --from assets.json --registry https://assets.example.internal',
+        'SENSU_API_KEY=... bonsai outdated --sensu-url http://sensu-backend:8080 --sensu-namespace production',
       ],
       exitCodes: [
         [0, 'No asset is outdated (unknown ones included).'],
         [1, 'At least one asset is outdated, or the export cannot be read.'],
-        [2, 'Usage error, such as a missing --from FILE.'],
-        [3, 'A registry could not be reached or answered badly.'],
+        [2, 'Usage error, such as neither --from FILE nor --sensu-url, or no Sensu API credentials.'],
+        [3, 'A registry or the Sensu API could not be reached or answered badly.'],
       ],
     },
   ).action(
@@ -73,26 +87,26 @@ async function outdated(io: Io, options: OutdatedOptions): Promise<ExitCode> {
     );
   }
   if (options.registry !== undefined) assetsEndpoint(options.registry); // a bad URL is a usage error now
-  let text: string;
-  try {
-    text = await readFile(path.resolve(io.cwd, options.from), 'utf8');
-  } catch (err) {
-    throw new PackagerError(
-      'OUTDATED_EXPORT_UNREADABLE',
-      `cannot read ${options.from}: ${(err as Error).message}`,
-      {
-        exitCode: EXIT.USAGE,
-        hint: 'write one with: sensuctl asset list --format json > assets.json',
-      },
-    );
+  if ((options.from === undefined) === (options.sensuUrl === undefined)) {
+    throw new UsageError('give either --from FILE or --sensu-url URL');
   }
+  const source = options.from ?? options.sensuUrl!;
+  const text =
+    options.from !== undefined
+      ? await readExport(io, options.from)
+      : await fetchSensuAssets(
+          options.sensuUrl!,
+          options.sensuNamespace.length > 0 ? options.sensuNamespace : ['default'],
+          { apiKey: io.env.SENSU_API_KEY, accessToken: io.env.SENSU_ACCESS_TOKEN },
+          timeoutSeconds * 1000,
+        );
   let installed;
   try {
     installed = readInstalledAssets(text);
   } catch (err) {
     throw new PackagerError(
       'OUTDATED_EXPORT_INVALID',
-      `${options.from} is not a list of Sensu assets: ${(err as Error).message.split('\n')[0]}`,
+      `${source} is not a list of Sensu assets: ${(err as Error).message.split('\n')[0]}`,
       {
         hint: 'give the output of sensuctl asset list --format json, or of sensuctl dump assets (--format json or yaml)',
       },
@@ -107,6 +121,17 @@ async function outdated(io: Io, options: OutdatedOptions): Promise<ExitCode> {
   if (options.json) writeJson(io.stdout, { outdated: count, assets: rows });
   else printTable(io, rows, count);
   return count > 0 ? EXIT.INVALID : EXIT.OK;
+}
+
+async function readExport(io: Io, file: string): Promise<string> {
+  try {
+    return await readFile(path.resolve(io.cwd, file), 'utf8');
+  } catch (err) {
+    throw new PackagerError('OUTDATED_EXPORT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`, {
+      exitCode: EXIT.USAGE,
+      hint: 'write one with: sensuctl asset list --format json > assets.json',
+    });
+  }
 }
 
 const HEADERS = ['ASSET', 'INSTALLED', 'LATEST', 'LATEST SAME MAJOR', 'REGISTRY', 'STATUS'];
