@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadAll } from 'js-yaml';
+import { EXIT, type Io } from '../../cli/io.js';
+import { PackagerError } from '../errors.js';
 
 /** One asset as a Sensu backend holds it, and where it came from (its `io.sensu.bonsai.*` annotations). */
 export interface InstalledAsset {
@@ -95,4 +99,16 @@ function concatenatedJson(text: string): unknown[] | undefined {
     }
   }
   return text.slice(start).trim() === '' ? values : undefined;
+}
+
+/** The text of an export file (relative to the user's folder), or OUTDATED_EXPORT_UNREADABLE. */
+export async function readExport(io: Io, file: string): Promise<string> {
+  try {
+    return await readFile(path.resolve(io.cwd, file), 'utf8');
+  } catch (err) {
+    throw new PackagerError('OUTDATED_EXPORT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`, {
+      exitCode: EXIT.USAGE,
+      hint: 'write one with: sensuctl asset list --format json > assets.json',
+    });
+  }
 }

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import { withVerbHelp } from '../../../cli/help.js';
@@ -7,7 +5,7 @@ import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS, assetsEndpoint } from '../../bonsai-api/client.js';
 import { PackagerError } from '../../errors.js';
-import { readInstalledAssets } from '../../outdated/installed.js';
+import { readExport, readInstalledAssets } from '../../outdated/installed.js';
 import { fetchSensuAssets } from '../../outdated/sensu-api.js';
 import { findOutdated, type OutdatedRow } from '../../outdated/outdated.js';
 import { reportingFailures } from '../report.js';
@@ -121,17 +119,6 @@ async function outdated(io: Io, options: OutdatedOptions): Promise<ExitCode> {
   if (options.json) writeJson(io.stdout, { outdated: count, assets: rows });
   else printTable(io, rows, count);
   return count > 0 ? EXIT.INVALID : EXIT.OK;
-}
-
-async function readExport(io: Io, file: string): Promise<string> {
-  try {
-    return await readFile(path.resolve(io.cwd, file), 'utf8');
-  } catch (err) {
-    throw new PackagerError('OUTDATED_EXPORT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`, {
-      exitCode: EXIT.USAGE,
-      hint: 'write one with: sensuctl asset list --format json > assets.json',
-    });
-  }
 }
 
 const HEADERS = ['ASSET', 'INSTALLED', 'LATEST', 'LATEST SAME MAJOR', 'REGISTRY', 'STATUS'];
