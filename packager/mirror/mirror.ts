@@ -276,7 +276,10 @@ async function readIndex(out: string): Promise<MirrorIndex | undefined> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw writeFailed(file, err);
+    throw new PackagerError('MIRROR_INDEX_INVALID', `cannot read ${file}: ${(err as Error).message}`, {
+      hint: 'check that --out is a folder you can read and write',
+      cause: err,
+    });
   }
   try {
     const index = JSON.parse(text) as MirrorIndex;
