@@ -17,7 +17,7 @@ interface MirrorOptions {
   from: string;
   out: string;
   baseUrl?: string;
-  platform: string[];
+  platform?: string[];
   fromFile?: string;
   timeout: string;
   json?: boolean;
@@ -49,8 +49,7 @@ export function registerMirror(program: Command, io: Io, run: ActionRunner): voi
       .option(
         '--platform <os/arch>',
         'Copy only the builds of this platform/arch, such as linux/amd64 (repeatable).',
-        (value: string, previous: string[]) => [...previous, value],
-        [] as string[],
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
       )
       .option('--from-file <list>', 'Read more assets from LIST, one a line (# starts a comment).')
       .option(
@@ -96,7 +95,7 @@ async function runMirror(io: Io, assets: string[], options: MirrorOptions): Prom
       'the agents download artifacts from it: e.g. --base-url https://assets.example.internal',
     );
   }
-  for (const platform of options.platform) {
+  for (const platform of options.platform ?? []) {
     if (!/^[^/\s]+\/[^/\s]+$/.test(platform)) {
       throw new UsageError(`--platform takes OS/ARCH, such as linux/amd64, not ${JSON.stringify(platform)}`);
     }
@@ -123,7 +122,7 @@ async function runMirror(io: Io, assets: string[], options: MirrorOptions): Prom
     from: options.from,
     out: path.resolve(io.cwd, options.out),
     baseUrl: options.baseUrl,
-    platforms: options.platform,
+    platforms: options.platform ?? [],
     timeoutMs: timeoutSeconds * 1000,
     onProgress: (text) => progress.update(text),
     onNotice: (text) => {

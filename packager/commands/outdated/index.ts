@@ -13,7 +13,7 @@ import { reportingFailures } from '../report.js';
 interface OutdatedOptions {
   from?: string;
   sensuUrl?: string;
-  sensuNamespace: string[];
+  sensuNamespace?: string[];
   registry?: string;
   timeout: string;
   json?: boolean;
@@ -43,8 +43,7 @@ export function registerOutdated(program: Command, io: Io, run: ActionRunner): v
       .option(
         '--sensu-namespace <namespace>',
         'The Sensu namespace to read with --sensu-url (repeatable; default: default).',
-        (value: string, previous: string[]) => [...previous, value],
-        [] as string[],
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
       )
       .option(
         '--registry <url>',
@@ -94,7 +93,7 @@ async function outdated(io: Io, options: OutdatedOptions): Promise<ExitCode> {
       ? await readExport(io, options.from)
       : await fetchSensuAssets(
           options.sensuUrl!,
-          options.sensuNamespace.length > 0 ? options.sensuNamespace : ['default'],
+          options.sensuNamespace ?? ['default'],
           { apiKey: io.env.SENSU_API_KEY, accessToken: io.env.SENSU_ACCESS_TOKEN },
           timeoutSeconds * 1000,
         );
