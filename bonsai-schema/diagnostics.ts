@@ -75,6 +75,10 @@ export const DIAGNOSTIC_CODES = {
   RELEASE_TAG_NOT_FOUND: 'error',
   ARTIFACT_TOO_LARGE: 'error',
   ARTIFACT_CHANGED: 'error',
+  // the registry's job around an ingest: what stopped it when the release itself could not say
+  INGEST_FAILED: 'error',
+  JOB_DEADLINE: 'error',
+  JOB_ABANDONED: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

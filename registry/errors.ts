@@ -15,11 +15,31 @@ export const REGISTRY_ERROR_CODES = {
   DATABASE_IN_USE: { status: 503, exitCode: EXIT.SERVICE },
   DATABASE_NOT_MIGRATED: { status: 503, exitCode: EXIT.SERVICE },
   SYNC_RUNNING: { status: 409, exitCode: EXIT.SERVICE },
+  JOB_DEADLINE: {
+    status: 504,
+    exitCode: EXIT.SERVICE,
+    hint: 'the release being ingested took longer than JOB_DEADLINE; fix or replace it (a new upload or tag is ingested again), or retry with bonsai registry sync --force',
+  },
+  JOB_ABANDONED: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'the process running this job stopped or crashed JOB_ATTEMPTS times (out of memory?); see the registry log for the release it was ingesting, fix or replace that release, or retry with bonsai registry sync --force',
+  },
+  JOB_LEASE_LOST: {
+    status: 409,
+    exitCode: EXIT.SERVICE,
+    hint: 'this process paused longer than JOB_LEASE and another process took the job over; nothing more was written by this one',
+  },
+  INGEST_FAILED: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'an unexpected error stopped the ingest of this release; the registry log has the details under the job id; the next sync tries again',
+  },
   CACHE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   GITHUB_FAILED: { status: 502, exitCode: EXIT.SERVICE },
   ARTIFACTS_FAILED: { status: 500, exitCode: EXIT.SERVICE },
   INTERNAL: { status: 500, exitCode: EXIT.SERVICE },
-} as const satisfies Record<string, { status: number; exitCode: ExitCode }>;
+} as const satisfies Record<string, { status: number; exitCode: ExitCode; hint?: string }>;
 
 export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_CODES;
 
@@ -41,8 +61,15 @@ export class RegistryError extends Error implements CodedFailure {
     this.name = 'RegistryError';
     this.status = REGISTRY_ERROR_CODES[code].status;
     this.exitCode = REGISTRY_ERROR_CODES[code].exitCode;
-    if (options.hint !== undefined) this.hint = options.hint;
+    const hint = options.hint ?? defaultHint(code);
+    if (hint !== undefined) this.hint = hint;
   }
+}
+
+/** The hint a code carries when the error gives none of its own. */
+export function defaultHint(code: RegistryErrorCode): string | undefined {
+  const spec = REGISTRY_ERROR_CODES[code];
+  return 'hint' in spec ? spec.hint : undefined;
 }
 
 export function notFound(): RegistryError {

@@ -8,7 +8,9 @@ import {
   enqueueSync,
   failJob,
   getJob,
+  heldBy,
   releaseRunningJobs,
+  renewLease,
   type JobRecord,
   type SyncPayload,
 } from '../../registry/jobs/queue.js';
@@ -84,7 +86,7 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(await claimJob(db, 'w2', LEASE)).toBeUndefined();
 
     // Retry in an hour: pending, but not due.
-    expect(await failJob(db, id, 'w1', 'GitHub said 502', 3_600_000)).toBe(true);
+    expect(await failJob(db, heldBy(first!, 'w1'), 'GitHub said 502', 3_600_000)).toBe(true);
     expect(await getJob(db, id)).toMatchObject({ state: 'pending', lastError: 'GitHub said 502' });
     expect(await claimJob(db, 'w2', LEASE)).toBeUndefined();
 
@@ -92,8 +94,8 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     const second = await claimJob(db, 'w2', LEASE);
     expect(second).toMatchObject({ id, attempts: 2, lockedBy: 'w2' });
     // Only the holder may finish it.
-    expect(await completeJob(db, id, 'w1', { ok: true })).toBe(false);
-    expect(await failJob(db, id, 'w2', 'still failing', undefined)).toBe(true);
+    expect(await completeJob(db, heldBy(first!, 'w1'), { ok: true })).toBe(false);
+    expect(await failJob(db, heldBy(second!, 'w2'), 'still failing', undefined)).toBe(true);
     expect(await getJob(db, id)).toMatchObject({ state: 'failed', lastError: 'still failing' });
   });
 
@@ -108,7 +110,7 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     // The second job of `asset` waits; the other asset's job goes ahead.
     expect((await claimJob(db, 'w2', LEASE))?.id).toBe(otherJob);
     expect(await claimJob(db, 'w3', LEASE)).toBeUndefined();
-    await completeJob(db, first!.id, 'w1', null);
+    await completeJob(db, heldBy(first!, 'w1'), null);
     expect((await claimJob(db, 'w3', LEASE))?.assetId).toBe(asset);
   });
 
@@ -116,11 +118,26 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     await drain(db);
     const asset = await newAsset(db, 'lease');
     const { id } = await enqueueSync(db, asset, FULL);
-    await claimJob(db, 'dead-worker', 1);
-    const taken = await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE));
-    expect(taken).toMatchObject({ id, attempts: 2, lockedBy: 'w2' });
-    expect(await completeJob(db, id, 'dead-worker', null)).toBe(false);
-    expect(await completeJob(db, id, 'w2', null)).toBe(true);
+    const dead = (await claimJob(db, 'dead-worker', 1))!;
+    const taken = (await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE)))!;
+    expect(taken).toMatchObject({ id, attempts: 2, lease: 2, lockedBy: 'w2' });
+    expect(await completeJob(db, heldBy(dead, 'dead-worker'), null)).toBe(false);
+    expect(await completeJob(db, heldBy(taken, 'w2'), null)).toBe(true);
+  });
+
+  it('fences a holder by its lease, even when the same worker claimed the job again', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'fenced');
+    const { id } = await enqueueSync(db, asset, FULL);
+    const paused = (await claimJob(db, 'w1', 1))!;
+    const again = (await waitFor('the lease to run out', () => claimJob(db, 'w1', LEASE)))!;
+    expect(again).toMatchObject({ id, lockedBy: 'w1', lease: paused.lease + 1 });
+    const stale = heldBy(paused, 'w1');
+    expect(await renewLease(db, stale, LEASE)).toBe(false);
+    expect(await failJob(db, stale, 'late', 1)).toBe(false);
+    expect(await completeJob(db, stale, { late: true })).toBe(false);
+    expect(await getJob(db, id)).toMatchObject({ state: 'running', lastError: null, result: null });
+    expect(await completeJob(db, heldBy(again, 'w1'), null)).toBe(true);
   });
 
   it('takes back a job whose process died before a newer job of the same asset', async () => {
@@ -131,10 +148,10 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     const { id: newer } = await enqueueSync(db, asset, FULL);
     // The newer job comes first in the queue; it still waits for the asset's interrupted job.
     await db.query("UPDATE jobs SET run_at = now() - interval '1 hour' WHERE id = $1", [newer]);
-    const taken = await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE));
+    const taken = (await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE)))!;
     expect(taken).toMatchObject({ id: dead, lockedBy: 'w2' });
     expect(await claimJob(db, 'w3', LEASE)).toBeUndefined();
-    await completeJob(db, dead, 'w2', null);
+    await completeJob(db, heldBy(taken, 'w2'), null);
     expect((await claimJob(db, 'w3', LEASE))?.id).toBe(newer);
   });
 
@@ -148,7 +165,8 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     await claimJob(db, 'w1', LEASE);
     const { id: twin } = await enqueueSync(db, b, FULL);
     expect(await releaseRunningJobs(db, 'w1')).toBe(1);
-    expect(await getJob(db, ja)).toMatchObject({ state: 'pending', attempts: 0, lockedBy: null });
+    // The claim stays counted: a job whose process is stopped every time ends as JOB_ABANDONED.
+    expect(await getJob(db, ja)).toMatchObject({ state: 'pending', attempts: 1, lockedBy: null });
     expect(await getJob(db, jb)).toMatchObject({ state: 'done' });
     expect(await getJob(db, twin)).toMatchObject({ state: 'pending' });
   });
@@ -257,7 +275,7 @@ describe('job claims across processes on one Postgres', () => {
             if (!job) return;
             expect(claimedBy.has(job.id)).toBe(false);
             claimedBy.set(job.id, `w${n}`);
-            await completeJob(h, job.id, `w${n}`, null);
+            await completeJob(h, heldBy(job, `w${n}`), null);
           }
         }),
       );
@@ -291,7 +309,7 @@ describe('two connections claiming jobs of one asset at once', () => {
         [asset],
       );
       expect(rows).toEqual([{ id: first }]);
-      await completeJob(t.db, first, 'A', null);
+      await completeJob(t.db, heldBy(claimedByA!, 'A'), null);
       expect((await claimJob(other, 'B', LEASE))?.id).toBe(second);
     } finally {
       await t.cleanup();
