@@ -152,7 +152,9 @@ export class JobWorker {
         else log.debug('job done');
         return;
       case 'lease-lost':
-        log.warn('job taken over by another process (this one paused past JOB_LEASE): stopped, nothing written');
+        log.warn(
+          'job taken over by another process (this one paused past JOB_LEASE): stopped, nothing written',
+        );
         return;
       case 'stopped':
         log.info('job handed back: the registry is stopping');
