@@ -146,8 +146,13 @@ export function jobErrorText(err: unknown): string {
  * for anything else INGEST_FAILED, with the message only when it is a coded (user-facing) one.
  */
 export function versionErrorOf(err: unknown, jobId: number): Diagnostic {
-  if (isRegistryError(err) && (err.code === 'JOB_DEADLINE' || err.code === 'JOB_ABANDONED'))
-    return diagnostic(err.code, `${err.message}; ${err.hint ?? ''}`.replace(/; $/, ''));
+  if (isRegistryError(err) && (err.code === 'JOB_DEADLINE' || err.code === 'JOB_ABANDONED')) {
+    return diagnostic(
+      err.code,
+      `the ingest of this release never finished: ${err.message}; it is not tried again until the release ` +
+        'changes, or by bonsai registry sync --force',
+    );
+  }
   // GitHub's failures name only GitHub URLs; other messages may name internals (hosts, paths).
   if (isRegistryError(err) && err.code === 'GITHUB_FAILED')
     return diagnostic('INGEST_FAILED', `the ingest job ${jobId} failed for good: ${err.message}`);
