@@ -182,13 +182,17 @@ export async function syncAsset(
         });
         continue;
       }
-      if (!version) throw err;
       // Anything else (a bug, a render or store error on this release's data) fails this version only.
       log.error(
         { tag: release.tag, err: messageOf(err), stack: err instanceof Error ? err.stack : undefined },
         'release not ingested: unexpected error',
       );
-      report.versions.push(await recordUnexpected(deps, write, asset, version, jobId, err));
+      report.versions.push(
+        version
+          ? await recordUnexpected(deps, write, asset, version, jobId, err)
+          : // Not even its row could be written (a tag the store refuses): reported, and logged per asset.
+            await recordUntracked(write, asset, release.tag, jobId, err),
+      );
     }
   }
   // Drafts that also appear published are reported once, as published.
@@ -419,6 +423,41 @@ async function recordFailure(
   };
 }
 
+/** A tag as messages show it: a hostile one may be kilobytes long. */
+const shownTag = (tag: string) => (tag.length > 100 ? `${tag.slice(0, 100)}…` : tag);
+
+function unexpectedProblem(tag: string, jobId: number | null, err: unknown): Diagnostic {
+  const code = isRegistryError(err) ? ` (${err.code})` : '';
+  return diagnostic(
+    'INGEST_FAILED',
+    `${shownTag(tag)} could not be ingested: an unexpected error${code} stopped it` +
+      (jobId === null ? '' : `; the registry log has the details under job ${jobId}`) +
+      '; the next sync tries again',
+  );
+}
+
+/** A release whose version row cannot even be written: the asset's ingest log keeps the error. */
+async function recordUntracked(
+  write: Write,
+  asset: AssetRecord,
+  tag: string,
+  jobId: number | null,
+  err: unknown,
+): Promise<VersionReport> {
+  const problem = unexpectedProblem(tag, jobId, err);
+  await write((tx) =>
+    appendIngestLog(tx, asset.id, {
+      tag: shownTag(tag),
+      jobId,
+      outcome: 'failed',
+      commitSha: null,
+      message: 'not ingested',
+      diagnostics: [problem],
+    }),
+  );
+  return { tag, outcome: 'failed', commit: null, diagnostics: [problem] };
+}
+
 /**
  * An error no rule of the release explains (a bug, a render or store error): the version gets
  * INGEST_FAILED, without the raw message (it may name internals; the log has it). Its content is not
@@ -432,13 +471,7 @@ async function recordUnexpected(
   jobId: number | null,
   err: unknown,
 ): Promise<VersionReport> {
-  const code = isRegistryError(err) ? ` (${err.code})` : '';
-  const problem = diagnostic(
-    'INGEST_FAILED',
-    `${version.tag} could not be ingested: an unexpected error${code} stopped it` +
-      (jobId === null ? '' : `; the registry log has the details under job ${jobId}`) +
-      '; the next sync tries again',
-  );
+  const problem = unexpectedProblem(version.tag, jobId, err);
   try {
     return await recordFailure(write, asset, version, jobId, null, version.attemptCommit, {
       configFile: undefined,

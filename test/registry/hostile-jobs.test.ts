@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimJob } from '../../registry/jobs/queue.js';
 import { publish } from './support/fixtures.js';
@@ -150,6 +151,28 @@ describe('a release whose processing throws', () => {
     // The ETags of the release list read by this sync were saved, for the poller's next conditional read.
     expect(await etags()).not.toBe(etagsBefore);
     expect(JSON.parse(await etags())).toHaveLength(1);
+  });
+});
+
+describe('a release whose tag the store cannot even hold', () => {
+  it('is reported failed in the log while the other releases are served', async () => {
+    const repo = 'iso/long-tag';
+    h.gh.state.createRepo(repo);
+    await publish(h.gh, repo, '1.0.0');
+    // Longer than a database index entry may be (and not compressible): the version row is refused.
+    const long = `2.0.0-${randomBytes(6000).toString('hex')}`;
+    h.gh.state.commit(repo, { files: { 'bonsai.yml': 'builds: []\n' }, tag: long });
+    h.gh.state.createRelease(repo, { tag_name: long });
+    await h.addRepo(repo);
+    expect(await served(repo)).toEqual(['1.0.0']);
+    const s = await status(repo);
+    expect(s.versions.map((v) => [v.version.slice(0, 20), v.state])).toEqual([['1.0.0', 'served']]);
+    expect(s.log).toContainEqual(
+      expect.objectContaining({
+        outcome: 'failed',
+        diagnostics: [expect.objectContaining({ code: 'INGEST_FAILED' })],
+      }),
+    );
   });
 });
 
