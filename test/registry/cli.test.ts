@@ -295,6 +295,32 @@ describe('bonsai registry sync runs as a job, one per asset at a time', () => {
     }
   });
 
+  it('stops at JOB_DEADLINE on a download that never ends: exit 3, the version shows the code', async () => {
+    gh.state.createRepo('acme/endless');
+    const published = await publish(gh, 'acme/endless', '1.0.0');
+    const endless = gh.faults.inject({
+      origin: 'cdn',
+      path: `/releases/*/${published.files['endless_1.0.0_linux_amd64.tar.gz']!.id}`,
+      times: 'forever',
+      action: { kind: 'trickle', bytes: 1, everyMs: 100, forever: true },
+    });
+    try {
+      const deadlineEnv = { ...env, JOB_DEADLINE: '2', LOG_LEVEL: 'silent' };
+      await bonsai(['registry', 'add-repo', 'acme/endless'], { env: deadlineEnv, cwd: dataDir });
+      const synced = await bonsai(['registry', 'sync', 'acme/endless'], { env: deadlineEnv, cwd: dataDir });
+      expect(endless.hits).toBe(1);
+      expect(synced.code).toBe(3);
+      expect(synced.stderr).toMatch(
+        /^error \[JOB_DEADLINE\]: job \d+ ran longer than its deadline \(JOB_DEADLINE, 2 s\) and was stopped\nhint: /,
+      );
+      const shown = await run(['status', 'acme/endless']);
+      expect(shown.stdout).toContain('1.0.0  failed');
+      expect(shown.stdout).toContain('error JOB_DEADLINE  the ingest of this release never finished');
+    } finally {
+      gh.faults.clear();
+    }
+  });
+
   it('takes back the jobs an embedded registry left running when it stopped', async () => {
     const dir = await makeTempDir();
     const embedded = { ...env, DATA_DIR: dir };
