@@ -156,7 +156,7 @@ async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, for
   const failed = (error: unknown, sameContent: boolean) =>
     recordJobEnd(db, held, {
       kind: 'failed',
-      error: jobErrorText(error),
+      error: jobErrorText(error, job.id),
       retryInMs: undefined,
       versionError: versionErrorOf(error, job.id),
       sameContent,

@@ -136,9 +136,18 @@ export async function recordJobEnd(
   }
 }
 
-/** A job's own error as its last_error: `CODE: message` for coded errors. */
-export function jobErrorText(err: unknown): string {
-  return isRegistryError(err) ? `${err.code}: ${err.message}` : messageOf(err);
+/** Codes whose messages name only GitHub URLs, releases and settings: safe for anyone to read. */
+const PUBLIC_CODES = new Set(['GITHUB_FAILED', 'JOB_DEADLINE', 'JOB_ABANDONED', 'JOB_LEASE_LOST']);
+
+/**
+ * A job's error as its last_error (shown by the status API to anyone): `CODE: message` for codes whose
+ * messages are public; for anything else (a database host, a stack) only the code and where the details
+ * are: the log, which has the message under the job id.
+ */
+export function jobErrorText(err: unknown, jobId: number): string {
+  if (isRegistryError(err) && PUBLIC_CODES.has(err.code)) return `${err.code}: ${err.message}`;
+  const code = isRegistryError(err) ? err.code : 'INTERNAL';
+  return `${code}: the job failed on an unexpected error; the registry log has the details under job ${jobId}`;
 }
 
 /**

@@ -129,7 +129,7 @@ export class JobWorker {
       );
       await recordJobEnd(db, held, {
         kind: 'failed',
-        error: jobErrorText(error),
+        error: jobErrorText(error, job.id),
         retryInMs: undefined,
         versionError: versionErrorOf(error, job.id),
         sameContent: true,
@@ -162,7 +162,7 @@ export class JobWorker {
       case 'deadline':
         await recordJobEnd(db, held, {
           kind: 'failed',
-          error: jobErrorText(end.error),
+          error: jobErrorText(end.error, job.id),
           retryInMs: undefined,
           versionError: versionErrorOf(end.error, job.id),
           sameContent: true,
@@ -173,7 +173,7 @@ export class JobWorker {
         const retry = job.attempts < maxAttempts ? backoffDelay(backoffMs, job.attempts) : undefined;
         const recorded = await recordJobEnd(db, held, {
           kind: 'failed',
-          error: messageOf(end.error),
+          error: jobErrorText(end.error, job.id),
           retryInMs: retry,
           versionError: versionErrorOf(end.error, job.id),
           sameContent: false,

@@ -15,7 +15,7 @@ import {
   type SyncPayload,
 } from '../../registry/jobs/queue.js';
 import { enqueueDuePolls } from '../../registry/jobs/poll.js';
-import { JobWorker, backoffDelay } from '../../registry/jobs/worker.js';
+import { JobWorker, backoffDelay, type WorkerOptions } from '../../registry/jobs/worker.js';
 import { registerAsset } from '../../registry/store/assets.js';
 import { DB_KINDS, openTestDb, type TestDb } from './support/databases.js';
 import { answeredOrWaiting } from './support/postgres.js';
@@ -223,6 +223,102 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
       expect(done).toMatchObject({ attempts: 3, result: { calls: 3 }, lastError: null });
     } finally {
       await worker.stop();
+    }
+  });
+});
+
+describe.each(DB_KINDS)('a worker facing jobs that never finish, on %s', (kind) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(kind);
+  });
+  afterAll(() => t?.cleanup());
+
+  function worker(handle: WorkerOptions['handle'], extra: Partial<WorkerOptions> = {}): JobWorker {
+    return new JobWorker({
+      db: t.db,
+      id: `w-${kind}`,
+      leaseMs: LEASE,
+      maxAttempts: 2,
+      backoffMs: 1,
+      idleMs: 10,
+      logger: silent,
+      handle,
+      ...extra,
+    });
+  }
+
+  it('fails a job claimed JOB_ATTEMPTS times without finishing as JOB_ABANDONED, without running it', async () => {
+    await drain(t.db);
+    const { id } = await enqueueSync(t.db, await newAsset(t.db, 'abandoned'), FULL);
+    // Two processes took it and died with it (their leases ran out).
+    for (const dead of ['dead-1', 'dead-2'])
+      await waitFor('a claim', async () => (await claimJob(t.db, dead, 1))?.id === id);
+    await t.db.query("UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [id]);
+    let ran = false;
+    const w = worker(async () => (ran = true));
+    w.start();
+    try {
+      const job = await waitFor('the job to fail', async () => {
+        const j = await getJob(t.db, id);
+        return j?.state === 'failed' && j;
+      });
+      expect(job.attempts).toBe(3);
+      expect(job.lastError).toMatch(
+        /^JOB_ABANDONED: job \d+ was claimed 2 times \(JOB_ATTEMPTS\) without finishing/,
+      );
+      expect(ran).toBe(false);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('runs jobs of several assets at once, and stops one at its deadline', async () => {
+    await drain(t.db);
+    const { id: slow } = await enqueueSync(t.db, await newAsset(t.db, 'deadline-slow'), FULL);
+    const { id: quick } = await enqueueSync(t.db, await newAsset(t.db, 'deadline-quick'), FULL);
+    const w = worker(
+      (job, _held, signal) =>
+        job.id === slow
+          ? new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+          : Promise.resolve('quick'),
+      { concurrency: 2, deadlineMs: 300 },
+    );
+    w.start();
+    try {
+      await waitFor('the quick job', async () => (await getJob(t.db, quick))?.state === 'done');
+      const failed = await waitFor('the deadline', async () => {
+        const j = await getJob(t.db, slow);
+        return j?.state === 'failed' && j;
+      });
+      expect(failed.lastError).toMatch(
+        /^JOB_DEADLINE: job \d+ ran longer than its deadline \(JOB_DEADLINE, 0.3 s\)/,
+      );
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('keeps the words of an unexpected error out of the job row (they may name internal hosts)', async () => {
+    await drain(t.db);
+    const { id } = await enqueueSync(t.db, await newAsset(t.db, 'internal'), FULL);
+    const w = worker(
+      async () => {
+        throw new Error('connect ECONNREFUSED 10.1.2.3:5432');
+      },
+      { maxAttempts: 1 },
+    );
+    w.start();
+    try {
+      const job = await waitFor('the job to fail', async () => {
+        const j = await getJob(t.db, id);
+        return j?.state === 'failed' && j;
+      });
+      expect(job.lastError).toBe(
+        `INTERNAL: the job failed on an unexpected error; the registry log has the details under job ${id}`,
+      );
+    } finally {
+      await w.stop();
     }
   });
 });
