@@ -126,3 +126,62 @@ describe('ArchiveLister', () => {
     });
   });
 });
+
+describe('ArchiveLister bounds', () => {
+  const emptyFiles = (n: number): Entry[] =>
+    Array.from({ length: n }, (_, i) => ({ name: `lib/f${i}`, content: '' }));
+
+  it('stops at the entry bound, keeps only the entries before it, and frees its parsers', async () => {
+    const lister = new ArchiveLister({ maxEntries: 10 });
+    const bytes = gzipSync(await tarOf(emptyFiles(50)));
+    for (let at = 0; at < bytes.length; at += 512) await lister.write(bytes.subarray(at, at + 512));
+    const content = await lister.end();
+    expect(lister.limited).toBe(true);
+    expect(content.limit).toEqual({
+      code: 'ARCHIVE_TOO_MANY_ENTRIES',
+      message: 'the archive holds more than 10 entries (MAX_ARCHIVE_ENTRIES)',
+    });
+    expect(content.entries).toHaveLength(10);
+    expect(gunzips.map((g) => g.destroyed)).toEqual([true]);
+  });
+
+  it('lists exactly the bound', async () => {
+    const content = await (
+      await feed(new ArchiveLister({ maxEntries: 50 }), gzipSync(await tarOf(emptyFiles(50))))
+    ).end();
+    expect(content.limit).toBeUndefined();
+    expect(content.entries).toHaveLength(50);
+  });
+
+  it('stops at the unpacked bound, counting what the headers declare', async () => {
+    const tar = await tarOf([{ name: 'lib/big', content: 'x'.repeat(200_000) }]);
+    for (const bytes of [tar, gzipSync(tar)]) {
+      const content = await (await feed(new ArchiveLister({ maxUnpackedSize: 100_000 }), bytes)).end();
+      expect(content.limit?.code).toBe('ARCHIVE_TOO_LARGE_UNPACKED');
+      expect(content.entries).toEqual([]);
+    }
+  });
+
+  it('stops a gzip that inflates far more than any asset (the ratio guard), before the size bound', async () => {
+    const zeros = gzipSync(await tarOf([{ name: 'lib/zeros', content: '\0'.repeat(80 << 20) }]), {
+      level: 1,
+    });
+    const content = await (await feed(new ArchiveLister(), zeros)).end();
+    expect(content.limit?.code).toBe('ARCHIVE_TOO_LARGE_UNPACKED');
+    expect(content.limit?.message).toMatch(/inflates more than 200 times its size/);
+  });
+
+  it('lets random (incompressible) data of the same size through', async () => {
+    const bytes = gzipSync(
+      await tarOf([{ name: 'bin/x', content: randomBytes(1 << 20).toString('latin1') }]),
+    );
+    const content = await (await feed(new ArchiveLister({ maxUnpackedSize: 4 << 20 }), bytes)).end();
+    expect(content.limit).toBeUndefined();
+    expect(content.entries.map((e) => e.name)).toEqual(['bin/x']);
+  });
+});
+
+async function feed(lister: ArchiveLister, bytes: Buffer): Promise<ArchiveLister> {
+  for (let at = 0; at < bytes.length; at += 64 << 10) await lister.write(bytes.subarray(at, at + (64 << 10)));
+  return lister;
+}

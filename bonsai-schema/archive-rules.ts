@@ -56,12 +56,25 @@ export interface ArchiveContent {
   entries: readonly ArchiveEntryInfo[];
   /** Why the content could not be read as a tar, when it could not. */
   corrupt?: string;
+  /** The bound that stopped the reading (the entries are then only those read before it). */
+  limit?: { code: ArchiveLimitCode; message: string };
 }
+
+/** The bounds a listing stops at (MAX_ARCHIVE_ENTRIES, MAX_UNPACKED_SIZE and the compression ratio). */
+export type ArchiveLimitCode = 'ARCHIVE_TOO_MANY_ENTRIES' | 'ARCHIVE_TOO_LARGE_UNPACKED';
 
 /** Every problem of one archive: its format, then its content, then its entries and layout. */
 export function archiveDiagnostics(content: ArchiveContent, options: InspectOptions): Diagnostic[] {
   const unsupported = archiveFormatDiagnostic(content.format, options.file);
   if (unsupported) return [unsupported];
+  if (content.limit !== undefined) {
+    const { code, message } = content.limit;
+    const fix =
+      code === 'ARCHIVE_TOO_MANY_ENTRIES'
+        ? 'pack fewer files (or raise MAX_ARCHIVE_ENTRIES / --max-entries if it is genuine)'
+        : 'pack less (or raise MAX_UNPACKED_SIZE / --max-unpacked-size if it is genuine)';
+    return [diagnostic(code, `${message}; reading stopped there: ${fix}`, undefined, options.file)];
+  }
   if (content.corrupt !== undefined) {
     return [
       diagnostic(
@@ -114,6 +127,8 @@ export function isUnsafeEntryName(name: string): boolean {
 }
 
 const FILE_TYPES = new Set(['file', 'contiguous-file']);
+/** Per code and archive; the rest are counted in one last diagnostic. */
+const MAX_REPORTED_PER_CODE = 20;
 const WINDOWS_EXECUTABLE = /\.(exe|bat|cmd|com)$/i;
 
 /**
@@ -127,8 +142,22 @@ export function inspectArchiveEntries(
 ): Diagnostic[] {
   const { file } = options;
   const out: Diagnostic[] = [];
-  const problem = (code: Parameters<typeof diagnostic>[0], message: string) =>
-    out.push(diagnostic(code, message, undefined, file));
+  // A hostile archive can repeat one problem per entry: each code is reported a few times, then counted.
+  const counts = new Map<Parameters<typeof diagnostic>[0], number>();
+  const problem = (code: Parameters<typeof diagnostic>[0], message: string) => {
+    const n = (counts.get(code) ?? 0) + 1;
+    counts.set(code, n);
+    if (n <= MAX_REPORTED_PER_CODE) out.push(diagnostic(code, message, undefined, file));
+  };
+  const summarize = () => {
+    for (const [code, n] of counts) {
+      if (n <= MAX_REPORTED_PER_CODE) continue;
+      const more = n - MAX_REPORTED_PER_CODE;
+      out.push(
+        diagnostic(code, `and ${more} more entr${more === 1 ? 'y' : 'ies'} like these`, undefined, file),
+      );
+    }
+  };
 
   const seen = new Map<string, ArchiveEntryInfo>();
   const kept: ArchiveEntryInfo[] = [];
@@ -170,6 +199,7 @@ export function inspectArchiveEntries(
     seen.set(name, entry);
     kept.push({ ...entry, name });
   }
+  summarize();
 
   if (kept.length === 0) {
     if (out.length === 0) problem('ARCHIVE_EMPTY', 'the archive holds no entries');

@@ -16,5 +16,12 @@ export function toDefinitionJson(definition: AssetDefinition): string {
  * rather than as an anchor and alias.
  */
 export function toDefinitionYaml(definition: AssetDefinition | AssetResource): string {
-  return `---\n${dump(definition, { lineWidth: -1, noRefs: true })}`;
+  try {
+    return `---\n${dump(definition, { lineWidth: -1, noRefs: true })}`;
+  } catch (err) {
+    // js-yaml's dumper overflows the stack on a multi-MB scalar; JSON is YAML too, so the definition
+    // is still served, just in flow style.
+    if (!(err instanceof RangeError)) throw err;
+    return `---\n${JSON.stringify(definition, null, 2)}\n`;
+  }
 }

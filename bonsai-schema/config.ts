@@ -1,4 +1,5 @@
 import { diagnostic, errorsOf, type Diagnostic, type Position } from './diagnostics.js';
+import { configTooLarge, MAX_ANNOTATION_VALUE_BYTES, MAX_CONFIG_FILE_BYTES } from './config-bounds.js';
 import { checkFilters } from './filters.js';
 import { releaseFileNameProblem } from './file-names.js';
 import { checkInterpolation } from './interpolate.js';
@@ -89,6 +90,9 @@ const REQUIRED_BUILD_FIELDS = [
 
 /** Parses and validates a bonsai.yml (COMPAT §1), reporting every problem with its line and column. */
 export function parseBonsaiConfig(text: string): ConfigResult {
+  // Every caller (lint, check, ingest) gets the same bound, whoever read the file.
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES)
+    return { config: undefined, diagnostics: [configTooLarge()] };
   const parsed = parseYaml(text);
   const diagnostics = [...parsed.diagnostics];
   const root = parsed.root;
@@ -334,11 +338,13 @@ function readStringMap(
           notMap: 'ANNOTATIONS_NOT_MAPPING',
           stringified: 'ANNOTATION_VALUE_STRINGIFIED',
           invalid: 'ANNOTATION_VALUE_INVALID',
+          tooLarge: 'ANNOTATION_VALUE_TOO_LARGE',
         } as const)
       : ({
           notMap: 'LABELS_NOT_MAPPING',
           stringified: 'LABEL_VALUE_STRINGIFIED',
           invalid: 'LABEL_VALUE_INVALID',
+          tooLarge: 'LABEL_VALUE_TOO_LARGE',
         } as const);
   const noun = section === 'annotations' ? 'annotation' : 'label';
   if (node.kind !== 'mapping') {
@@ -379,6 +385,18 @@ function readStringMap(
       continue;
     }
     const text = value.type === 'null' ? '' : value.text;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_ANNOTATION_VALUE_BYTES) {
+      diagnostics.push(
+        diagnostic(
+          codes.tooLarge,
+          `${noun} '${entry.name}' is ${bytes} bytes long; the limit is ${MAX_ANNOTATION_VALUE_BYTES} ` +
+            `(every agent and sensuctl reads ${section} with the asset): link to a document instead`,
+          value,
+        ),
+      );
+      continue;
+    }
     if (value.type !== 'string') {
       diagnostics.push(
         diagnostic(

@@ -7,10 +7,14 @@ export const DIAGNOSTIC_CODES = {
   // bonsai.yml: finding and parsing the file
   CONFIG_NOT_FOUND: 'error',
   CONFIG_AMBIGUOUS: 'error',
+  CONFIG_TOO_LARGE: 'error',
+  CONFIG_NOT_TEXT: 'error',
   YAML_SYNTAX: 'error',
   YAML_MULTIPLE_DOCUMENTS: 'error',
   YAML_DUPLICATE_KEY: 'error',
   YAML_ALIAS: 'error',
+  YAML_TOO_DEEP: 'error',
+  YAML_ALIAS_BOMB: 'error',
   // bonsai.yml: structure
   CONFIG_NOT_MAPPING: 'error',
   CONFIG_UNKNOWN_KEY: 'warning',
@@ -28,9 +32,11 @@ export const DIAGNOSTIC_CODES = {
   ANNOTATIONS_NOT_MAPPING: 'error',
   ANNOTATION_VALUE_STRINGIFIED: 'warning',
   ANNOTATION_VALUE_INVALID: 'error',
+  ANNOTATION_VALUE_TOO_LARGE: 'error',
   LABELS_NOT_MAPPING: 'error',
   LABEL_VALUE_STRINGIFIED: 'warning',
   LABEL_VALUE_INVALID: 'error',
+  LABEL_VALUE_TOO_LARGE: 'error',
   // interpolation of #{repo} / #{version}
   INTERPOLATION_UNKNOWN_TOKEN: 'error',
   INTERPOLATION_EMPTY: 'error',
@@ -59,6 +65,8 @@ export const DIAGNOSTIC_CODES = {
   // archives as the Sensu agent reads them (COMPAT §3), see archive-rules.ts
   ARCHIVE_FORMAT_UNSUPPORTED: 'error',
   ARCHIVE_CORRUPT: 'error',
+  ARCHIVE_TOO_MANY_ENTRIES: 'error',
+  ARCHIVE_TOO_LARGE_UNPACKED: 'error',
   ARCHIVE_EMPTY: 'error',
   ARCHIVE_WRAPPING_DIRECTORY: 'error',
   ARCHIVE_NO_ASSET_DIRECTORY: 'error',
@@ -75,6 +83,8 @@ export const DIAGNOSTIC_CODES = {
   RELEASE_TAG_NOT_FOUND: 'error',
   ARTIFACT_TOO_LARGE: 'error',
   ARTIFACT_CHANGED: 'error',
+  ARTIFACT_REDIRECT_REFUSED: 'error',
+  ARTIFACT_DEADLINE_EXCEEDED: 'error',
   // the registry's job around an ingest: what stopped it when the release itself could not say
   INGEST_FAILED: 'error',
   JOB_DEADLINE: 'error',

@@ -7,6 +7,7 @@ export * from './asset-yaml.js';
 export * from './checksums.js';
 export * from './compile.js';
 export * from './config.js';
+export * from './config-bounds.js';
 export * from './definitions.js';
 export * from './diagnostics.js';
 export * from './file-names.js';

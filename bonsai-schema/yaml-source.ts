@@ -8,6 +8,7 @@ import {
   type Event,
   type Node,
 } from 'js-yaml';
+import { MAX_YAML_ALIAS_EXPANSION, MAX_YAML_DEPTH } from './config-bounds.js';
 import { diagnostic, type Diagnostic, type Position } from './diagnostics.js';
 
 /**
@@ -79,9 +80,13 @@ export function parseYaml(text: string): ParsedYaml {
   // A byte-order mark is not content (editors on Windows add one).
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let events: Event[];
+  let documents: ReturnType<typeof eventsToAst>;
   try {
     events = parseEvents(source, {});
+    documents = eventsToAst(events, { source, schema: CORE_SCHEMA });
   } catch (err) {
+    // js-yaml recurses per nesting level: `[[[[...` a million deep overflows its stack.
+    if (err instanceof RangeError) return { root: undefined, diagnostics: [tooDeep(undefined)] };
     if (err instanceof YAMLException) {
       const at = err.mark ? { line: err.mark.line + 1, column: err.mark.column + 1 } : undefined;
       return {
@@ -93,14 +98,14 @@ export function parseYaml(text: string): ParsedYaml {
     }
     throw err;
   }
-  const documents = eventsToAst(events, { source, schema: CORE_SCHEMA });
   const walker = new EventWalker(source, events);
   const diagnostics: Diagnostic[] = [];
   let root: YamlNode | undefined;
-  documents.forEach((doc, index) => {
+  for (const [index, doc] of documents.entries()) {
     walker.expect(EVENT_ID.DOCUMENT);
-    const node = doc.contents ? walker.node(doc.contents, -1) : undefined;
+    const node = doc.contents ? walker.node(doc.contents, -1, 0) : undefined;
     walker.expect(EVENT_ID.POP);
+    if (walker.refused) return { root: undefined, diagnostics: [walker.refused] };
     if (index === 0) root = node;
     else if (node) {
       diagnostics.push(
@@ -112,13 +117,26 @@ export function parseYaml(text: string): ParsedYaml {
         ),
       );
     }
-  });
+  }
   diagnostics.push(...walker.diagnostics);
   return { root, diagnostics };
 }
 
+function tooDeep(at: Position | undefined): Diagnostic {
+  return diagnostic(
+    'YAML_TOO_DEEP',
+    `the YAML nests lists and mappings more than ${MAX_YAML_DEPTH} levels deep; a bonsai.yml needs 4`,
+    at,
+  );
+}
+
 class EventWalker {
   private next = 0;
+  /** Nodes as written, and as they would be with every alias expanded (an alias bomb's gap). */
+  private written = 0;
+  private readonly expanded = new WeakMap<YamlNode, number>();
+  /** Set when the document is refused whole (too deep, an alias bomb); the walk is then pointless. */
+  refused: Diagnostic | undefined;
   private readonly lines: LineIndex;
   private readonly anchors = new Map<string, YamlNode>();
   readonly diagnostics: Diagnostic[] = [];
@@ -139,9 +157,43 @@ class EventWalker {
   }
 
   /** Builds the located node for `ast`; `fallback` is the offset to use when the node has none (`key:`). */
-  node(ast: Node, fallback: number): YamlNode {
+  node(ast: Node, fallback: number, depth: number): YamlNode {
+    const node = this.read(ast, fallback, depth);
+    this.written++;
+    const size = this.sizeOf(node);
+    if (!this.refused && size - this.written > MAX_YAML_ALIAS_EXPANSION) {
+      this.refused = diagnostic(
+        'YAML_ALIAS_BOMB',
+        `aliases (*name) expand the document to more than ${MAX_YAML_ALIAS_EXPANSION} extra values ` +
+          '(an alias bomb); write the values out instead of nesting aliases',
+        node,
+      );
+    }
+    return node;
+  }
+
+  /** Nodes in `node` with every alias expanded (aliases share their anchor's node, so each is counted once). */
+  private sizeOf(node: YamlNode): number {
+    const known = this.expanded.get(node);
+    if (known !== undefined) return known;
+    let size = 1;
+    if (node.kind === 'sequence') for (const item of node.items) size += this.expanded.get(item) ?? 1;
+    if (node.kind === 'mapping')
+      for (const e of node.entries)
+        size += (this.expanded.get(e.key) ?? 1) + (this.expanded.get(e.value) ?? 1);
+    this.expanded.set(node, size);
+    return size;
+  }
+
+  private read(ast: Node, fallback: number, depth: number): YamlNode {
     const event = this.events[this.next++];
     if (!event) throw new Error('js-yaml event stream ended early');
+    if (depth > MAX_YAML_DEPTH && (event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.MAPPING)) {
+      const at = this.lines.position(event.start);
+      this.refused ??= tooDeep(at);
+      this.skipCollection();
+      return { kind: 'scalar', text: '', type: 'null', ...at };
+    }
     switch (event.type) {
       case EVENT_ID.ALIAS: {
         const name = this.source.slice(event.anchorStart, event.anchorEnd);
@@ -176,7 +228,7 @@ class EventWalker {
         if (ast.kind !== 'sequence') throw new Error('js-yaml AST and events disagree');
         const node: YamlSequence = { kind: 'sequence', items: [], ...this.lines.position(event.start) };
         this.anchor(event.anchorStart, event.anchorEnd, node);
-        for (const item of ast.items) node.items.push(this.node(item, event.start));
+        for (const item of ast.items) node.items.push(this.node(item, event.start, depth + 1));
         this.expect(EVENT_ID.POP);
         return node;
       }
@@ -187,8 +239,8 @@ class EventWalker {
         const seen = new Map<string, YamlNode>();
         for (const item of ast.items) {
           const keyOffset = this.offsetOfNext(event.start);
-          const key = this.node(item.key, event.start);
-          const value = this.node(item.value, keyOffset);
+          const key = this.node(item.key, event.start, depth + 1);
+          const value = this.node(item.value, keyOffset, depth + 1);
           const name = key.kind === 'scalar' ? key.text : `<${key.kind}>`;
           const earlier = seen.get(name);
           if (earlier) {
@@ -209,6 +261,17 @@ class EventWalker {
       }
       default:
         throw new Error(`unexpected js-yaml event type ${event.type}`);
+    }
+  }
+
+  /** Skips the events of a collection already opened, to its POP (iteratively: it may be very deep). */
+  private skipCollection(): void {
+    let open = 1;
+    while (open > 0) {
+      const event = this.events[this.next++];
+      if (!event) throw new Error('js-yaml event stream ended early');
+      if (event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.MAPPING) open++;
+      else if (event.type === EVENT_ID.POP) open--;
     }
   }
 

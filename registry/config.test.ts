@@ -82,6 +82,13 @@ describe('registry settings', () => {
     ],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY (--worker-concurrency): must be 1 or more'],
     [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY (--worker-concurrency): must be a whole number'],
+    [{ MAX_ARCHIVE_ENTRIES: '0' }, 'MAX_ARCHIVE_ENTRIES (--max-archive-entries): must be 1 or more'],
+    [{ MAX_UNPACKED_SIZE: '1GB' }, 'MAX_UNPACKED_SIZE (--max-unpacked-size): must be a whole number'],
+    [
+      { DOWNLOAD_DEADLINE: '0' },
+      'DOWNLOAD_DEADLINE (--download-deadline): must be a number of seconds, more than 0',
+    ],
+    [{ ARTIFACT_HOSTS: 'https://cdn.example.com/' }, 'ARTIFACT_HOSTS (--artifact-hosts): must be host names'],
     [
       { LOG_LEVEL: 'loud' },
       'LOG_LEVEL (--log-level): must be one of fatal, error, warn, info, debug, trace, silent',
@@ -91,6 +98,25 @@ describe('registry settings', () => {
     expect(err.code).toBe('SETTINGS_INVALID');
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain(message);
+  });
+
+  it('reads the ingest bounds, with their defaults', () => {
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({
+      maxArchiveEntries: 100_000,
+      maxUnpackedSize: 1024 ** 3,
+      downloadDeadlineMs: 600_000,
+      artifactHosts: [],
+    });
+    const config = loadConfig({
+      env: { MAX_ARCHIVE_ENTRIES: '5000', DOWNLOAD_DEADLINE: '1.5' },
+      flags: { ARTIFACT_HOSTS: 'ghe-storage.corp.example, *.cdn.corp.example' },
+      cwd,
+    });
+    expect(config).toMatchObject({
+      maxArchiveEntries: 5000,
+      downloadDeadlineMs: 1500,
+      artifactHosts: ['ghe-storage.corp.example', '*.cdn.corp.example'],
+    });
   });
 
   it('reports every bad variable at once and never prints a secret', () => {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_ARCHIVE_ENTRIES, DEFAULT_MAX_UNPACKED_SIZE } from '../bonsai-schema/archive-lister.js';
 import { RegistryError } from './errors.js';
+import { parseArtifactHosts } from './github/redirect-policy.js';
 
 /**
  * One registry setting: the environment variable, the CLI flag that overrides it (secrets have none, so
@@ -52,6 +54,19 @@ const schema = z.object({
   ARTIFACTS_URL: httpUrl.optional(),
   POLL_INTERVAL: seconds.default(300),
   MAX_ARTIFACT_SIZE: positiveInt.default(512 * 1024 * 1024),
+  MAX_ARCHIVE_ENTRIES: positiveInt.default(DEFAULT_MAX_ARCHIVE_ENTRIES),
+  MAX_UNPACKED_SIZE: positiveInt.default(DEFAULT_MAX_UNPACKED_SIZE),
+  DOWNLOAD_DEADLINE: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .positive({ error: 'must be a number of seconds, more than 0' })
+    .default(600),
+  ARTIFACT_HOSTS: z
+    .string()
+    .default('')
+    .transform((text) => parseArtifactHosts(text))
+    .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9.:[\]-]+$/.test(h)), {
+      error: 'must be host names or *.domain patterns, separated by commas',
+    }),
   CACHE_TTL: positiveInt.default(3600),
   CACHE_SIZE: positiveInt.default(10_000),
   JOB_ATTEMPTS: positiveInt.default(8),
@@ -163,6 +178,33 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Largest artifact downloaded at ingest; a larger one fails that version.',
   },
   {
+    env: 'MAX_ARCHIVE_ENTRIES',
+    flag: '--max-archive-entries <n>',
+    defaultText: '100000',
+    description: 'Entries of an artifact listed at ingest; past it, reading stops and that version fails.',
+  },
+  {
+    env: 'MAX_UNPACKED_SIZE',
+    flag: '--max-unpacked-size <bytes>',
+    defaultText: '1073741824',
+    description:
+      'Bytes an artifact may unpack to (also: no gzip inflating 200 times its size past 64 MiB); past it, reading stops and that version fails.',
+  },
+  {
+    env: 'DOWNLOAD_DEADLINE',
+    flag: '--download-deadline <seconds>',
+    defaultText: '600',
+    description:
+      'Seconds a whole artifact download may take (on top of GITHUB_TIMEOUT for silence); a slower one fails that version.',
+  },
+  {
+    env: 'ARTIFACT_HOSTS',
+    flag: '--artifact-hosts <hosts>',
+    defaultText: '(unset: GitHub only)',
+    description:
+      'Hosts (comma-separated, *.domain allowed) artifact downloads may redirect to besides github.com, *.githubusercontent.com and the GITHUB_API_URL host; may be internal.',
+  },
+  {
     env: 'CACHE_TTL',
     flag: '--cache-ttl <seconds>',
     defaultText: '3600',
@@ -238,6 +280,10 @@ export interface RegistryConfig {
   artifactsUrl: string | undefined;
   pollIntervalMs: number;
   maxArtifactSize: number;
+  maxArchiveEntries: number;
+  maxUnpackedSize: number;
+  downloadDeadlineMs: number;
+  artifactHosts: string[];
   cacheTtlSeconds: number;
   cacheSize: number;
   jobAttempts: number;
@@ -294,6 +340,10 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     artifactsUrl: s.ARTIFACTS_URL,
     pollIntervalMs: s.POLL_INTERVAL * 1000,
     maxArtifactSize: s.MAX_ARTIFACT_SIZE,
+    maxArchiveEntries: s.MAX_ARCHIVE_ENTRIES,
+    maxUnpackedSize: s.MAX_UNPACKED_SIZE,
+    downloadDeadlineMs: s.DOWNLOAD_DEADLINE * 1000,
+    artifactHosts: s.ARTIFACT_HOSTS,
     cacheTtlSeconds: s.CACHE_TTL,
     cacheSize: s.CACHE_SIZE,
     jobAttempts: s.JOB_ATTEMPTS,

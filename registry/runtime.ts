@@ -96,6 +96,7 @@ export async function openRuntime(
         apiUrl: config.githubApiUrl,
         token: config.githubToken,
         timeoutMs: config.githubTimeoutMs,
+        artifactHosts: config.artifactHosts,
         logger,
       });
     const syncDeps: SyncDeps = {
@@ -105,6 +106,11 @@ export async function openRuntime(
       cache,
       render: urls,
       maxArtifactSize: config.maxArtifactSize,
+      limits: {
+        maxArchiveEntries: config.maxArchiveEntries,
+        maxUnpackedSize: config.maxUnpackedSize,
+        downloadDeadlineMs: config.downloadDeadlineMs,
+      },
       logger,
     };
     return {

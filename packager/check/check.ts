@@ -12,6 +12,7 @@ import {
   type PlannedBuild,
 } from '../../bonsai-schema/index.js';
 import { buildsByArchive, releaseArchiveDiagnostics } from '../../bonsai-schema/release-archive.js';
+import type { ArchiveLimits } from '../../bonsai-schema/archive-lister.js';
 import { readArchive } from '../archive/reader.js';
 import { PackagerError } from '../errors.js';
 import type { Project } from '../project/project.js';
@@ -24,6 +25,8 @@ export interface CheckOptions {
   version: string;
   /** How a path is shown in diagnostics. */
   show: (absolutePath: string) => string;
+  /** The archive bounds, as the registry's settings (defaults: theirs). */
+  limits?: ArchiveLimits;
 }
 
 export interface CheckedArchive {
@@ -92,19 +95,18 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
     checksumFiles: checksumTexts,
     checksumFilesTooLarge: tooLarge,
   });
-  report.diagnostics.push(...compiled.diagnostics);
+  for (const d of compiled.diagnostics) report.diagnostics.push(d);
 
   for (const [fileName, builds] of buildsByArchive(plan.builds)) {
     if (!present.has(fileName)) continue; // compile already reported it missing
-    const reading = await readArchive(path.join(dist, fileName));
+    const reading = await readArchive(path.join(dist, fileName), options.limits);
     const expected = builds.map((b) => expectedDigest(b, checksumTexts));
-    report.diagnostics.push(
-      ...releaseArchiveDiagnostics(
-        fileName,
-        reading,
-        builds.map((b, i) => ({ ...b, sha512: expected[i]?.sha512, checksumLine: expected[i]?.line })),
-      ),
+    const found = releaseArchiveDiagnostics(
+      fileName,
+      reading,
+      builds.map((b, i) => ({ ...b, sha512: expected[i]?.sha512, checksumLine: expected[i]?.line })),
     );
+    for (const d of found) report.diagnostics.push(d);
     report.archives.push({
       fileName,
       builds: builds.map((b, i) => ({

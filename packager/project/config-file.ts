@@ -1,6 +1,13 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pickConfigFile, type Diagnostic } from '../../bonsai-schema/index.js';
+import {
+  decodeConfigFile,
+  MAX_CONFIG_FILE_BYTES,
+  parseBonsaiConfig,
+  pickConfigFile,
+  type ConfigResult,
+  type Diagnostic,
+} from '../../bonsai-schema/index.js';
 import { UsageError } from '../../cli/usage-error.js';
 import { displayPath } from './display-path.js';
 
@@ -8,7 +15,33 @@ export interface ConfigFile {
   /** As the user should see it: relative to cwd when inside it. */
   displayPath: string;
   absolutePath: string;
-  text: string;
+  /** Undefined when the file is too large or not text (`problems` says which). */
+  text: string | undefined;
+  problems: Diagnostic[];
+}
+
+/** The file's bonsai.yml checks: its bounds first (as ingest applies them), then its content. */
+export function parseConfigFile(file: ConfigFile): ConfigResult {
+  return file.text === undefined
+    ? { config: undefined, diagnostics: file.problems }
+    : parseBonsaiConfig(file.text);
+}
+
+/** At most MAX_CONFIG_FILE_BYTES + 1 bytes: enough to tell a file is too large (`/dev/zero` never ends). */
+async function readCapped(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -32,6 +65,14 @@ export async function findConfigFile(
       return { file: undefined, folder: displayPath(cwd, resolved), diagnostics: picked.diagnostics };
     absolutePath = path.join(resolved, picked.name);
   }
-  const text = await readFile(absolutePath, 'utf8');
-  return { file: { displayPath: displayPath(cwd, absolutePath), absolutePath, text }, diagnostics: [] };
+  const decoded = decodeConfigFile(await readCapped(absolutePath));
+  return {
+    file: {
+      displayPath: displayPath(cwd, absolutePath),
+      absolutePath,
+      text: decoded.text,
+      problems: decoded.diagnostics,
+    },
+    diagnostics: [],
+  };
 }

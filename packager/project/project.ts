@@ -1,14 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  errorsOf,
-  parseBonsaiConfig,
-  type BonsaiConfig,
-  type Diagnostic,
-} from '../../bonsai-schema/index.js';
+import { errorsOf, type BonsaiConfig, type Diagnostic } from '../../bonsai-schema/index.js';
 import { EXIT } from '../../cli/io.js';
 import { PackagerError } from '../errors.js';
-import { findConfigFile } from './config-file.js';
+import { findConfigFile, parseConfigFile } from './config-file.js';
 import { displayPath } from './display-path.js';
 
 /** An asset project folder and its bonsai.yml, read and validated. */
@@ -39,7 +34,7 @@ export async function openProject(cwd: string, dir: string | undefined): Promise
   if (!found.file) {
     return { dir: absolute, configPath: found.folder, config: undefined, diagnostics: found.diagnostics };
   }
-  const parsed = parseBonsaiConfig(found.file.text);
+  const parsed = parseConfigFile(found.file);
   return {
     dir: absolute,
     configPath: found.file.displayPath,

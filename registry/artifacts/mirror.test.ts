@@ -87,3 +87,24 @@ describe('the mirror', () => {
     await expect(fs.stat(mirror.locate(COMMIT, 'y.tar.gz')!)).rejects.toThrow('ENOENT');
   });
 });
+
+describe('orphan partial downloads', () => {
+  it('are removed at start: a dead process of this host, a reused pid, anything a day old', async () => {
+    const partial = path.join(dir, '.partial');
+    const host = (await import('node:os')).hostname().replace(/[^A-Za-z0-9-]/g, '_');
+    const uuid = '3b241101-e2bb-4255-8caf-4136c566a962';
+    const files = {
+      dead: `${host}.999999.${uuid}`,
+      reused: `${host}.${process.pid}.${uuid}`,
+      live: `${host}.${process.ppid}.${uuid}`,
+      otherHostFresh: `elsewhere.1.${uuid}`,
+      oldLegacy: 'b3c7e2a0-legacy',
+    };
+    for (const name of Object.values(files)) await fs.writeFile(path.join(partial, name), 'half');
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    await fs.utimes(path.join(partial, files.oldLegacy), old, old);
+
+    await createMirrorArtifacts(dir, 'https://cdn.example.com');
+    expect((await fs.readdir(partial)).sort()).toEqual([files.live, files.otherHostFresh].sort());
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { releaseFileNameProblem } from '../../bonsai-schema/file-names.js';
 import { RegistryError } from '../errors.js';
@@ -14,6 +15,7 @@ import { COMMIT_PATTERN, type Artifacts, type WrittenBytes } from './port.js';
 export async function createMirrorArtifacts(dir: string, publicBase: string): Promise<Artifacts> {
   const partial = path.join(dir, '.partial');
   await fs.mkdir(partial, { recursive: true });
+  await removeOrphans(partial);
   const locate = (commit: string, fileName: string) =>
     COMMIT_PATTERN.test(commit) && releaseFileNameProblem(fileName) === undefined
       ? path.join(dir, commit, fileName)
@@ -34,7 +36,7 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
         );
       }
       const mirrorPath = `${commit}/${fileName}`;
-      const temp = path.join(partial, randomUUID());
+      const temp = path.join(partial, `${OWNER}.${randomUUID()}`);
       const stream = createWriteStream(temp);
       const compare = (written: WrittenBytes) => holds(target, written);
       return {
@@ -64,6 +66,40 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
       };
     },
   };
+}
+
+/** Who writes a partial file: `HOST.PID`, so that a restarted process knows what a dead one left. */
+const OWNER = `${hostname().replace(/[^A-Za-z0-9-]/g, '_')}.${process.pid}`;
+/** A partial file of another host (a shared DATA_DIR) is an orphan only once no download can still hold it. */
+const FOREIGN_ORPHAN_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes the partial files of downloads that died with their process (a crash, a kill -9): this host's
+ * files whose process is gone (or is this one: a pid reused after a restart) and, in a folder shared
+ * between hosts, anyone's files untouched for a day.
+ */
+async function removeOrphans(partial: string): Promise<void> {
+  const host = OWNER.slice(0, OWNER.lastIndexOf('.'));
+  for (const name of await fs.readdir(partial)) {
+    const file = path.join(partial, name);
+    const owner = /^(.+)\.(\d+)\.[0-9a-f-]{36}$/.exec(name);
+    let orphan: boolean;
+    if (owner && owner[1] === host) orphan = Number(owner[2]) === process.pid || !alive(Number(owner[2]));
+    else {
+      const stat = await fs.stat(file).catch(() => undefined);
+      orphan = stat !== undefined && Date.now() - stat.mtimeMs > FOREIGN_ORPHAN_AGE_MS;
+    }
+    if (orphan) await fs.rm(file, { force: true, recursive: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Whether `file` is absent, holds exactly the bytes described, or other bytes. */

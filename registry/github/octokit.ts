@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
 import { RegistryError, messageOf } from '../errors.js';
 import type { Conditional, GitHub, Release, ReleaseFile, Repository } from './port.js';
+import { ArtifactRedirectRefusedError, checkRedirect } from './redirect-policy.js';
 import { GitHubTimeoutError, fetchWatched, fetchWithTimeout } from './timeouts.js';
 
 const RetryingOctokit = Octokit.plugin(retry, throttling);
@@ -21,7 +22,12 @@ export interface GitHubOptions {
   /** GITHUB_TIMEOUT: how long GitHub may stay silent before a request or a download is abandoned. */
   timeoutMs: number;
   logger: Logger;
+  /** ARTIFACT_HOSTS: hosts besides GitHub's and the API host that artifact downloads may redirect to. */
+  artifactHosts?: readonly string[];
 }
+
+/** Redirects followed per download: GitHub uses one (API → CDN). */
+const MAX_REDIRECTS = 5;
 
 /** The HTTP status GitHub answered; none for a timeout (Octokit reports those as 500). */
 function statusOf(err: unknown): number | undefined {
@@ -197,7 +203,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
       return res.data.filter((entry) => entry.type === 'file').map((entry) => entry.name);
     },
 
-    async readFile(owner, repo, path, ref) {
+    async readFile(owner, repo, path, ref, maxBytes) {
       const res = await read(`read of ${path} in ${owner}/${repo} at ${ref}`, () =>
         octokit.rest.repos.getContent({ owner, repo, path, ref }),
       );
@@ -209,8 +215,12 @@ export function createGitHub(options: GitHubOptions): GitHub {
       ) {
         return undefined;
       }
+      // GitHub inlines files up to 1 MB (larger ones come with encoding "none"); a file over the limit
+      // is not decoded at all.
+      const size = res.data.size;
+      if (size > maxBytes) return { size, bytes: Buffer.alloc(0) };
       const content = 'content' in res.data ? res.data.content : '';
-      return Buffer.from(content, 'base64').toString('utf8');
+      return { size, bytes: Buffer.from(content, 'base64') };
     },
 
     async downloadReleaseFile(owner, repo, file) {
@@ -219,8 +229,11 @@ export function createGitHub(options: GitHubOptions): GitHub {
       const url = `${options.apiUrl}/repos/${owner}/${repo}/releases/assets/${file.id}`;
       const what = `download of ${file.name} from ${owner}/${repo}`;
       try {
+        // Only the API request carries the token; every redirect is checked against the policy first
+        // (GitHub's hosts, the API host, ARTIFACT_HOSTS; no internal addresses) and followed by hand.
+        let at = new URL(url);
         let { response, body } = await fetchWatched(
-          url,
+          at,
           {
             headers: {
               accept: 'application/octet-stream',
@@ -231,12 +244,18 @@ export function createGitHub(options: GitHubOptions): GitHub {
           },
           options.timeoutMs,
         );
-        const location = response.headers.get('location');
-        if (response.status >= 300 && response.status < 400 && location) {
+        for (let hops = 0; response.status >= 300 && response.status < 400; hops++) {
+          const location = response.headers.get('location');
           await body?.cancel();
+          if (!location) break;
+          const next = new URL(location, at);
+          if (hops >= MAX_REDIRECTS)
+            throw new ArtifactRedirectRefusedError(next.href, `more than ${MAX_REDIRECTS} redirects`);
+          await checkRedirect(next, { apiUrl: options.apiUrl, allowedHosts: options.artifactHosts ?? [] });
+          at = next;
           ({ response, body } = await fetchWatched(
-            new URL(location, url),
-            { headers: { 'user-agent': USER_AGENT } },
+            at,
+            { headers: { 'user-agent': USER_AGENT }, redirect: 'manual' },
             options.timeoutMs,
           ));
         }
@@ -248,7 +267,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
         }
         return body;
       } catch (err) {
-        if (err instanceof RegistryError) throw err;
+        if (err instanceof RegistryError || err instanceof ArtifactRedirectRefusedError) throw err;
         throw failure(err, what);
       }
     },

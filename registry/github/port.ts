@@ -49,8 +49,17 @@ export interface GitHub {
   ): Promise<Conditional<{ commit: string; etag: string | null }> | undefined>;
   /** Names of the files at the repository root at `ref`. */
   listRootFiles(owner: string, repo: string, ref: string): Promise<string[]>;
-  /** A text file at `ref`, or undefined when absent. */
-  readFile(owner: string, repo: string, path: string, ref: string): Promise<string | undefined>;
+  /**
+   * A file at `ref`, or undefined when absent: its size, and its bytes unless it is larger than
+   * `maxBytes` (then `bytes` is empty: the caller refuses it by its size).
+   */
+  readFile(
+    owner: string,
+    repo: string,
+    path: string,
+    ref: string,
+    maxBytes: number,
+  ): Promise<{ size: number; bytes: Buffer } | undefined>;
   /** The bytes of a release file, as a stream (the caller enforces size and digest). */
   downloadReleaseFile(owner: string, repo: string, file: ReleaseFile): Promise<ReadableStream<Uint8Array>>;
 }

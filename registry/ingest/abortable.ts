@@ -58,7 +58,8 @@ export function abortableGitHub(github: GitHub, signal: AbortSignal): GitHub {
     listReleases: (owner, repo, etags) => raced(github.listReleases(owner, repo, etags), signal),
     resolveTag: (owner, repo, tag, etag) => raced(github.resolveTag(owner, repo, tag, etag), signal),
     listRootFiles: (owner, repo, ref) => raced(github.listRootFiles(owner, repo, ref), signal),
-    readFile: (owner, repo, path, ref) => raced(github.readFile(owner, repo, path, ref), signal),
+    readFile: (owner, repo, path, ref, maxBytes) =>
+      raced(github.readFile(owner, repo, path, ref, maxBytes), signal),
     downloadReleaseFile: async (owner, repo, file) =>
       abortableBody(await raced(github.downloadReleaseFile(owner, repo, file), signal), signal),
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ArtifactTooLargeError, measureDownload, readText } from './download.js';
+import { ArtifactTooLargeError, DownloadDeadlineError, measureDownload, readText } from './download.js';
 
 const WHAT = 'download of x.tar.gz from acme/x';
 
@@ -69,5 +69,41 @@ describe('readText', () => {
   it('reads a small file whole, and refuses one past the limit', async () => {
     expect(await readText(body(['a  x\n', 'b  y\n']), 100, WHAT)).toBe('a  x\nb  y\n');
     await expect(readText(body(['0123456789']), 9, WHAT)).rejects.toBeInstanceOf(ArtifactTooLargeError);
+  });
+});
+
+describe('DOWNLOAD_DEADLINE', () => {
+  it('abandons a body that keeps trickling, however steadily, once the deadline passes', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const trickle = new ReadableStream<Uint8Array>({
+      start(controller) {
+        timer = setInterval(() => controller.enqueue(Buffer.from('x')), 20);
+      },
+      cancel() {
+        clearInterval(timer);
+      },
+    });
+    const started = Date.now();
+    await expect(
+      measureDownload(trickle, { maxBytes: 1 << 20, what: WHAT, deadlineMs: 300 }),
+    ).rejects.toBeInstanceOf(DownloadDeadlineError);
+    clearInterval(timer);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('counts the time spent before the body (the request and its redirects)', async () => {
+    await expect(
+      measureDownload(body(['a', 'b']), {
+        maxBytes: 10,
+        what: WHAT,
+        deadlineMs: 1_000,
+        startedAt: Date.now() - 2_000,
+      }),
+    ).rejects.toBeInstanceOf(DownloadDeadlineError);
+  });
+
+  it('lets a download that ends in time through', async () => {
+    const measured = await measureDownload(body(['a', 'b']), { maxBytes: 10, what: WHAT, deadlineMs: 5_000 });
+    expect(measured).toEqual({ sha512: sha512('ab'), size: 2 });
   });
 });

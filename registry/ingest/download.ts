@@ -12,6 +12,22 @@ export class ArtifactTooLargeError extends Error {
   }
 }
 
+/** The download took longer than DOWNLOAD_DEADLINE in all (however steadily its bytes came). */
+export class DownloadDeadlineError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`took longer than ${deadlineMs / 1000} s in all (DOWNLOAD_DEADLINE)`);
+    this.name = 'DownloadDeadlineError';
+  }
+}
+
+/** The observer needs no more bytes (the listing stopped at a bound): the download stops there. */
+export class ObserverStoppedError extends Error {
+  constructor() {
+    super('the archive listing stopped');
+    this.name = 'ObserverStoppedError';
+  }
+}
+
 export interface Measured {
   /** Lowercase hex. */
   sha512: string;
@@ -21,6 +37,8 @@ export interface Measured {
 /** Something that reads the chunks as they pass (the archive lister). */
 export interface ChunkObserver {
   write(chunk: Buffer): Promise<void>;
+  /** True once no further byte matters (then the download stops with ObserverStoppedError). */
+  readonly limited?: boolean;
 }
 
 export interface MeasureOptions {
@@ -32,6 +50,10 @@ export interface MeasureOptions {
   sink?: Writable;
   /** Reads the chunks on the way (the archive lister). */
   observer?: ChunkObserver;
+  /** DOWNLOAD_DEADLINE: the download stops with DownloadDeadlineError this long after `startedAt`. */
+  deadlineMs?: number;
+  /** When the download began (before its request and redirects); now by default. */
+  startedAt?: number;
 }
 
 /**
@@ -58,13 +80,28 @@ export async function measureDownload(
         return;
       }
       observer.write(chunk).then(
-        () => callback(null, chunk),
+        () => callback(observer.limited ? new ObserverStoppedError() : null, chunk),
         (err: unknown) => callback(err as Error),
       );
     },
   });
   const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  await pipeline(downloaded(body, options.what), meter, options.sink ?? discard);
+  const { deadlineMs } = options;
+  let timer: NodeJS.Timeout | undefined;
+  if (deadlineMs !== undefined) {
+    // Idle timeouts miss a body that trickles a byte now and then: this bounds the whole download.
+    const left = (options.startedAt ?? Date.now()) + deadlineMs - Date.now();
+    if (left <= 0) {
+      await body.cancel().catch(() => undefined);
+      throw new DownloadDeadlineError(deadlineMs);
+    }
+    timer = setTimeout(() => meter.destroy(new DownloadDeadlineError(deadlineMs)), left);
+  }
+  try {
+    await pipeline(downloaded(body, options.what), meter, options.sink ?? discard);
+  } finally {
+    clearTimeout(timer);
+  }
   return { sha512: hash.digest('hex'), size };
 }
 
@@ -85,6 +122,7 @@ export async function readText(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
   what: string,
+  limits: Pick<MeasureOptions, 'deadlineMs' | 'startedAt'> = {},
 ): Promise<string> {
   const chunks: Buffer[] = [];
   const collect = new Writable({
@@ -93,6 +131,6 @@ export async function readText(
       callback();
     },
   });
-  await measureDownload(body, { maxBytes, what, sink: collect });
+  await measureDownload(body, { maxBytes, what, sink: collect, ...limits });
   return Buffer.concat(chunks).toString('utf8');
 }

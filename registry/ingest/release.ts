@@ -1,10 +1,17 @@
-import { ArchiveLister } from '../../bonsai-schema/archive-lister.js';
+import {
+  ArchiveLister,
+  DEFAULT_MAX_ARCHIVE_ENTRIES,
+  DEFAULT_MAX_UNPACKED_SIZE,
+} from '../../bonsai-schema/archive-lister.js';
+import { archiveDiagnostics } from '../../bonsai-schema/archive-rules.js';
 import { buildsByArchive, releaseArchiveDiagnostics } from '../../bonsai-schema/release-archive.js';
 import {
   compileRelease,
+  decodeConfigFile,
   diagnostic,
   errorsOf,
   MAX_CHECKSUM_FILE_BYTES,
+  MAX_CONFIG_FILE_BYTES,
   parseBonsaiConfig,
   parseVersion,
   pickConfigFile,
@@ -17,12 +24,53 @@ import {
 import type { Artifacts } from '../artifacts/port.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
-import { ArtifactTooLargeError, measureDownload, readText, type Measured } from './download.js';
+import { ArtifactRedirectRefusedError } from '../github/redirect-policy.js';
+import {
+  ArtifactTooLargeError,
+  DownloadDeadlineError,
+  ObserverStoppedError,
+  measureDownload,
+  readText,
+  type Measured,
+} from './download.js';
 
 export interface ReleaseIngestDeps {
   github: GitHub;
   artifacts: Artifacts;
   maxArtifactSize: number;
+  /** MAX_ARCHIVE_ENTRIES, MAX_UNPACKED_SIZE, DOWNLOAD_DEADLINE; the defaults when absent. */
+  limits?: IngestLimits;
+}
+
+export interface IngestLimits {
+  maxArchiveEntries: number;
+  maxUnpackedSize: number;
+  downloadDeadlineMs: number;
+}
+
+/**
+ * A download that failed because of what the release serves (too slow in all, a redirect the policy
+ * refuses) is that version's coded error; undefined for anything else (GitHub failing: the job retries).
+ */
+function downloadProblem(err: unknown, fileName: string): Diagnostic | undefined {
+  if (err instanceof DownloadDeadlineError) {
+    return diagnostic(
+      'ARTIFACT_DEADLINE_EXCEEDED',
+      `the download of ${fileName} ${err.message}; it was abandoned (serve it faster, or raise DOWNLOAD_DEADLINE)`,
+      undefined,
+      fileName,
+    );
+  }
+  if (err instanceof ArtifactRedirectRefusedError) {
+    return diagnostic(
+      'ARTIFACT_REDIRECT_REFUSED',
+      `the download of ${fileName} was not followed: ${err.message}; release files are fetched only from ` +
+        'GitHub, the API host and ARTIFACT_HOSTS',
+      undefined,
+      fileName,
+    );
+  }
+  return undefined;
 }
 
 export interface ReleaseTarget {
@@ -53,6 +101,9 @@ export interface PendingArtifacts {
   discard(): Promise<void>;
 }
 
+/** DOWNLOAD_DEADLINE's default: ten minutes per file. */
+export const DEFAULT_DOWNLOAD_DEADLINE_MS = 600_000;
+
 function failed(configFile: string | undefined, diagnostics: readonly Diagnostic[]): ReleaseIngest {
   return { ok: false, configFile, errors: errorsOf(diagnostics), warnings: warningsOf(diagnostics) };
 }
@@ -77,8 +128,8 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
   const picked = pickConfigFile(await deps.github.listRootFiles(owner, repo, commit));
   if (picked.name === undefined) return failed(undefined, picked.diagnostics);
   const configFile = picked.name;
-  const text = await deps.github.readFile(owner, repo, configFile, commit);
-  if (text === undefined) {
+  const file = await deps.github.readFile(owner, repo, configFile, commit, MAX_CONFIG_FILE_BYTES);
+  if (file === undefined) {
     return failed(configFile, [
       diagnostic(
         'CONFIG_NOT_FOUND',
@@ -86,29 +137,39 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       ),
     ]);
   }
-  const parsed = parseBonsaiConfig(text);
+  // The bounds `bonsai lint` applies, before any parsing.
+  const decoded = decodeConfigFile(file.bytes, file.size);
+  if (decoded.text === undefined) return failed(configFile, decoded.diagnostics);
+  const parsed = parseBonsaiConfig(decoded.text);
   if (!parsed.config) return failed(configFile, [...picked.diagnostics, ...parsed.diagnostics]);
   const config = parsed.config;
 
   const filesByName = new Map(release.files.map((f) => [f.name, f]));
   const checksumFiles: Record<string, string> = {};
   const checksumFilesTooLarge: string[] = [];
+  const refused: Diagnostic[] = [];
   for (const name of planRelease(config, { repo, tag: release.tag }).checksumFiles) {
     const file = filesByName.get(name);
     if (!file) continue;
+    const startedAt = Date.now();
     try {
       const body = await deps.github.downloadReleaseFile(owner, repo, file);
       checksumFiles[name] = await readText(
         body,
         MAX_CHECKSUM_FILE_BYTES,
         `download of ${name} from ${owner}/${repo}`,
+        { deadlineMs: deps.limits?.downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS, startedAt },
       );
     } catch (err) {
       // Content, not an outage: compile reports it, and the version fails until the file is replaced.
-      if (!(err instanceof ArtifactTooLargeError)) throw err;
-      checksumFilesTooLarge.push(name);
+      const problem = downloadProblem(err, name);
+      if (problem) refused.push(problem);
+      else if (err instanceof ArtifactTooLargeError) checksumFilesTooLarge.push(name);
+      else throw err;
     }
   }
+  if (refused.length > 0)
+    return failed(configFile, [...picked.diagnostics, ...parsed.diagnostics, ...refused]);
   const compiled = compileRelease(config, {
     repo,
     tag: release.tag,
@@ -187,9 +248,18 @@ async function verifyArtifact(
   builds: readonly CompiledBuild[],
 ): Promise<Verified> {
   const sink = await deps.artifacts.openSink(target.commit, file.name);
-  const lister = new ArchiveLister();
+  const limits = deps.limits;
+  const lister = new ArchiveLister({
+    maxEntries: limits?.maxArchiveEntries ?? DEFAULT_MAX_ARCHIVE_ENTRIES,
+    maxUnpackedSize: limits?.maxUnpackedSize ?? DEFAULT_MAX_UNPACKED_SIZE,
+  });
+  const refusedWith = async (problem: Diagnostic): Promise<Verified> => {
+    await sink?.discard();
+    return { size: 0, diagnostics: [problem], mirrorPath: null, publish: nothing, discard: nothing };
+  };
   try {
     let measured: Measured;
+    const startedAt = Date.now();
     try {
       const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
       measured = await measureDownload(body, {
@@ -197,15 +267,24 @@ async function verifyArtifact(
         what: `download of ${file.name} from ${target.owner}/${target.repo}`,
         ...(sink ? { sink: sink.stream } : {}),
         observer: lister,
+        deadlineMs: limits?.downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS,
+        startedAt,
       });
     } catch (err) {
+      if (err instanceof ObserverStoppedError) {
+        // A bound of the listing (entries, unpacked size): the rest of the download cannot help.
+        const content = await lister.end();
+        return refusedWith(archiveDiagnostics(content, { file: file.name })[0]!);
+      }
+      const problem = downloadProblem(err, file.name);
+      if (problem) return refusedWith(problem);
       if (!(err instanceof ArtifactTooLargeError)) throw err;
-      await sink?.discard();
-      const problem = diagnostic(
-        'ARTIFACT_TOO_LARGE',
-        `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
+      return refusedWith(
+        diagnostic(
+          'ARTIFACT_TOO_LARGE',
+          `${file.name} is ${err.message} (MAX_ARTIFACT_SIZE); it was not downloaded whole`,
+        ),
       );
-      return { size: 0, diagnostics: [problem], mirrorPath: null, publish: nothing, discard: nothing };
     }
     const reading = { ...(await lister.end()), sha512: measured.sha512 };
     const diagnostics = releaseArchiveDiagnostics(file.name, reading, builds);

@@ -25,7 +25,7 @@ import {
 } from '../store/versions.js';
 import { abortableGitHub } from './abortable.js';
 import { releaseFingerprint } from './fingerprint.js';
-import { ingestRelease, unparseableTag } from './release.js';
+import { ingestRelease, unparseableTag, type ReleaseIngestDeps } from './release.js';
 import { renderAsset, type RenderContext } from './render.js';
 
 export interface SyncDeps {
@@ -35,6 +35,7 @@ export interface SyncDeps {
   cache: Cache;
   render: RenderContext;
   maxArtifactSize: number;
+  limits?: ReleaseIngestDeps['limits'];
   logger: Logger;
 }
 

@@ -4,11 +4,12 @@ import { errorsOf, warningsOf, type Diagnostic } from '../../../bonsai-schema/in
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { checkRelease } from '../../check/check.js';
+import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { resolveRepo, resolveVersion } from '../../project/git.js';
 import { displayPath, openProject } from '../../project/project.js';
 import { diagnosticJson, plural, printDiagnostics, reportingFailures } from '../report.js';
 
-interface CheckOptions {
+interface CheckOptions extends ArchiveLimitOptions {
   dist?: string;
   version?: string;
   repo?: string;
@@ -17,7 +18,7 @@ interface CheckOptions {
 }
 
 export function registerCheck(program: Command, io: Io, run: ActionRunner): void {
-  program
+  const command = program
     .command('check')
     .summary('say now what the registry and the agent will say about this release')
     .description(
@@ -35,7 +36,8 @@ export function registerCheck(program: Command, io: Io, run: ActionRunner): void
       '--repo <name>',
       "the GitHub repository name for #{repo} (default: the origin remote's, else the folder's)",
     )
-    .option('--strict', 'fail on warnings too (a filter that never matches, say)')
+    .option('--strict', 'fail on warnings too (a filter that never matches, say)');
+  archiveLimitOptions(command)
     .option('--json', 'print one JSON object: {ok, repo, version, archives, diagnostics}')
     .addHelpText(
       'after',
@@ -50,6 +52,7 @@ export function registerCheck(program: Command, io: Io, run: ActionRunner): void
 }
 
 async function check(io: Io, dir: string | undefined, options: CheckOptions): Promise<ExitCode> {
+  const limits = archiveLimits(options);
   const project = await openProject(io.cwd, dir);
   const [version, repo] = await Promise.all([
     resolveVersion(project.dir, options.version),
@@ -58,7 +61,7 @@ async function check(io: Io, dir: string | undefined, options: CheckOptions): Pr
   const dist =
     options.dist === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.dist);
   const show = (p: string) => displayPath(io.cwd, p);
-  const report = await checkRelease({ project, dist, repo, version, show });
+  const report = await checkRelease({ project, dist, repo, version, show, limits });
 
   // Checksum and archive diagnostics name a file in dist: show where it is.
   const located = report.diagnostics.map((d): Diagnostic =>

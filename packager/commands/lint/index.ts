@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import {
   errorsOf,
   formatDiagnostic,
-  parseBonsaiConfig,
   planRelease,
   warningsOf,
   type BonsaiConfig,
@@ -11,7 +10,7 @@ import {
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
-import { findConfigFile } from '../../project/config-file.js';
+import { findConfigFile, parseConfigFile } from '../../project/config-file.js';
 import { plural } from '../report.js';
 
 interface LintOptions {
@@ -59,7 +58,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   let diagnostics: Diagnostic[] = found.diagnostics;
   let builds: LintedBuild[] = [];
   if (found.file) {
-    const parsed = parseBonsaiConfig(found.file.text);
+    const parsed = parseConfigFile(found.file);
     diagnostics = parsed.diagnostics;
     if (parsed.config) {
       const lintedBuilds = buildsOf(parsed.config, options);

@@ -18,11 +18,12 @@ import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { readArchive } from '../../archive/reader.js';
+import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { PackagerError } from '../../errors.js';
 import { displayPath } from '../../project/project.js';
 import { diagnosticJson, formatBytes, plural, printDiagnostics, reportingFailures } from '../report.js';
 
-interface VerifyOptions {
+interface VerifyOptions extends ArchiveLimitOptions {
   sha512?: string;
   checksums?: string;
   windows?: boolean;
@@ -30,7 +31,7 @@ interface VerifyOptions {
 }
 
 export function registerVerify(program: Command, io: Io, run: ActionRunner): void {
-  program
+  const command = program
     .command('verify')
     .summary('verify one archive as the Sensu agent would')
     .description(
@@ -45,7 +46,8 @@ export function registerVerify(program: Command, io: Io, run: ActionRunner): voi
     .option(
       '--windows',
       'inspect it as a Windows build (bin/ needs a .exe/.bat/.cmd; exec bits do not matter)',
-    )
+    );
+  archiveLimitOptions(command)
     .option('--json', 'print one JSON object: {ok, format, size, sha512, entries, agent, diagnostics}')
     .addHelpText(
       'after',
@@ -64,6 +66,7 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
   if (options.sha512 !== undefined && options.checksums !== undefined) {
     throw new UsageError('give --sha512 or --checksums, not both');
   }
+  const limits = archiveLimits(options);
   if (options.sha512 !== undefined && !/^[0-9a-f]{128}$/i.test(options.sha512)) {
     throw new UsageError(`--sha512 must be 128 hex digits (got ${options.sha512.length} characters)`);
   }
@@ -75,7 +78,7 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
 
   const diagnostics: Diagnostic[] = [];
   const expected = await expectedDigest(io, name, options, diagnostics);
-  const reading = await readArchive(file);
+  const reading = await readArchive(file, limits);
   if (expected && expected.sha512.toLowerCase() !== reading.sha512) {
     diagnostics.push(
       digestMismatch({
@@ -88,7 +91,9 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
       }),
     );
   }
-  diagnostics.push(...archiveDiagnostics(reading, { file: shown, windows: options.windows === true }));
+  // One by one: a spread of a hostile archive's problems would overflow the call stack.
+  for (const d of archiveDiagnostics(reading, { file: shown, windows: options.windows === true }))
+    diagnostics.push(d);
   const ok = errorsOf(diagnostics).length === 0;
   const agent = agentView(reading.entries);
   const digest = expected
@@ -186,7 +191,7 @@ async function expectedDigest(
     );
   });
   const parsed = parseChecksums(text, shown);
-  diagnostics.push(...parsed.diagnostics);
+  for (const d of parsed.diagnostics) diagnostics.push(d);
   const selected = selectChecksum(parsed, archiveName);
   if ('diagnostic' in selected) {
     diagnostics.push(selected.diagnostic);
