@@ -72,6 +72,11 @@ const schema = z.object({
   JOB_ATTEMPTS: positiveInt.default(8),
   JOB_BACKOFF: seconds.default(5),
   JOB_LEASE: seconds.min(1, { error: 'must be at least 1 second' }).default(300),
+  JOB_DEADLINE: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .positive({ error: 'must be a number of seconds, more than 0' })
+    .default(3600),
+  WORKER_CONCURRENCY: positiveInt.default(4),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -231,6 +236,19 @@ export const SETTINGS: readonly SettingSpec[] = [
       'How long a claimed job stays with its process without a heartbeat before another may take it.',
   },
   {
+    env: 'JOB_DEADLINE',
+    flag: '--job-deadline <seconds>',
+    defaultText: '3600',
+    description:
+      'How long one ingest job may run; then it is stopped and fails with JOB_DEADLINE (the release it was ingesting too).',
+  },
+  {
+    env: 'WORKER_CONCURRENCY',
+    flag: '--worker-concurrency <n>',
+    defaultText: '4',
+    description: 'Ingest jobs one process runs at once (never two of one asset).',
+  },
+  {
     env: 'LOG_LEVEL',
     flag: '--log-level <level>',
     defaultText: 'info',
@@ -271,6 +289,8 @@ export interface RegistryConfig {
   jobAttempts: number;
   jobBackoffMs: number;
   jobLeaseMs: number;
+  jobDeadlineMs: number;
+  workerConcurrency: number;
   logLevel: string;
 }
 
@@ -329,6 +349,8 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     jobAttempts: s.JOB_ATTEMPTS,
     jobBackoffMs: s.JOB_BACKOFF * 1000,
     jobLeaseMs: s.JOB_LEASE * 1000,
+    jobDeadlineMs: s.JOB_DEADLINE * 1000,
+    workerConcurrency: s.WORKER_CONCURRENCY,
     logLevel: s.LOG_LEVEL,
   };
 }

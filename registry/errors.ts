@@ -15,6 +15,26 @@ export const REGISTRY_ERROR_CODES = {
   DATABASE_IN_USE: { status: 503, exitCode: EXIT.SERVICE },
   DATABASE_NOT_MIGRATED: { status: 503, exitCode: EXIT.SERVICE },
   SYNC_RUNNING: { status: 409, exitCode: EXIT.SERVICE },
+  JOB_DEADLINE: {
+    status: 504,
+    exitCode: EXIT.SERVICE,
+    hint: 'the release being ingested took longer than JOB_DEADLINE; fix or replace it (a new upload or tag is ingested again), or retry with bonsai registry sync --force',
+  },
+  JOB_ABANDONED: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'the process running this job stopped or crashed JOB_ATTEMPTS times (out of memory?); see the registry log for the release it was ingesting, fix or replace that release, or retry with bonsai registry sync --force',
+  },
+  JOB_LEASE_LOST: {
+    status: 409,
+    exitCode: EXIT.SERVICE,
+    hint: 'this process paused longer than JOB_LEASE and another process took the job over; nothing more was written by this one',
+  },
+  INGEST_FAILED: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'an unexpected error stopped the ingest of this release; the registry log has the details under the job id; the next sync tries again',
+  },
   CACHE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   GITHUB_FAILED: { status: 502, exitCode: EXIT.SERVICE },
   ARTIFACTS_FAILED: { status: 500, exitCode: EXIT.SERVICE },

@@ -45,12 +45,13 @@ export async function startRegistry(
     maxAttempts: config.jobAttempts,
     backoffMs: config.jobBackoffMs,
     idleMs: JOB_IDLE_MS,
+    concurrency: config.workerConcurrency,
+    deadlineMs: config.jobDeadlineMs,
     logger: logger.child({ component: 'jobs', worker: workerId }),
-    handle: (job) => {
+    handle: async (job, held, signal) => {
       if (job.assetId === null) throw new Error(`job ${job.id} names no asset`);
-      return syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, jobId: job.id })
-        .then(assertSyncComplete)
-        .then(summarizeSync);
+      const report = await syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, held, signal });
+      return summarizeSync(assertSyncComplete(report));
     },
   });
   const downloads = new DownloadCounter(db, logger);

@@ -8,15 +8,9 @@ import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';
 import { RegistryError, messageOf } from '../errors.js';
 import { summarizeSync, syncAsset, type SyncReport } from '../ingest/sync.js';
-import { holdLease, newHolderId } from '../jobs/lease.js';
-import {
-  completeJob,
-  failJob,
-  jobCounts,
-  releaseRunningJobs,
-  runningJob,
-  startOwnJob,
-} from '../jobs/queue.js';
+import { newHolderId } from '../jobs/lease.js';
+import { heldBy, jobCounts, releaseRunningJobs, runningJob, startOwnJob } from '../jobs/queue.js';
+import { jobErrorText, recordJobEnd, runHeldJob, versionErrorOf } from '../jobs/run.js';
 import { createLogger } from '../logger.js';
 import { parseRegistration, parseRepository, registerRepository } from '../repos.js';
 import { openRuntime, type Runtime } from '../runtime.js';
@@ -167,7 +161,8 @@ function notRegistered(repository: string): RegistryError {
 
 /**
  * Syncs one asset now, as a job of this process: the job table's rule (one running job per asset) keeps
- * it from running beside a server's job for the same asset. The job records what happened.
+ * it from running beside a server's job for the same asset, and it runs as the worker runs jobs (lease
+ * renewed, deadline, every write fenced). The job records what happened; it is never retried.
  */
 async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, force: boolean) {
   const { db, config, logger } = runtime;
@@ -189,27 +184,57 @@ async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, for
       { hint: `wait for it to finish (bonsai registry status ${name} shows it), then sync again` },
     );
   }
-  const stopLease = holdLease(db, job.id, holder, config.jobLeaseMs, (err) =>
-    logger.warn({ err: messageOf(err), jobId: job.id }, 'lease not renewed'),
-  );
-  try {
-    const report = await syncAsset(runtime.syncDeps, assetId, { force, conditional: false, jobId: job.id });
-    const incomplete = report.versions.filter((v) => v.outcome === 'retry');
-    if (incomplete.length > 0) {
-      const message = incomplete.map((v) => `${v.tag}: ${v.message ?? 'not read'}`).join('; ');
-      await failJob(db, job.id, holder, message, undefined);
-    } else {
-      await completeJob(db, job.id, holder, summarizeSync(report));
+  const held = heldBy(job, holder);
+  const log = logger.child({ jobId: job.id });
+  const end = await runHeldJob({
+    db,
+    held,
+    leaseMs: config.jobLeaseMs,
+    deadlineMs: config.jobDeadlineMs,
+    logger: log,
+    work: (signal) => syncAsset(runtime.syncDeps, assetId, { force, conditional: false, held, signal }),
+  });
+  const failed = (error: unknown, sameContent: boolean) =>
+    recordJobEnd(db, held, {
+      kind: 'failed',
+      error: jobErrorText(error, job.id),
+      retryInMs: undefined,
+      versionError: versionErrorOf(error, job.id),
+      sameContent,
+    }).catch((e: unknown) => {
+      log.error({ err: messageOf(e) }, 'cannot record the failure of the sync job');
+      return false;
+    });
+  switch (end.kind) {
+    case 'done': {
+      const report = end.result as SyncReport;
+      const incomplete = report.versions.filter((v) => v.outcome === 'retry');
+      if (incomplete.length > 0) {
+        const message = incomplete.map((v) => `${v.tag}: ${v.message ?? 'not read'}`).join('; ');
+        await failed(new RegistryError('GITHUB_FAILED', message), false);
+      } else if (!(await recordJobEnd(db, held, { kind: 'done', result: summarizeSync(report) }))) {
+        throw lostTheJob(job.id);
+      }
+      return report;
     }
-    return report;
-  } catch (err) {
-    await failJob(db, job.id, holder, messageOf(err), undefined).catch((e: unknown) =>
-      logger.error({ err: messageOf(e), jobId: job.id }, 'cannot record the failure of the sync job'),
-    );
-    throw err;
-  } finally {
-    stopLease();
+    case 'failed':
+      await failed(end.error, false);
+      throw end.error;
+    case 'deadline':
+      await failed(end.error, true);
+      throw end.error;
+    case 'lease-lost':
+    case 'stopped':
+      throw lostTheJob(job.id);
   }
+}
+
+/** Another process took this command's job over (it paused longer than JOB_LEASE). */
+function lostTheJob(jobId: number): RegistryError {
+  return new RegistryError(
+    'JOB_LEASE_LOST',
+    `sync job ${jobId} was taken over by another process while this command paused; it wrote nothing after that`,
+  );
 }
 
 export function registerSync(registry: Command, io: Io, run: ActionRunner): void {
