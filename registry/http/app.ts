@@ -9,6 +9,7 @@ import { assetRoutes } from './routes/assets.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { triggerRoutes } from './routes/triggers.js';
+import { htmlNotFound, webRoutes } from '../web/routes.js';
 
 /** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
 export function requestIdFor(given: string | undefined): string {
@@ -74,12 +75,15 @@ export function createApp(deps: HttpDeps): Koa {
   // Errors are answered and logged by requestScope; Koa's own printer would only repeat them.
   app.silent = true;
   const router = new Router();
+  // First: it answers browsers on routes it shares with assetRoutes and passes everyone else on.
+  webRoutes(router, deps);
   assetRoutes(router, deps);
   definitionRoutes(router, deps);
   triggerRoutes(router, deps);
   artifactRoutes(router, deps);
   healthRoutes(router, deps);
   app.use(requestScope(deps));
+  app.use(htmlNotFound(deps));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -89,6 +89,8 @@ export type ReleaseIngest =
       labels: Record<string, string>;
       warnings: Diagnostic[];
       builds: NewBuild[];
+      /** The README at the tag's commit, for the web pages (see readReadme). */
+      readme: Readme | undefined;
       /** Mirrored copies not yet at their URLs: published once the version is saved, else discarded. */
       artifacts: PendingArtifacts;
     }
@@ -125,7 +127,8 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
   const tagProblems = unparseableTag(release.tag);
   if (tagProblems.length > 0) return failed(undefined, tagProblems);
 
-  const picked = pickConfigFile(await deps.github.listRootFiles(owner, repo, commit));
+  const rootFiles = await deps.github.listRootFiles(owner, repo, commit);
+  const picked = pickConfigFile(rootFiles);
   if (picked.name === undefined) return failed(undefined, picked.diagnostics);
   const configFile = picked.name;
   const file = await deps.github.readFile(owner, repo, configFile, commit, MAX_CONFIG_FILE_BYTES);
@@ -210,9 +213,11 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       mirrorPath: v.mirrorPath,
     };
   });
+  const readme = await readReadme(deps.github, target, rootFiles);
   return {
     ok: true,
     configFile,
+    readme,
     annotations: config.annotations,
     labels: config.labels,
     warnings: warningsOf([...diagnostics, ...found]),
@@ -227,6 +232,29 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       discard: async () => void (await discardAll()),
     },
   };
+}
+
+/** README bytes kept per version: the pages show it; a larger one is named but not kept. */
+export const MAX_README_BYTES = 512 * 1024;
+
+export interface Readme {
+  file: string;
+  /** Undefined when the file is larger than MAX_README_BYTES. */
+  text: string | undefined;
+}
+
+/** The first root file named README* (Bonsai's rule), as text; NUL bytes dropped (Postgres refuses them). */
+async function readReadme(
+  github: GitHub,
+  target: ReleaseTarget,
+  rootFiles: readonly string[],
+): Promise<Readme | undefined> {
+  const name = [...rootFiles].sort().find((f) => /^readme/i.test(f));
+  if (name === undefined) return undefined;
+  const file = await github.readFile(target.owner, target.repo, name, target.commit, MAX_README_BYTES);
+  if (file === undefined) return undefined;
+  if (file.size > MAX_README_BYTES) return { file: name, text: undefined };
+  return { file: name, text: file.bytes.toString('utf8').replaceAll('\u0000', '') };
 }
 
 /** One downloaded artifact: its problems and, in mirror mode, its copy waiting to be published or discarded. */

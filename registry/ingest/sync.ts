@@ -7,6 +7,7 @@ import { RegistryError, isRegistryError, messageOf, notFound } from '../errors.j
 import type { GitHub, Release } from '../github/port.js';
 import { getAsset, saveReleasesEtags, updateFromGitHub, type AssetRecord } from '../store/assets.js';
 import { appendIngestLog } from '../store/ingest-log.js';
+import { saveVersionDocs } from '../store/version-docs.js';
 import {
   isServed,
   listVersions,
@@ -128,7 +129,9 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
     try {
       const result = await syncRelease(deps, asset, release, known.get(release.tag), options);
       report.versions.push(result);
-      if (result.outcome === 'ingested' || result.outcome === 'restored') await invalidate();
+      // A failed attempt changes no API answer, but the web pages show its errors.
+      if (result.outcome === 'ingested' || result.outcome === 'restored' || result.outcome === 'failed')
+        await invalidate();
     } catch (err) {
       // Only an outage is worth retrying; anything else (the database, a bug) stops the sync and the job.
       if (!isGitHubFailure(err)) throw err;
@@ -289,6 +292,11 @@ async function syncRelease(
         labels: good.labels,
         warnings: good.warnings,
         builds: good.builds,
+      });
+      await saveVersionDocs(tx, version.id, {
+        readmeFile: good.readme?.file ?? null,
+        readme: good.readme?.text ?? null,
+        releaseNotes: release.notes ?? null,
       });
       await appendIngestLog(tx, asset.id, {
         tag: release.tag,
