@@ -17,8 +17,21 @@ export interface DocumentBase {
   commit: string;
 }
 
-/** The README's headings sit under the page's own h1/h2: shifted down two levels, in order. */
-const HEADINGS: Record<string, string> = { h1: 'h3', h2: 'h4', h3: 'h5', h4: 'h6', h5: 'h6', h6: 'h6' };
+/**
+ * A document's headings sit under the page's h2: its top level becomes h3, and no heading goes more than
+ * one level below the one before it (screen-reader users navigate by headings; authors skip levels).
+ */
+function headingTransforms(rendered: string): Record<string, sanitizeHtml.Transformer> {
+  const levels = [...rendered.matchAll(/<h([1-6])[\s>]/g)].map((m) => Number(m[1]));
+  const offset = 3 - Math.min(6, ...levels);
+  let last = 2;
+  const transform: sanitizeHtml.Transformer = (tagName, attribs) => {
+    const level = Math.max(3, Math.min(6, Number(tagName[1]) + offset, last + 1));
+    last = level;
+    return { tagName: `h${level}`, attribs };
+  };
+  return Object.fromEntries(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((t) => [t, transform]));
+}
 
 const TAGS = [
   ...sanitizeHtml.defaults.allowedTags.filter((t) => !['h1', 'h2'].includes(t)),
@@ -40,11 +53,9 @@ function resolve(url: string, base: string): string {
   }
 }
 
-function cleanupOptions(base: DocumentBase | undefined): sanitizeHtml.IOptions {
+function cleanupOptions(base: DocumentBase | undefined, rendered: string): sanitizeHtml.IOptions {
   const root = base ? `${base.githubUrl.replace(/\/+$/, '')}` : undefined;
-  const headings = Object.fromEntries(
-    Object.entries(HEADINGS).map(([from, to]) => [from, sanitizeHtml.simpleTransform(to, {})]),
-  );
+  const headings = headingTransforms(rendered);
   return {
     allowedTags: TAGS,
     allowedAttributes: {
@@ -87,5 +98,6 @@ function cleanupOptions(base: DocumentBase | undefined): sanitizeHtml.IOptions {
 
 /** Untrusted Markdown → sanitised HTML. */
 export function renderMarkdown(text: string, base?: DocumentBase): Html {
-  return trusted(sanitizeHtml(markdown.render(text), cleanupOptions(base)));
+  const rendered = markdown.render(text);
+  return trusted(sanitizeHtml(rendered, cleanupOptions(base, rendered)));
 }

@@ -162,7 +162,7 @@ describe('asset and version pages', () => {
     const exact = await page(`${slack}/versions/1.0.0`);
     expect(exact.status).toBe(200);
     expect(exact.text).toContain('<title>sensu/sensu-slack-handler 1.0.0 · Bonsai asset registry</title>');
-    expect(exact.text).toContain('<h2 id="notes-h">Release notes</h2><h4>Changes</h4>');
+    expect(exact.text).toContain('<h2 id="notes-h">Release notes</h2><h3>Changes</h3>');
     expect(exact.text).toContain('<strong>threads</strong>');
     for (const spelling of ['latest', 'v1.0.0', '1_0_0'])
       expect((await page(`${slack}/versions/${spelling}`)).text).toBe(exact.text);

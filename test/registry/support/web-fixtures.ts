@@ -55,7 +55,7 @@ export const HOSTILE = {
 
 export const BULK = 21;
 
-export async function fillWebRegistry(h: Harness): Promise<void> {
+export async function fillWebRegistry(h: Harness, bulk = BULK): Promise<void> {
   h.gh.state.createRepo('sensu/sensu-slack-handler', { description: 'Sends Slack alerts' });
   await publish(h.gh, 'sensu/sensu-slack-handler', '0.9.0', { builds: [LINUX] });
   await publish(h.gh, 'sensu/sensu-slack-handler', '1.0.0', {
@@ -95,7 +95,7 @@ export async function fillWebRegistry(h: Harness): Promise<void> {
   });
   await h.addRepo('broken/bad-yml');
 
-  for (let i = 1; i <= BULK; i++) {
+  for (let i = 1; i <= bulk; i++) {
     const name = `bulk/check-${String(i).padStart(2, '0')}`;
     h.gh.state.createRepo(name, { description: `Bulk check number ${i}` });
     await publish(h.gh, name, '1.0.0', { builds: [LINUX], yml: bonsaiYml([LINUX]) });
