@@ -14,7 +14,8 @@ let h: Harness;
 let base: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // PostgreSQL here; the browser suite runs the same pages on PGlite.
+  h = await startHarness({ db: 'postgres' });
   base = h.registry.runtime.urls.publicUrl;
   await fillWebRegistry(h);
 }, 120_000);
