@@ -1,6 +1,26 @@
 #!/usr/bin/env node
-import { runCli } from './program.js';
+import { EXIT } from './io.js';
+import { internalErrorText, runCli } from './program.js';
 import { verbs } from './verbs.js';
+
+// `bonsai lint FILE | head -1`: the reader went away. Nothing left to say to it, and it is no failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+    throw err;
+  });
+}
+// Whatever escapes a command (a stray callback, a rejected promise nobody awaited) is still one coded
+// line, never a stack trace (BONSAI_DEBUG=1 shows it).
+const crash = (err: unknown) => {
+  try {
+    process.stderr.write(internalErrorText(err, process.env) + '\n');
+  } finally {
+    process.exit(EXIT.INVALID);
+  }
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 const code = await runCli(
   process.argv.slice(2),

@@ -66,7 +66,20 @@ function reportFailure(err: unknown, io: Io): ExitCode {
     if (err.hint) writeLine(io.stderr, `hint: ${err.hint}`);
     return err.exitCode;
   }
-  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  writeLine(io.stderr, `internal error (please report it): ${detail}`);
+  writeLine(io.stderr, internalErrorText(err, io.env));
   return EXIT.INVALID;
+}
+
+/** The environment variable that adds the stack to an internal error (for a bug report). */
+export const DEBUG_ENV = 'BONSAI_DEBUG';
+
+/**
+ * A bug (an uncoded exception) in one coded line, like every other failure; the stack only when
+ * BONSAI_DEBUG is set, so users see no trace but a report can carry one.
+ */
+export function internalErrorText(err: unknown, env: Record<string, string | undefined>): string {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const debug = env[DEBUG_ENV] !== undefined && env[DEBUG_ENV] !== '' && env[DEBUG_ENV] !== '0';
+  if (debug && err instanceof Error && err.stack) return `error [INTERNAL]: ${err.stack}`;
+  return `error [INTERNAL]: ${message.split('\n')[0]}\nhint: this is a bug: please report it, with the output of the same command run with ${DEBUG_ENV}=1`;
 }

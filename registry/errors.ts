@@ -19,7 +19,32 @@ export const REGISTRY_ERROR_CODES = {
   GITHUB_FAILED: { status: 502, exitCode: EXIT.SERVICE },
   ARTIFACTS_FAILED: { status: 500, exitCode: EXIT.SERVICE },
   INTERNAL: { status: 500, exitCode: EXIT.SERVICE },
-} as const satisfies Record<string, { status: number; exitCode: ExitCode }>;
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    exitCode: EXIT.INVALID,
+    hint: 'the Allow header lists the methods this route answers',
+  },
+  TOO_MANY_REQUESTS: {
+    status: 429,
+    exitCode: EXIT.SERVICE,
+    hint: 'too many webhook bodies are being received at once; retry after the Retry-After seconds',
+  },
+  PORT_IN_USE: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'stop the process using that port, or choose another with PORT / --port',
+  },
+  LISTEN_FAILED: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'check HOST / --host names an address of this machine and that the port is allowed (below 1024 needs privileges)',
+  },
+  DATABASE_NOT_FOUND: {
+    status: 503,
+    exitCode: EXIT.SERVICE,
+    hint: 'run it where the registry keeps its data (DATA_DIR / --data-dir, or DATABASE_URL); bonsai registry migrate creates a database',
+  },
+} as const satisfies Record<string, { status: number; exitCode: ExitCode; hint?: string }>;
 
 export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_CODES;
 
@@ -41,8 +66,15 @@ export class RegistryError extends Error implements CodedFailure {
     this.name = 'RegistryError';
     this.status = REGISTRY_ERROR_CODES[code].status;
     this.exitCode = REGISTRY_ERROR_CODES[code].exitCode;
-    if (options.hint !== undefined) this.hint = options.hint;
+    const hint = options.hint ?? defaultHint(code);
+    if (hint !== undefined) this.hint = hint;
   }
+}
+
+/** The hint every error of `code` carries when the thrower gives none. */
+export function defaultHint(code: RegistryErrorCode): string | undefined {
+  const entry = REGISTRY_ERROR_CODES[code];
+  return 'hint' in entry ? entry.hint : undefined;
 }
 
 export function notFound(): RegistryError {

@@ -29,3 +29,27 @@ export function createLogger(level: string, destination: { write(line: string): 
     { write: (line: string) => destination.write(line) },
   );
 }
+
+/**
+ * A warning that may repeat thousands of times a second (every request while Redis is down): the first
+ * is written at once, the next ones at most once per `intervalMs`, carrying how many were left out.
+ */
+export function throttledWarning(
+  logger: Logger,
+  message: string,
+  intervalMs = 10_000,
+  now: () => number = Date.now,
+): (fields: Record<string, unknown>) => void {
+  let lastAt = -Infinity;
+  let suppressed = 0;
+  return (fields) => {
+    const at = now();
+    if (at - lastAt < intervalMs) {
+      suppressed++;
+      return;
+    }
+    logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, message);
+    lastAt = at;
+    suppressed = 0;
+  };
+}

@@ -16,6 +16,7 @@ import { messageOf } from './errors.js';
 import { createGitHub } from './github/octokit.js';
 import type { GitHub } from './github/port.js';
 import { renderAsset, type RenderContext } from './ingest/render.js';
+import { throttledWarning } from './logger.js';
 import { invalidateAsset, type SyncDeps } from './ingest/sync.js';
 import { allAssets } from './store/assets.js';
 import { readState, writeState } from './store/state.js';
@@ -56,18 +57,24 @@ async function instanceId(db: Db): Promise<string> {
  */
 async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promise<Cache> {
   if (config.redisUrl) {
+    const unavailable = throttledWarning(logger, 'cache unavailable: answering from the database');
     return createRedisCache({
       url: config.redisUrl,
       keyspace: await instanceId(db),
       ttlSeconds: config.cacheTtlSeconds,
-      onError: (err, operation) =>
-        logger.warn({ err: messageOf(err), operation }, 'cache unavailable: answering from the database'),
+      onError: (err, operation) => unavailable({ err: messageOf(err), operation }),
+      onCircuit: (state, err) => {
+        if (state === 'open')
+          logger.warn({ err: messageOf(err) }, 'cache circuit open: Redis is skipped for a while');
+        else logger.info({ circuit: state }, `cache circuit ${state}`);
+      },
     });
   }
   const memory = createMemoryCache({ maxEntries: config.cacheSize, ttlSeconds: config.cacheTtlSeconds });
   if (!db.listen) return memory;
+  const notSent = throttledWarning(logger, 'cache invalidation not sent to other processes');
   return shareInvalidations(memory, { ...db, listen: db.listen.bind(db) }, (err) =>
-    logger.warn({ err: messageOf(err) }, 'cache invalidation not sent to other processes'),
+    notSent({ err: messageOf(err) }),
   );
 }
 

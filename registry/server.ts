@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { artifactsBaseUrl, type RegistryConfig } from './config.js';
-import { messageOf } from './errors.js';
+import { RegistryError, messageOf } from './errors.js';
 import { createApp } from './http/app.js';
+import { answerClientError } from './http/client-errors.js';
 import { DownloadCounter } from './http/downloads.js';
 import { withFastPath } from './http/fast-path.js';
 import type { HttpDeps } from './http/deps.js';
@@ -69,10 +70,11 @@ export async function startRegistry(
   // server listens, so it listens first and holds requests until then.
   const gate = holdRequests(withFastPath(deps, createApp(deps).callback()));
   const server = http.createServer(gate.handler);
+  server.on('clientError', answerClientError);
   let poller: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(listenFailure(err, config)));
       server.listen(config.port, config.host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
@@ -130,6 +132,18 @@ export async function startRegistry(
     await runtime.close();
     throw err;
   }
+}
+
+/** Why the server could not listen, as a coded error naming the address (not a stack trace). */
+function listenFailure(err: Error & { code?: string }, config: RegistryConfig): Error {
+  const where = `${config.host}:${config.port}`;
+  if (err.code === 'EADDRINUSE')
+    return new RegistryError('PORT_IN_USE', `cannot listen on ${where}: the port is already in use`, {
+      cause: err,
+    });
+  if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+    return new RegistryError('LISTEN_FAILED', `cannot listen on ${where}: ${err.message}`, { cause: err });
+  return err;
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;

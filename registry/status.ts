@@ -1,4 +1,8 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { sortVersions, type Diagnostic } from '../bonsai-schema/index.js';
+import type { RegistryConfig } from './config.js';
+import { RegistryError } from './errors.js';
 import type { Queryable } from './db/port.js';
 import { findAsset } from './store/assets.js';
 import { recentIngestLog } from './store/ingest-log.js';
@@ -100,4 +104,26 @@ export async function assetStatus(
       diagnostics: e.diagnostics,
     })),
   };
+}
+
+/**
+ * Read-only verbs open an existing embedded database, never create one: run in the wrong folder, they
+ * say so (DATABASE_NOT_FOUND) instead of leaving a new empty database behind. Postgres databases are
+ * never created by the registry, so only the embedded one is checked.
+ */
+export async function assertDatabaseExists(
+  config: Pick<RegistryConfig, 'databaseUrl' | 'dataDir'>,
+): Promise<void> {
+  if (config.databaseUrl) return;
+  const marker = path.join(config.dataDir, 'pglite', 'PG_VERSION');
+  const found = await fs.stat(marker).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!found) {
+    throw new RegistryError(
+      'DATABASE_NOT_FOUND',
+      `there is no registry database in ${config.dataDir} (embedded PGlite, DATABASE_URL unset); this command only reads, so it does not create one`,
+    );
+  }
 }

@@ -23,6 +23,10 @@ export interface Cache {
 export interface CacheStats {
   hits: number;
   misses: number;
-  /** Backend failures since start (each one logged); reads went to the store instead. */
+  /** Backend failures since start (logged, at most one line per interval); reads went to the store. */
   errors: number;
+  /** Calls that skipped the backend while its circuit was open (Redis only). */
+  skipped?: number;
+  /** The backend's circuit breaker (Redis only): `open` while Redis is skipped. */
+  circuit?: 'closed' | 'open' | 'half-open';
 }

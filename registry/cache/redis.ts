@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redactUrl } from '../config.js';
 import { RegistryError, messageOf } from '../errors.js';
+import { CircuitBreaker, CircuitOpenError, type CircuitState } from './breaker.js';
 import type { Cache, CacheStats } from './port.js';
 
 /** The hash field holding the group's generation token (changed by each invalidation). */
@@ -34,6 +35,12 @@ export interface RedisCacheOptions {
   onError: (err: unknown, operation: string) => void;
   /** How long one command may take before it counts as a failure (ms). */
   commandTimeoutMs?: number;
+  /** Failures in a row that open the circuit (Redis is then skipped). */
+  breakerThreshold?: number;
+  /** How long an open circuit skips Redis before one probe is let through (ms). */
+  breakerCoolDownMs?: number;
+  /** Called when the circuit opens, probes or closes. */
+  onCircuit?: (state: CircuitState, err: unknown) => void;
 }
 
 /**
@@ -50,7 +57,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 5_000,
-    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    commandTimeout: options.commandTimeoutMs ?? 500,
     retryStrategy: (times) => (started ? Math.min(times * 200, 2_000) : null),
   });
   // Without a listener ioredis reports connection errors as unhandled; they are expected during an outage.
@@ -75,30 +82,65 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
   }
 
   const PREFIX = `bonsai:${options.keyspace}:`;
-  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0, skipped: 0 };
   const pendingInvalidations = new Set<string>();
   const failed = (err: unknown, operation: string) => {
+    // A skipped call is the breaker working, not a new failure: counted, not logged.
+    if (err instanceof CircuitOpenError) {
+      stats.skipped = (stats.skipped ?? 0) + 1;
+      return;
+    }
     stats.errors++;
     options.onError(err, operation);
   };
-  const invalidate = (group: string) =>
-    redis.eval(INVALIDATE, 1, PREFIX + group, randomUUID(), options.ttlSeconds);
-  redis.on('ready', () => {
-    for (const group of [...pendingInvalidations]) {
-      pendingInvalidations.delete(group);
-      invalidate(group).catch((err: unknown) => {
-        pendingInvalidations.add(group);
-        failed(err, 'replay invalidation');
-      });
-    }
+  // A hung Redis (SIGSTOP, a full network buffer) answers nothing: each command would wait for its
+  // timeout. The breaker makes that cost one timeout, then none until a probe finds Redis back.
+  const breaker = new CircuitBreaker({
+    threshold: options.breakerThreshold ?? 3,
+    coolDownMs: options.breakerCoolDownMs ?? 5_000,
+    onChange: (state, err) => {
+      options.onCircuit?.(state, err);
+      if (state === 'closed') replayInvalidations();
+    },
   });
+  const guarded = <T>(call: () => Promise<T>) => breaker.run(call);
+  const invalidateNow = (group: string) =>
+    redis.eval(INVALIDATE, 1, PREFIX + group, randomUUID(), options.ttlSeconds);
+  const invalidate = (group: string) => guarded(() => invalidateNow(group));
+  // A group whose invalidation is still pending is neither read from nor written to Redis (its entries
+  // may be stale) until the replay succeeded; the replay goes straight to Redis when it answers again.
+  const replayInvalidations = () => {
+    for (const group of [...pendingInvalidations]) {
+      invalidateNow(group).then(
+        () => pendingInvalidations.delete(group),
+        (err: unknown) => failed(err, 'replay invalidation'),
+      );
+    }
+  };
+  redis.on('ready', replayInvalidations);
+  /**
+   * A read of a group still waiting for its invalidation retries it, through the breaker (so it is the
+   * probe that closes an open circuit once Redis answers again), and is itself a miss.
+   */
+  const pendingMiss = (group: string): boolean => {
+    if (!pendingInvalidations.has(group)) return false;
+    invalidate(group).then(
+      () => pendingInvalidations.delete(group),
+      (err: unknown) => failed(err, 'replay invalidation'),
+    );
+    return true;
+  };
 
   return {
     kind: 'redis',
     description: `Redis at ${redactUrl(options.url)}`,
     async get(group, key) {
+      if (pendingMiss(group)) {
+        stats.misses++;
+        return undefined;
+      }
       try {
-        const value = await redis.hget(PREFIX + group, key);
+        const value = await guarded(() => redis.hget(PREFIX + group, key));
         if (value === null) stats.misses++;
         else stats.hits++;
         return value ?? undefined;
@@ -109,12 +151,15 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
       }
     },
     async set(group, key, value) {
+      if (pendingInvalidations.has(group)) return;
       try {
-        await redis
-          .multi()
-          .hset(PREFIX + group, key, value)
-          .expire(PREFIX + group, options.ttlSeconds, 'NX')
-          .exec();
+        await guarded(() =>
+          redis
+            .multi()
+            .hset(PREFIX + group, key, value)
+            .expire(PREFIX + group, options.ttlSeconds, 'NX')
+            .exec(),
+        );
       } catch (err) {
         failed(err, 'set');
       }
@@ -122,6 +167,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     async del(group) {
       try {
         await invalidate(group);
+        pendingInvalidations.delete(group);
       } catch (err) {
         pendingInvalidations.add(group);
         failed(err, 'invalidate');
@@ -129,28 +175,32 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     },
     async wrap(group, key, load) {
       let generation: string | undefined;
-      try {
-        const [value, gen] = await redis.hmget(PREFIX + group, key, GENERATION);
-        if (value !== null && value !== undefined) {
-          stats.hits++;
-          return value;
+      if (!pendingMiss(group)) {
+        try {
+          const [value, gen] = await guarded(() => redis.hmget(PREFIX + group, key, GENERATION));
+          if (value !== null && value !== undefined) {
+            stats.hits++;
+            return value;
+          }
+          generation = gen ?? '';
+        } catch (err) {
+          failed(err, 'get');
         }
-        generation = gen ?? '';
-      } catch (err) {
-        failed(err, 'get');
       }
       stats.misses++;
       const value = await load();
       if (value !== undefined && generation !== undefined) {
         try {
-          await redis.eval(SET_IF_GENERATION, 1, PREFIX + group, key, value, generation, options.ttlSeconds);
+          await guarded(() =>
+            redis.eval(SET_IF_GENERATION, 1, PREFIX + group, key, value, generation, options.ttlSeconds),
+          );
         } catch (err) {
           failed(err, 'set');
         }
       }
       return value;
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, circuit: breaker.state }),
     async close() {
       redis.disconnect();
     },

@@ -19,7 +19,7 @@ import {
 import { createLogger } from '../logger.js';
 import { parseRegistration, parseRepository, registerRepository } from '../repos.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { assetStatus, versionState } from '../status.js';
+import { assertDatabaseExists, assetStatus, versionState } from '../status.js';
 import { allAssets, findAsset } from '../store/assets.js';
 import { listVersions } from '../store/versions.js';
 import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
@@ -220,6 +220,7 @@ export function registerStatus(registry: Command, io: Io, run: ActionRunner): vo
   ).action(
     run(async (repository: string | undefined, options: Record<string, unknown>) => {
       const config = configFrom(io, options);
+      await assertDatabaseExists(config);
       const db = await openDb(config, () => undefined);
       try {
         await refuseUnmigrated(db);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
-import { NOT_FOUND_MESSAGE, isRegistryError } from '../errors.js';
+import { NOT_FOUND_MESSAGE, RegistryError, isRegistryError } from '../errors.js';
+import { assertCleanTarget } from './clean-input.js';
+import { hideAddresses } from './redact.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './respond.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -40,6 +42,8 @@ function requestScope(deps: HttpDeps) {
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     try {
+      // Bad bytes never reach a route, the cache or the database.
+      assertCleanTarget(ctx.url);
       await next();
       if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null))
         sendError(ctx, 'NOT_FOUND', [NOT_FOUND_MESSAGE]);
@@ -51,8 +55,15 @@ function requestScope(deps: HttpDeps) {
           `the registry's database is unavailable (request id ${requestId}); try again later`,
         ]);
       } else if (isRegistryError(err)) {
-        sendError(ctx, err.code, err.hint ? [err.message, err.hint] : [err.message]);
         if (err.status >= 500) deps.logger.error({ requestId, err }, err.message);
+        // Failures of a service may name its address: the log has them, the client gets the request id.
+        const messages = err.hint ? [err.message, err.hint] : [err.message];
+        sendError(
+          ctx,
+          err.code,
+          err.status >= 500 ? [...messages.map(hideAddresses), `request id ${requestId}`] : messages,
+        );
+        if (err.code === 'METHOD_NOT_ALLOWED' && ctx.state.allow) ctx.set('Allow', ctx.state.allow);
       } else {
         deps.logger.error({ requestId, err }, 'request failed');
         sendError(ctx, 'INTERNAL', [`internal error (request id ${requestId}); see the registry log`]);
@@ -85,6 +96,32 @@ export function createApp(deps: HttpDeps): Koa {
   app.use(requestScope(deps));
   app.use(htmlNotFound(deps));
   app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(methodNotAllowed());
   return app;
+}
+
+/**
+ * A known path asked with a method it does not answer: 405 in Bonsai's JSON error shape with `Allow`
+ * (TRACE, PROPFIND and friends included); OPTIONS lists the methods.
+ */
+function methodNotAllowed() {
+  return async (ctx: Context, next: Next) => {
+    await next();
+    const matched = (ctx as Context & { matched?: { methods: string[] }[] }).matched ?? [];
+    if (matched.length === 0 || (ctx.status !== 404 && ctx.status !== undefined)) return;
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    const allowed = [...new Set(matched.flatMap((layer) => layer.methods))];
+    if (allowed.length === 0) return;
+    const allow = [...allowed, 'OPTIONS'].join(', ');
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 204;
+      ctx.set('Allow', allow);
+      return;
+    }
+    ctx.state.allow = allow;
+    throw new RegistryError(
+      'METHOD_NOT_ALLOWED',
+      `${ctx.method} is not allowed on ${ctx.path}; this route answers ${allowed.join(', ')}`,
+    );
+  };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assetCacheGroup } from '../ingest/sync.js';
 import { logRequest, requestIdFor } from './app.js';
 import { decodeCached } from './cached.js';
+import { isPlainTarget } from './clean-input.js';
 import { CACHE_KEYS } from './cache-keys.js';
 import type { HttpDeps } from './deps.js';
 import { ifNoneMatchHits } from './etags.js';
@@ -73,12 +74,8 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     raw: string[],
   ) => {
     const started = process.hrtime.bigint();
-    let params: string[];
-    try {
-      params = raw.map((p) => (p.includes('%') ? decodeURIComponent(p) : p));
-    } catch {
-      return fallback(req, res);
-    }
+    // isPlainTarget let only unencoded printable ASCII through: the segments are the parameters.
+    const params = raw;
     const group = assetCacheGroup(params[0]!, params[1]!);
     const key = route.key(params);
     const entry = await deps.cache.get(group, key);
@@ -109,7 +106,8 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
   };
 
   return (req, res) => {
-    if (req.method === 'GET' && req.url) {
+    // Anything percent-encoded or with other bytes goes to Koa, which checks it (INVALID_DATA) first.
+    if (req.method === 'GET' && req.url && isPlainTarget(req.url)) {
       const query = req.url.indexOf('?');
       const path = query === -1 ? req.url : req.url.slice(0, query);
       for (const route of ROUTES) {

@@ -25,13 +25,19 @@ describe('bonsai CLI', () => {
     expect(run.stdout).toBe(`${version}\n`);
   });
 
-  it('reports a bug (an uncoded exception) with its stack and asks for a report, exit 1', async () => {
+  it.each([
+    [
+      {},
+      /^error \[INTERNAL\]: TypeError: cannot read x of undefined\nhint: this is a bug: please report it, with the output of the same command run with BONSAI_DEBUG=1\n$/,
+    ],
+    [{ BONSAI_DEBUG: '1' }, /^error \[INTERNAL\]: TypeError: cannot read x of undefined\n\s+at /],
+  ])('reports a bug (an uncoded exception) in one coded line (env %j), exit 1', async (env, expected) => {
     let stderr = '';
     const io = {
       stdout: { write: () => true },
       stderr: { write: (s: string) => (stderr += s) },
       cwd: '/',
-      env: {},
+      env,
     };
     const code = await runCli(['boom'], io, [
       (program, _io, run) => {
@@ -43,8 +49,6 @@ describe('bonsai CLI', () => {
       },
     ]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(
-      /^internal error \(please report it\): TypeError: cannot read x of undefined\n\s+at /,
-    );
+    expect(stderr).toMatch(expected);
   });
 });

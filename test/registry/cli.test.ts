@@ -147,6 +147,17 @@ describe('bonsai registry', () => {
         'hint: run bonsai registry migrate (serve also migrates at start), then run this command again\n',
     });
     try {
+      // No database in the folder: none is created.
+      expect(await status()).toEqual({
+        code: 3,
+        stdout: '',
+        stderr:
+          `error [DATABASE_NOT_FOUND]: there is no registry database in ${dir} (embedded PGlite, DATABASE_URL unset); this command only reads, so it does not create one\n` +
+          'hint: run it where the registry keeps its data (DATA_DIR / --data-dir, or DATABASE_URL); bonsai registry migrate creates a database\n',
+      });
+      expect(await fs.readdir(dir)).toEqual([]);
+      // An empty database (created, never migrated).
+      expect(await applied()).toEqual([]);
       expect(await status()).toEqual(refusal([init!.name, ...later.map((m) => m.name)]));
       expect(await applied()).toEqual([]);
       // A database an older version migrated.

@@ -114,8 +114,8 @@ describe('signatures are checked on the raw body before anything else', () => {
       { sign: 'not-the-secret' },
       'X-Hub-Signature-256 does not match the body',
     ],
-    ['a malformed signature', { raw: 'sha256=zz' }, 'X-Hub-Signature-256 does not match the body'],
-    ['a sha1 signature', { raw: 'sha1=0000' }, 'X-Hub-Signature-256 does not match the body'],
+    ['a malformed signature', { raw: 'sha256=zz' }, 'X-Hub-Signature-256 is not "sha256=" and 64 hex digits'],
+    ['a sha1 signature', { raw: 'sha1=0000' }, 'X-Hub-Signature-256 is not "sha256=" and 64 hex digits'],
   ])('refuses %s with 401 and no job', async (_label, how: { sign?: string; raw?: string }, message) => {
     const body = releaseEvent(fullName, '1.0.0');
     const headers: Record<string, string> = { 'x-github-delivery': `delivery-${Math.random()}` };

@@ -13,7 +13,17 @@ import { CACHE_KEYS } from '../cache-keys.js';
 import { strongEtag } from '../etags.js';
 import type { HttpDeps } from '../deps.js';
 import { JSON_TYPE, sendRendered } from '../respond.js';
-import { assetStatus } from '../../status.js';
+import { assetStatus, type AssetStatus } from '../../status.js';
+import { hideAddresses } from '../redact.js';
+
+/** The status as anyone may read it: job errors and log lines without internal addresses. */
+function publicStatus(status: AssetStatus): AssetStatus {
+  return {
+    ...status,
+    jobs: status.jobs.map((j) => ({ ...j, last_error: j.last_error && hideAddresses(j.last_error) })),
+    log: status.log.map((e) => ({ ...e, message: hideAddresses(e.message) })),
+  };
+}
 
 const ORDERS: readonly AssetOrder[] = ['recently_updated', 'recently_added', 'most_downloaded'];
 const MAX_ITEMS = 100;
@@ -121,7 +131,7 @@ export function assetRoutes(router: Router, deps: HttpDeps): void {
     if (!status) throw notFound();
     ctx.set('Cache-Control', 'no-store');
     ctx.type = JSON_TYPE;
-    ctx.body = JSON.stringify(status);
+    ctx.body = JSON.stringify(publicStatus(status));
   });
 
   // Bonsai's web page of an asset and its "download" link: we have no web UI, so both lead to the API.

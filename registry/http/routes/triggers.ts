@@ -1,19 +1,24 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { verify } from '@octokit/webhooks-methods';
 import { assetApiUrl } from '../../../bonsai-schema/index.js';
 import { z } from 'zod';
-import { RegistryError, notFound } from '../../errors.js';
+import { RegistryError, isRegistryError, notFound } from '../../errors.js';
+import { assertCleanHeader, badName, invalidData, utf8Text } from '../clean-input.js';
 import { parseRegistration, registerRepository } from '../../repos.js';
 import { findAsset, type AssetRecord } from '../../store/assets.js';
 import { linkDeliveryToJob, recordDelivery } from '../../store/deliveries.js';
 import { requireAdmin } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
-import { readJsonBody, readRawBody } from '../raw-body.js';
+import { assertDeclaredLength, readJsonBody, readRawBody, sameDigest, signatureDigest } from '../raw-body.js';
 import { sendJson } from '../respond.js';
 
-/** GitHub caps webhook payloads at 25 MB; release payloads are far smaller. */
-const MAX_WEBHOOK_BODY = 25 * 1024 * 1024;
+/**
+ * GitHub caps webhook payloads at 25 MB, but a release event is a few kB (its notes at most 125,000
+ * characters): 5 MiB leaves room for huge asset lists while bounding what one request can hold.
+ */
+export const MAX_WEBHOOK_BODY = 5 * 1024 * 1024;
+/** Webhook bodies read at once; more are answered 429 before their body is read. */
+export const MAX_WEBHOOKS_IN_FLIGHT = 16;
 const MAX_ADMIN_BODY = 64 * 1024;
 
 /** The parts of a `release` event payload the registry reads. */
@@ -23,35 +28,114 @@ const releaseEventSchema = z.object({
   repository: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }).optional(),
 });
 
-/** Bonsai never checked webhook signatures; we always do, on the raw bytes, before parsing anything. */
-async function verifiedBody(ctx: Context, secret: string | undefined): Promise<Buffer> {
+/** The request is answered without its body being read: close the connection rather than drain it. */
+function refuseUnread(ctx: Context, err: RegistryError): never {
+  ctx.set('Connection', 'close');
+  throw err;
+}
+
+/** Webhook bodies being received now (one counter per server). */
+function inFlightGate(max: number) {
+  let inFlight = 0;
+  return {
+    async run<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
+      if (inFlight >= max) {
+        ctx.set('Retry-After', '1');
+        refuseUnread(
+          ctx,
+          new RegistryError(
+            'TOO_MANY_REQUESTS',
+            `more than ${max} webhook deliveries are being received at once`,
+          ),
+        );
+      }
+      inFlight++;
+      try {
+        return await fn();
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+}
+
+/**
+ * Bonsai never checked webhook signatures; we always do. Everything that needs no body is refused
+ * before the body is read (no secret, no or malformed signature, a declared length over the cap, too
+ * many deliveries at once); the HMAC is computed on the raw bytes as they arrive, before any parse.
+ */
+async function verifiedBody(
+  ctx: Context,
+  secret: string | undefined,
+  gate: ReturnType<typeof inFlightGate>,
+): Promise<Buffer> {
   if (!secret) {
-    throw new RegistryError(
-      'UNAUTHORIZED',
-      'this registry has no WEBHOOK_SECRET set, so webhooks are refused',
-      {
+    refuseUnread(
+      ctx,
+      new RegistryError('UNAUTHORIZED', 'this registry has no WEBHOOK_SECRET set, so webhooks are refused', {
         hint: 'set WEBHOOK_SECRET on the registry and the same secret on the GitHub webhook',
-      },
+      }),
     );
   }
-  const raw = await readRawBody(ctx.req, MAX_WEBHOOK_BODY);
-  const signature = ctx.get('X-Hub-Signature-256');
-  if (!signature) {
-    throw new RegistryError(
-      'UNAUTHORIZED',
-      'missing X-Hub-Signature-256 header: the webhook must be signed',
-      {
+  const header = ctx.get('X-Hub-Signature-256');
+  if (!header) {
+    refuseUnread(
+      ctx,
+      new RegistryError('UNAUTHORIZED', 'missing X-Hub-Signature-256 header: the webhook must be signed', {
         hint: 'set the webhook secret in the GitHub webhook settings to WEBHOOK_SECRET',
-      },
+      }),
     );
   }
-  const valid = raw.length > 0 && (await verify(secret, raw.toString('utf8'), signature).catch(() => false));
-  if (!valid) {
+  const expected = signatureDigest(header);
+  if (!expected) {
+    refuseUnread(
+      ctx,
+      new RegistryError('UNAUTHORIZED', 'X-Hub-Signature-256 is not "sha256=" and 64 hex digits', {
+        hint: 'set the webhook secret in the GitHub webhook settings to WEBHOOK_SECRET',
+      }),
+    );
+  }
+  try {
+    assertDeclaredLength(ctx.req, MAX_WEBHOOK_BODY);
+  } catch (err) {
+    refuseUnread(ctx, err as RegistryError);
+  }
+  let digest: Buffer | undefined;
+  const raw = await gate
+    .run(ctx, () => readRawBody(ctx.req, MAX_WEBHOOK_BODY, { secret, onDigest: (d) => (digest = d) }))
+    .catch((err: unknown) => {
+      if (isRegistryError(err) && err.code === 'PAYLOAD_TOO_LARGE') ctx.set('Connection', 'close');
+      throw err;
+    });
+  if (raw.length === 0 || !digest || !sameDigest(digest, expected)) {
     throw new RegistryError('UNAUTHORIZED', 'X-Hub-Signature-256 does not match the body', {
       hint: "the webhook's secret differs from WEBHOOK_SECRET, or the body was changed on the way",
     });
   }
   return raw;
+}
+
+/** The delivery's headers, checked before they reach the database (the id is a GUID). */
+function deliveryHeaders(ctx: Context): { event: string; deliveryId: string } {
+  const event = ctx.get('X-GitHub-Event');
+  const deliveryId = ctx.get('X-GitHub-Delivery');
+  assertCleanHeader('X-GitHub-Event', event, 100);
+  assertCleanHeader('X-GitHub-Delivery', deliveryId, 100);
+  return { event, deliveryId };
+}
+
+/** The names the registry uses from a release event: no NUL, controls or broken UTF-8. */
+function assertCleanEvent(payload: z.infer<typeof releaseEventSchema>): void {
+  const fields: [string, string | undefined][] = [
+    ['action', payload.action],
+    ['release.tag_name', payload.release?.tag_name],
+    ['repository.name', payload.repository?.name],
+    ['repository.owner.login', payload.repository?.owner.login],
+  ];
+  for (const [field, value] of fields) {
+    const bad = value === undefined ? undefined : badName(value);
+    if (bad) throw invalidData(`the webhook payload's ${field} contains ${bad}`);
+  }
 }
 
 /**
@@ -64,11 +148,11 @@ async function handleWebhook(
   raw: Buffer,
   assetFromPath: AssetRecord | undefined,
 ): Promise<void> {
-  const event = ctx.get('X-GitHub-Event');
-  const deliveryId = ctx.get('X-GitHub-Delivery');
+  const { event, deliveryId } = deliveryHeaders(ctx);
+  const text = utf8Text(raw, 'webhook body');
   let json: unknown;
   try {
-    json = JSON.parse(raw.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw new RegistryError(
       'INVALID_DATA',
@@ -84,6 +168,7 @@ async function handleWebhook(
   if (!parsed.success)
     throw new RegistryError('INVALID_DATA', 'the release event has no release or repository');
   const payload = parsed.data;
+  assertCleanEvent(payload);
   if (!deliveryId) throw new RegistryError('MISSING_REQUIRED_DATA', 'missing X-GitHub-Delivery header');
 
   let asset = assetFromPath;
@@ -114,14 +199,15 @@ async function handleWebhook(
 }
 
 export function triggerRoutes(router: Router, deps: HttpDeps): void {
+  const gate = inFlightGate(MAX_WEBHOOKS_IN_FLIGHT);
   router.post('/webhooks/github', async (ctx) => {
-    const raw = await verifiedBody(ctx, deps.webhookSecret);
+    const raw = await verifiedBody(ctx, deps.webhookSecret, gate);
     await handleWebhook(ctx, deps, raw, undefined);
   });
 
   router.post('/assets/:namespace/:name/webhook', async (ctx) => {
     // The signature is checked before the asset is looked up: an unsigned request learns nothing.
-    const raw = await verifiedBody(ctx, deps.webhookSecret);
+    const raw = await verifiedBody(ctx, deps.webhookSecret, gate);
     const { namespace, name } = ctx.params as { namespace: string; name: string };
     const asset = await findAsset(deps.db, namespace, name);
     if (!asset) throw notFound();

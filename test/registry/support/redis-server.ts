@@ -9,6 +9,8 @@ export interface OwnRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty unless it persists). */
   start(): Promise<void>;
+  /** Sends a signal to this test's server (SIGSTOP hangs it without closing its connections). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /**
@@ -50,9 +52,18 @@ export async function startOwnRedis(persistDir?: string): Promise<OwnRedis> {
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
+      // A stopped (SIGSTOP) server must continue to handle SIGTERM.
+      running.kill('SIGCONT');
       running.kill('SIGTERM');
     });
   };
   await start();
-  return { url, stop, start };
+  return {
+    url,
+    stop,
+    start,
+    signal: (signal) => {
+      if (child && child.exitCode === null) child.kill(signal);
+    },
+  };
 }
