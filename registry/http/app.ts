@@ -11,7 +11,7 @@ import { assetRoutes } from './routes/assets.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { triggerRoutes } from './routes/triggers.js';
-import { htmlNotFound, webRoutes } from '../web/routes.js';
+import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web/routes.js';
 
 /** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
 export function requestIdFor(given: string | undefined): string {
@@ -54,6 +54,9 @@ function requestScope(deps: HttpDeps) {
         sendError(ctx, 'DATABASE_FAILED', [
           `the registry's database is unavailable (request id ${requestId}); try again later`,
         ]);
+      } else if (isRegistryError(err) && err.code === 'INVALID_DATA' && isForPeople(ctx)) {
+        // A browser that typed a bad address gets a page that says so (the API keeps its JSON).
+        sendBadRequestPage(ctx, deps.urls.publicUrl, err.message);
       } else if (isRegistryError(err)) {
         if (err.status >= 500) deps.logger.error({ requestId, err }, err.message);
         // Failures of a service may name its address: the log has them, the client gets the request id.

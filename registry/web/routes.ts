@@ -19,7 +19,7 @@ import { strongEtag } from '../http/etags.js';
 import { sendRendered } from '../http/respond.js';
 import { atomFeed } from './atom.js';
 import { assetPage, type VersionEntry } from './pages/asset.js';
-import { homePage, notFoundPage } from './pages/home.js';
+import { errorPage, homePage, notFoundPage } from './pages/home.js';
 import { listPage } from './pages/list.js';
 import {
   PER_PAGE,
@@ -59,6 +59,19 @@ function securityHeaders(ctx: Context): void {
 function sendPage(ctx: Context, page: CachedResponse, type = HTML_TYPE): void {
   securityHeaders(ctx);
   sendRendered(ctx, page, type);
+}
+
+/** A page for people: not an API path, and a browser asking for HTML. */
+export function isForPeople(ctx: Context): boolean {
+  return !ctx.path.startsWith('/api/') && wantsHtml(ctx);
+}
+
+export function sendBadRequestPage(ctx: Context, base: string, message: string): void {
+  ctx.status = 400;
+  securityHeaders(ctx);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = HTML_TYPE;
+  ctx.body = errorPage(base, 'Bad address', `This address cannot be read: ${message}.`).value;
 }
 
 export function sendNotFoundPage(ctx: Context, base: string, what: string): void {
@@ -308,7 +321,7 @@ async function assetFeed(
 /** After every route: an unknown page asked for by a browser gets the HTML 404 (the API keeps its JSON). */
 export function htmlNotFound(deps: HttpDeps) {
   return async (ctx: Context, next: Next) => {
-    const forPeople = () => !ctx.path.startsWith('/api/') && wantsHtml(ctx);
+    const forPeople = () => isForPeople(ctx);
     try {
       await next();
     } catch (err) {

@@ -308,31 +308,45 @@ describe('caching and feeds', () => {
 });
 
 describe('no page answers 500, whatever the query string', () => {
+  // Bad bytes (NUL, invalid UTF-8) are refused at the door for every route (INVALID_DATA); browsers get
+  // that as a page. Anything else gives a page.
   const cases: [string, number][] = [
     ['/assets?page=-1', 200],
     ['/assets?page=abc', 200],
     ['/assets?page=99999999999999999999', 200],
     ['/assets?page[]=2&page[]=3', 200],
     ['/assets?q[]=a&q[x]=b', 200],
-    ['/assets?q=%00', 200],
-    ['/assets?q=%ED%A0%80', 200],
-    ['/assets?q=%E0%A4%A', 200],
+    ['/assets?q=%00', 400],
+    ['/assets?q=%ED%A0%80', 400],
+    ['/assets?q=%E0%A4%A', 400],
     ['/assets?q=' + 'x'.repeat(5000), 200],
     ['/assets?q=%25_%5C', 200],
-    ['/assets?tags[]=%00&platforms[]=' + encodeURIComponent('\'"); DROP TABLE assets;--'), 200],
+    ['/assets?tags[]=%00&platforms[]=x', 400],
+    ['/assets?platforms[]=' + encodeURIComponent('\'"); DROP TABLE assets;--'), 200],
+    ['/assets?q=' + encodeURIComponent('\u{1F600} ünïcödé'), 200],
     ['/assets?' + Array.from({ length: 200 }, (_, i) => `archs[]=a${i}`).join('&'), 200],
-    ['/assets?order=../../etc&tiers=%FF', 200],
-    ['/?q=%00&page=x', 200],
-    ['/assets/sensu/sensu-slack-handler?version=%00', 200],
-    ['/assets/sensu%00/x', 404],
-    ['/assets/%ED%A0%80/x', 404],
-    ['/assets/sensu/sensu-slack-handler/versions/%00', 404],
+    ['/assets?order=../../etc&tiers=%FF', 400],
+    ['/?q=%00&page=x', 400],
+    ['/assets/sensu/sensu-slack-handler?version=%00', 400],
+    ['/assets/sensu%00/x', 400],
+    ['/assets/%ED%A0%80/x', 400],
+    ['/assets/sensu/sensu-slack-handler/versions/%00', 400],
     ['/assets/sensu/sensu-slack-handler/versions/' + 'v'.repeat(3000), 404],
-    ['/assets/sensu/sensu-slack-handler/versions/%E0%A4%A', 404],
+    ['/assets/sensu/sensu-slack-handler/versions/%E0%A4%A', 400],
   ];
   it.each(cases)('%s → %i', async (path, status) => {
     const res = await page(path);
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    if (status === 400) expect(res.text).toContain('<h1>Bad address</h1>');
+  });
+
+  it('the API keeps its JSON INVALID_DATA for the same bad bytes', async () => {
+    const res = await h.get('/api/v1/assets?q=%00', HTML);
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ error_code: 'INVALID_DATA' });
+    expect((await h.get('/assets?q=%00', { accept: 'application/json' })).json()).toMatchObject({
+      error_code: 'INVALID_DATA',
+    });
   });
 });

@@ -61,10 +61,15 @@ export function homePage(p: HomePage): Html {
 }
 
 export function notFoundPage(base: string, what: string): Html {
+  return errorPage(base, 'Not found', what);
+}
+
+/** The 404 and 400 pages: what went wrong, and a way on. */
+export function errorPage(base: string, title: string, what: string): Html {
   return layout({
     base,
-    title: 'Not found',
-    body: html`<h1>Not found</h1>
+    title,
+    body: html`<h1>${title}</h1>
       <p>${what}</p>
       ${searchForm(base, undefined)}
       <p><a href="${base}/assets">Browse every asset</a></p>`,
