@@ -24,6 +24,7 @@ import {
 import type { Artifacts } from '../artifacts/port.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
+import { readReadme, readmeOverride, type Readme } from './readme.js';
 import { ArtifactRedirectRefusedError } from '../github/redirect-policy.js';
 import {
   ArtifactTooLargeError,
@@ -213,7 +214,7 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       mirrorPath: v.mirrorPath,
     };
   });
-  const readme = await readReadme(deps.github, target, rootFiles);
+  const readme = await readReadme(deps.github, target, rootFiles, readmeOverride(decoded.text, owner, repo));
   return {
     ok: true,
     configFile,
@@ -232,29 +233,6 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       discard: async () => void (await discardAll()),
     },
   };
-}
-
-/** README bytes kept per version: the pages show it; a larger one is named but not kept. */
-export const MAX_README_BYTES = 512 * 1024;
-
-export interface Readme {
-  file: string;
-  /** Undefined when the file is larger than MAX_README_BYTES. */
-  text: string | undefined;
-}
-
-/** The first root file named README* (Bonsai's rule), as text; NUL bytes dropped (Postgres refuses them). */
-async function readReadme(
-  github: GitHub,
-  target: ReleaseTarget,
-  rootFiles: readonly string[],
-): Promise<Readme | undefined> {
-  const name = [...rootFiles].sort().find((f) => /^readme/i.test(f));
-  if (name === undefined) return undefined;
-  const file = await github.readFile(target.owner, target.repo, name, target.commit, MAX_README_BYTES);
-  if (file === undefined) return undefined;
-  if (file.size > MAX_README_BYTES) return { file: name, text: undefined };
-  return { file: name, text: file.bytes.toString('utf8').replaceAll('\u0000', '') };
 }
 
 /** One downloaded artifact: its problems and, in mirror mode, its copy waiting to be published or discarded. */

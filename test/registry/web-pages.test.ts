@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
-import { publish } from './support/fixtures.js';
+import { bonsaiYml, publish } from './support/fixtures.js';
 import { BULK, HOSTILE, LINUX, fillWebRegistry } from './support/web-fixtures.js';
 
 /**
@@ -194,6 +194,21 @@ describe('asset and version pages', () => {
     expect((await page('/assets/plain/no-readme')).text).toContain(
       '<p>There is no README file for this asset.</p>',
     );
+  });
+
+  it("bonsai.yml's overrides[0].readme_url picks the README, read from the repository at the tag", async () => {
+    h.gh.state.createRepo('plain/override');
+    h.gh.state.commit('plain/override', { files: { 'docs/FULL.md': '# The full manual\n' } });
+    await publish(h.gh, 'plain/override', '1.0.0', {
+      builds: [LINUX],
+      yml:
+        bonsaiYml([LINUX]) +
+        'overrides:\n- readme_url: https://github.com/plain/override/blob/main/docs/FULL.md\n',
+    });
+    await h.addRepo('plain/override');
+    const t = (await page('/assets/plain/override')).text;
+    expect(t).toContain('<h3>The full manual</h3>');
+    expect(t).not.toContain('plain/override 1.0.0</h3>');
   });
 
   it('hostile description, tag, README and release notes are escaped or sanitised', async () => {
