@@ -187,6 +187,20 @@ describe('asset and version pages', () => {
     expect(res.text).not.toContain('install-bonsai');
   });
 
+  it('a served version whose tag moved to a broken commit shows the errors and what is still served', async () => {
+    h.gh.state.commit('bulk/check-03', { files: { 'bonsai.yml': null }, tag: '1.0.0' });
+    await h.sync('bulk/check-03');
+    const t = (await page('/assets/bulk/check-03/versions/1.0.0')).text;
+    expect(t).toContain('The last ingest of 1.0.0 failed');
+    expect(t).toContain('CONFIG_NOT_FOUND');
+    expect(t).toContain('install-bonsai');
+    const [, tried, kept] =
+      /at commit<code>(\w{12})<\/code>and refused it; it still serves the data of commit<code>(\w{12})<\/code>/.exec(
+        t,
+      )!;
+    expect(tried).not.toBe(kept);
+  });
+
   it('an asset without a README says so, as Bonsai does', async () => {
     h.gh.state.createRepo('plain/no-readme');
     await publish(h.gh, 'plain/no-readme', '1.0.0', { builds: [LINUX], readme: null });

@@ -136,14 +136,21 @@ function where(d: Diagnostic): string {
   return d.line > 0 ? `${file}:${d.line}${d.column > 0 ? `:${d.column}` : ''}` : file;
 }
 
-function failure(v: VersionRecord): Html {
+/** The errors of the last ingest attempt; `stale`: older good data of the tag is still served. */
+function failure(v: VersionRecord, stale = false): Html {
+  const commit = v.attemptCommit ? html` at commit <code>${v.attemptCommit.slice(0, 12)}</code>` : '';
   return html`<section class="errors" aria-labelledby="errors-h">
-    <h2 id="errors-h">${v.tag} is not served: its ingest failed</h2>
+    <h2 id="errors-h">
+      ${stale ? `The last ingest of ${v.tag} failed` : `${v.tag} is not served: its ingest failed`}
+    </h2>
     <p>
-      The registry read this
-      release${v.attemptCommit ? html` at commit <code>${v.attemptCommit.slice(0, 12)}</code>` : ''} and
-      refused it. Fix these problems and publish a new release (or run <code>bonsai check</code> before
-      releasing):
+      The registry read this release${commit} and refused
+      it${
+        stale && v.commitSha
+          ? html`; it still serves the data of commit <code>${v.commitSha.slice(0, 12)}</code>`
+          : ''
+      }.
+      Fix these problems and publish a new release (or run <code>bonsai check</code> before releasing):
     </p>
     <ul>
       ${v.attemptErrors.map((d) => html`<li><code>${where(d)}</code> <strong>${d.code}</strong> ${d.message}</li>`)}
@@ -218,7 +225,7 @@ export function assetPage(p: AssetPage): Html {
         <a href="${a.githubUrl}">Source on GitHub</a
         >${p.latest ? html` · Latest version: <a href="${versionUrl(p, p.latest)}">${p.latest}</a>` : ''}
       </p>
-      ${p.version && !served && p.version.attemptState === 'failed' ? failure(p.version) : ''}
+      ${p.version?.attemptState === 'failed' ? failure(p.version, served) : ''}
       ${served && tag ? [installLines(p, tag), buildsTable(p, tag)] : ''}
       ${
         p.versionPage && p.docs?.releaseNotes
