@@ -48,6 +48,7 @@ export function diagnosticJson(d: Diagnostic, defaultFile: string) {
     file: d.file ?? defaultFile,
     line: d.line,
     column: d.column,
+    ...(d.hint !== undefined ? { hint: d.hint } : {}),
   };
 }
 

@@ -71,3 +71,55 @@ export async function resolveRepo(dir: string, flag: string | undefined): Promis
   const fromOrigin = origin === undefined ? undefined : repositoryNameFromUrl(origin);
   return fromOrigin ?? path.basename(path.resolve(dir));
 }
+
+/** A packed path that is not what the release's commit holds. */
+export interface ChangedFile {
+  path: string;
+  change: 'modified' | 'added' | 'deleted' | 'renamed' | 'untracked';
+}
+
+export interface TreeChanges {
+  /** What the working tree was compared with: `tag 1.0.0` or `HEAD` (when the tag does not exist yet). */
+  against: string;
+  commit: string;
+  files: ChangedFile[];
+}
+
+const CHANGE_NAMES: Record<string, ChangedFile['change']> = {
+  M: 'modified',
+  T: 'modified',
+  A: 'added',
+  D: 'deleted',
+  R: 'renamed',
+  C: 'added',
+};
+
+/**
+ * The files under `pathspecs` (relative to `dir`) whose working-tree content differs from the commit of
+ * `tag` (or of HEAD when there is no such tag): edits, staged or not, deletions and untracked files that
+ * are not ignored. Undefined when `dir` is not in a git repository with a commit.
+ */
+export async function changesSince(
+  dir: string,
+  tag: string,
+  pathspecs: readonly string[],
+): Promise<TreeChanges | undefined> {
+  const tagged = await git(dir, ['rev-parse', '--verify', '--quiet', `refs/tags/${tag}^{commit}`]);
+  const head =
+    tagged === undefined ? await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']) : undefined;
+  const commit = (tagged ?? head)?.trim();
+  if (!commit) return undefined;
+  const [diff, untracked] = await Promise.all([
+    git(dir, ['diff', '--name-status', '--relative', '--no-renames', commit, '--', ...pathspecs]),
+    git(dir, ['ls-files', '--others', '--exclude-standard', '--', ...pathspecs]),
+  ]);
+  if (diff === undefined || untracked === undefined) return undefined;
+  const files: ChangedFile[] = [];
+  for (const line of diff.split('\n')) {
+    const [status = '', name] = line.split('\t');
+    if (name) files.push({ path: name, change: CHANGE_NAMES[status.charAt(0)] ?? 'modified' });
+  }
+  for (const name of untracked.split('\n')) if (name) files.push({ path: name, change: 'untracked' });
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { against: tagged === undefined ? 'HEAD' : `tag ${tag}`, commit, files };
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   errorsOf,
+  explainBuilds,
   formatDiagnostic,
   planRelease,
   warningsOf,
@@ -17,6 +18,16 @@ interface LintOptions {
   repo?: string;
   tag?: string;
   json?: boolean;
+  explain?: boolean;
+}
+
+interface ExplainedBuild {
+  /** The build's number in bonsai.yml; null for the rows about machines no build is chosen for. */
+  build: number | null;
+  platform: string | null;
+  arch: string | null;
+  outcome: 'chosen' | 'fails' | 'depends' | 'none';
+  machines: string[];
 }
 
 interface LintedBuild {
@@ -40,11 +51,16 @@ export function registerLint(program: Command, io: Io, run: ActionRunner): void 
     .argument('[file]', 'the bonsai.yml, or a folder holding one (default: the current folder)')
     .option('--repo <name>', 'GitHub repository name for #{repo} (OWNER/NAME or NAME)')
     .option('--tag <tag>', 'release tag for #{version}, verbatim (a leading v is kept)')
-    .option('--json', 'print one JSON object: {valid, errors, warnings, builds}')
+    .option(
+      '--explain',
+      'also print, for each build, the machines (os/arch/arm_version) the agent would install it on',
+    )
+    .option('--json', 'print one JSON object: {valid, errors, warnings, builds} (and explain with --explain)')
     .addHelpText(
       'after',
       '\nExit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.\n\n' +
-        'Examples:\n  bonsai lint\n  bonsai lint path/to/.bonsai.yml --repo sensu-slack-handler --tag 1.5.0 --json\n',
+        'Examples:\n  bonsai lint\n  bonsai lint --explain\n' +
+        '  bonsai lint path/to/.bonsai.yml --repo sensu-slack-handler --tag 1.5.0 --json\n',
     )
     .action(run((file: string | undefined, options: LintOptions) => lint(io, file, options)));
 }
@@ -57,6 +73,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   const displayPath = found.file ? found.file.displayPath : found.folder;
   let diagnostics: Diagnostic[] = found.diagnostics;
   let builds: LintedBuild[] = [];
+  let explained: ExplainedBuild[] | undefined;
   if (found.file) {
     const parsed = parseConfigFile(found.file);
     diagnostics = parsed.diagnostics;
@@ -64,6 +81,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
       const lintedBuilds = buildsOf(parsed.config, options);
       builds = lintedBuilds.builds;
       diagnostics = [...diagnostics, ...lintedBuilds.diagnostics];
+      if (options.explain) explained = explain(parsed.config);
     }
   }
   const errors = errorsOf(diagnostics);
@@ -71,17 +89,67 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   if (options.json) {
     // The issue's shape for lint: {code, message, line, column} (no severity or file: errors and warnings are
     // separate lists, and the file is the one linted).
-    const located = (d: Diagnostic) => ({ code: d.code, message: d.message, line: d.line, column: d.column });
+    const located = (d: Diagnostic) => ({
+      code: d.code,
+      message: d.message,
+      line: d.line,
+      column: d.column,
+      ...(d.hint !== undefined ? { hint: d.hint } : {}),
+    });
     writeJson(io.stdout, {
       valid,
       errors: errors.map(located),
       warnings: warningsOf(diagnostics).map(located),
       builds,
+      ...(explained ? { explain: explained } : {}),
     });
   } else {
     printHuman(io, displayPath, diagnostics, builds, options);
+    if (explained) printExplained(io, explained);
   }
   return valid ? EXIT.OK : EXIT.INVALID;
+}
+
+/** Which build the agent installs on each machine (sensu-go up to 6.12: the first that matches). */
+function explain(config: BonsaiConfig): ExplainedBuild[] {
+  return explainBuilds(config.builds).map((row) => {
+    const build = config.builds.find((b) => b.number === row.build);
+    return {
+      build: build?.number ?? null,
+      platform: build?.platform ?? null,
+      arch: build?.arch ?? null,
+      outcome: row.outcome,
+      machines: row.machines,
+    };
+  });
+}
+
+const OUTCOME_LABELS = {
+  fails: 'asset fails (a filter throws)',
+  depends: 'depends (labels, host names, time)',
+  none: 'no build',
+} as const;
+
+/** A small table: a build (or what happens instead) and the machines, at most 12 named per row. */
+function printExplained(io: Io, rows: readonly ExplainedBuild[]): void {
+  writeLine(
+    io.stdout,
+    'machines each build is installed on (sensu-go up to 6.12 takes the first build that matches):',
+  );
+  const firstColumn = rows.map((r) =>
+    r.outcome === 'chosen' ? `#${r.build} ${r.platform}/${r.arch}` : OUTCOME_LABELS[r.outcome],
+  );
+  const width = Math.max(...firstColumn.map((c) => c.length));
+  rows.forEach((row, i) => {
+    const names =
+      row.machines.length > 12
+        ? [...row.machines.slice(0, 12), `and ${row.machines.length - 12} more`]
+        : row.machines;
+    writeLine(
+      io.stdout,
+      `  ${firstColumn[i]!.padEnd(width)}  ${names.length > 0 ? names.join(', ') : '(none)'}`,
+    );
+  });
 }
 
 /** Each build's file names: templates as written, or interpolated when --repo and --tag are given. */

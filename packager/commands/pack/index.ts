@@ -5,7 +5,7 @@ import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli
 import type { ActionRunner } from '../../../cli/program.js';
 import { PackagerError } from '../../errors.js';
 import { packProject, type PackResult } from '../../pack/pack.js';
-import { resolveRepo, resolveVersion } from '../../project/git.js';
+import { changesSince, resolveRepo, resolveVersion } from '../../project/git.js';
 import { displayPath, openProject, requireConfig } from '../../project/project.js';
 import { sourceDateEpoch } from '../../project/source-date.js';
 import { formatBytes, plural, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
@@ -15,6 +15,7 @@ interface PackOptions {
   repo?: string;
   out?: string;
   json?: boolean;
+  strict?: boolean;
 }
 
 export function registerPack(program: Command, io: Io, run: ActionRunner): void {
@@ -37,6 +38,7 @@ export function registerPack(program: Command, io: Io, run: ActionRunner): void 
       "the GitHub repository name for #{repo} (default: the origin remote's, else the folder's)",
     )
     .option('--out <dir>', 'where to write the archives (default: DIR/dist)')
+    .option('--strict', 'refuse to pack files that differ from the commit of the tag (PACK_DIRTY_TREE)')
     .option('--json', 'print one JSON object with every file written')
     .addHelpText(
       'after',
@@ -69,6 +71,12 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
   }
   const out = options.out === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.out);
   const show = (p: string) => displayPath(io.cwd, p);
+  const dirty = await dirtyTree(project.dir, version, path.basename(project.configPath));
+  if (dirty && options.strict) throw dirty;
+  if (dirty) {
+    writeLine(io.stderr, `warning [${dirty.code}]: ${dirty.message}`);
+    writeLine(io.stderr, `hint: ${dirty.hint}`);
+  }
 
   const progress = new ProgressLine(io.stderr);
   let result: PackResult;
@@ -97,6 +105,7 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
       version,
       out: show(out),
       mtime: mtime.toISOString(),
+      warnings: dirty ? [dirty.toJSON()] : [],
       archives: result.archives.map((a) => ({ ...a, path: show(a.path) })),
       checksumFiles: result.checksumFiles.map((c) => ({ ...c, path: show(c.path) })),
     });
@@ -116,4 +125,40 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
     `packed ${repo} ${version}: ${plural(result.archives.length, 'archive')} and ${plural(result.checksumFiles.length, 'checksum file')} in ${show(out)}`,
   );
   return EXIT.OK;
+}
+
+/** What pack reads from the project (pack/plan.ts), as git pathspecs, and the bonsai.yml the registry reads. */
+const PACKED_PATHSPECS = [
+  'bin',
+  'lib',
+  'include',
+  'build',
+  ':(glob,icase)readme*',
+  ':(glob,icase)licen[cs]e*',
+  ':(glob,icase)changelog*',
+];
+
+/**
+ * PACK_DIRTY_TREE when the files pack reads (or bonsai.yml) differ from the commit of the tag: the archives
+ * would not be what the tag's source builds, and the registry reads bonsai.yml at the tag. Undefined when
+ * clean or not in a git repository.
+ */
+async function dirtyTree(dir: string, tag: string, configName: string): Promise<PackagerError | undefined> {
+  const changes = await changesSince(dir, tag, [...PACKED_PATHSPECS, configName]);
+  if (!changes || changes.files.length === 0) return undefined;
+  const listed = changes.files.slice(0, 10).map((f) => `${f.path} (${f.change})`);
+  if (changes.files.length > 10) listed.push(`and ${changes.files.length - 10} more`);
+  const against =
+    changes.against === 'HEAD'
+      ? `HEAD (${changes.commit.slice(0, 7)}; there is no tag ${tag} yet)`
+      : `${changes.against} (${changes.commit.slice(0, 7)})`;
+  return new PackagerError(
+    'PACK_DIRTY_TREE',
+    `${plural(changes.files.length, 'packed file')} ${changes.files.length === 1 ? 'differs' : 'differ'} from ${against}: ${listed.join(', ')}`,
+    {
+      hint:
+        'the archives would not be what the tag builds: commit the changes and tag that commit, or pack a ' +
+        'clean checkout of the tag (git stash -u); --strict refuses to pack a dirty tree',
+    },
+  );
 }
