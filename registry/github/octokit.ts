@@ -96,6 +96,7 @@ interface ApiRelease {
   tag_name: string;
   draft: boolean;
   prerelease: boolean;
+  body?: string | null;
   assets: { id: number; name: string; size: number; updated_at: string; browser_download_url: string }[];
 }
 
@@ -107,7 +108,9 @@ function toRelease(r: ApiRelease): Release {
     updatedAt: a.updated_at,
     browserDownloadUrl: a.browser_download_url,
   }));
-  return { id: r.id, tag: r.tag_name, draft: r.draft, prerelease: r.prerelease, files };
+  const release: Release = { id: r.id, tag: r.tag_name, draft: r.draft, prerelease: r.prerelease, files };
+  if (r.body) release.notes = r.body;
+  return release;
 }
 
 /** The GitHub port on @octokit/rest with the retry and throttling plugins (GITHUB_API_URL as base). */

@@ -11,6 +11,7 @@ import { assetRoutes } from './routes/assets.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { triggerRoutes } from './routes/triggers.js';
+import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web/routes.js';
 
 /** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
 export function requestIdFor(given: string | undefined): string {
@@ -53,6 +54,9 @@ function requestScope(deps: HttpDeps) {
         sendError(ctx, 'DATABASE_FAILED', [
           `the registry's database is unavailable (request id ${requestId}); try again later`,
         ]);
+      } else if (isRegistryError(err) && err.code === 'INVALID_DATA' && isForPeople(ctx)) {
+        // A browser that typed a bad address gets a page that says so (the API keeps its JSON).
+        sendBadRequestPage(ctx, deps.urls.publicUrl, err.message);
       } else if (isRegistryError(err)) {
         if (err.status >= 500) deps.logger.error({ requestId, err }, err.message);
         // Failures of a service may name its address: the log has them, the client gets the request id.
@@ -85,12 +89,15 @@ export function createApp(deps: HttpDeps): Koa {
   // Errors are answered and logged by requestScope; Koa's own printer would only repeat them.
   app.silent = true;
   const router = new Router();
+  // First: it answers browsers on routes it shares with assetRoutes and passes everyone else on.
+  webRoutes(router, deps);
   assetRoutes(router, deps);
   definitionRoutes(router, deps);
   triggerRoutes(router, deps);
   artifactRoutes(router, deps);
   healthRoutes(router, deps);
   app.use(requestScope(deps));
+  app.use(htmlNotFound(deps));
   app.use(router.routes());
   app.use(methodNotAllowed());
   return app;

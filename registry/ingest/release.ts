@@ -24,6 +24,7 @@ import {
 import type { Artifacts } from '../artifacts/port.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
+import { readReadme, readmeOverride, type Readme } from './readme.js';
 import { ArtifactRedirectRefusedError } from '../github/redirect-policy.js';
 import {
   ArtifactTooLargeError,
@@ -89,6 +90,8 @@ export type ReleaseIngest =
       labels: Record<string, string>;
       warnings: Diagnostic[];
       builds: NewBuild[];
+      /** The README at the tag's commit, for the web pages (see readReadme). */
+      readme: Readme | undefined;
       /** Mirrored copies not yet at their URLs: published once the version is saved, else discarded. */
       artifacts: PendingArtifacts;
     }
@@ -125,7 +128,8 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
   const tagProblems = unparseableTag(release.tag);
   if (tagProblems.length > 0) return failed(undefined, tagProblems);
 
-  const picked = pickConfigFile(await deps.github.listRootFiles(owner, repo, commit));
+  const rootFiles = await deps.github.listRootFiles(owner, repo, commit);
+  const picked = pickConfigFile(rootFiles);
   if (picked.name === undefined) return failed(undefined, picked.diagnostics);
   const configFile = picked.name;
   const file = await deps.github.readFile(owner, repo, configFile, commit, MAX_CONFIG_FILE_BYTES);
@@ -210,9 +214,11 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       mirrorPath: v.mirrorPath,
     };
   });
+  const readme = await readReadme(deps.github, target, rootFiles, readmeOverride(decoded.text, owner, repo));
   return {
     ok: true,
     configFile,
+    readme,
     annotations: config.annotations,
     labels: config.labels,
     warnings: warningsOf([...diagnostics, ...found]),

@@ -10,6 +10,7 @@ import { getAsset, saveReleasesEtags, updateFromGitHub, type AssetRecord } from 
 import { fencedTransaction, isLeaseLost } from '../jobs/fence.js';
 import type { HeldJob } from '../jobs/queue.js';
 import { appendIngestLog } from '../store/ingest-log.js';
+import { saveVersionDocs } from '../store/version-docs.js';
 import {
   isServed,
   listVersions,
@@ -168,7 +169,9 @@ export async function syncAsset(
         jobId,
       });
       report.versions.push(result);
-      if (result.outcome === 'ingested' || result.outcome === 'restored') await invalidate();
+      // A failed attempt changes no API answer, but the web pages show its errors.
+      if (result.outcome === 'ingested' || result.outcome === 'restored' || result.outcome === 'failed')
+        await invalidate();
     } catch (err) {
       if (stopsTheJob(err, options.signal)) throw err;
       if (isGitHubFailure(err)) {
@@ -359,6 +362,11 @@ async function syncRelease(
         labels: good.labels,
         warnings: good.warnings,
         builds: good.builds,
+      });
+      await saveVersionDocs(tx, version.id, {
+        readmeFile: good.readme?.file ?? null,
+        readme: good.readme?.text ?? null,
+        releaseNotes: release.notes ?? null,
       });
       await appendIngestLog(tx, asset.id, {
         tag: release.tag,
