@@ -42,8 +42,8 @@ describe('bonsai registry', () => {
   it('migrate applies the migrations once', async () => {
     expect(await run(['migrate'])).toEqual({
       code: 0,
-      stdout: 'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql, 0003_job_fencing.sql, 0006_version_docs.sql
-',
+      stdout:
+        'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql, 0003_job_fencing.sql, 0006_version_docs.sql\n',
       stderr: '',
     });
     expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'database is up to date\n', stderr: '' });
