@@ -50,6 +50,7 @@ const schema = z.object({
     .default(30),
   WEBHOOK_SECRET: z.string().optional(),
   ADMIN_TOKEN: z.string().optional(),
+  METRICS_TOKEN: z.string().optional(),
   ARTIFACTS_MODE: z.enum(['link', 'mirror'], { error: "must be 'link' or 'mirror'" }).default('link'),
   ARTIFACTS_URL: httpUrl.optional(),
   POLL_INTERVAL: seconds.default(300),
@@ -145,6 +146,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'ADMIN_TOKEN',
     defaultText: '(unset: admin routes refused)',
     description: 'Bearer token for POST /api/v1/repos and the CI trigger POST /assets/NS/NAME/build.',
+    secret: true,
+  },
+  {
+    env: 'METRICS_TOKEN',
+    defaultText: '(unset: /metrics open)',
+    description: 'Bearer token Prometheus must send to GET /metrics.',
     secret: true,
   },
   {
@@ -257,6 +264,7 @@ export interface RegistryConfig {
   githubTimeoutMs: number;
   webhookSecret: string | undefined;
   adminToken: string | undefined;
+  metricsToken: string | undefined;
   artifactsMode: ArtifactsMode;
   /** Explicit ARTIFACTS_URL, else derived from the public URL. */
   artifactsUrl: string | undefined;
@@ -316,6 +324,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     githubTimeoutMs: s.GITHUB_TIMEOUT * 1000,
     webhookSecret: s.WEBHOOK_SECRET,
     adminToken: s.ADMIN_TOKEN,
+    metricsToken: s.METRICS_TOKEN,
     artifactsMode: s.ARTIFACTS_MODE,
     artifactsUrl: s.ARTIFACTS_URL,
     pollIntervalMs: s.POLL_INTERVAL * 1000,

@@ -11,6 +11,7 @@ export const REDACTED_PATHS = [
   'config.githubToken',
   'config.webhookSecret',
   'config.adminToken',
+  'config.metricsToken',
   'config.databaseUrl',
   'config.redisUrl',
   '*.token',

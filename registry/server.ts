@@ -46,11 +46,20 @@ export async function startRegistry(
     backoffMs: config.jobBackoffMs,
     idleMs: JOB_IDLE_MS,
     logger: logger.child({ component: 'jobs', worker: workerId }),
-    handle: (job) => {
+    handle: async (job) => {
       if (job.assetId === null) throw new Error(`job ${job.id} names no asset`);
-      return syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, jobId: job.id })
-        .then(assertSyncComplete)
-        .then(summarizeSync);
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const report = await syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, jobId: job.id });
+        for (const version of report.versions) runtime.metrics.ingestOutcome(version.outcome);
+        const summary = summarizeSync(assertSyncComplete(report));
+        runtime.metrics.job(job.payload.trigger, 'succeeded', seconds());
+        return summary;
+      } catch (err) {
+        runtime.metrics.job(job.payload.trigger, 'failed', seconds());
+        throw err;
+      }
     },
   });
   const downloads = new DownloadCounter(db, logger);
@@ -62,6 +71,8 @@ export async function startRegistry(
     urls: runtime.urls,
     webhookSecret: config.webhookSecret,
     adminToken: config.adminToken,
+    metrics: runtime.metrics,
+    metricsToken: config.metricsToken,
     jobs: { enqueueSync, wake: () => worker.wake() },
     downloads,
   };

@@ -2,9 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { RegistryError } from '../errors.js';
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   // Hashing first gives equal lengths, so the comparison time says nothing about the token.
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+/** The token of an `Authorization: Bearer TOKEN` (or `token TOKEN`) header, if any. */
+export function bearerToken(ctx: Context): string | undefined {
+  const match = /^(?:Bearer|token)\s+(.+)$/i.exec(ctx.get('Authorization'));
+  return match ? match[1]!.trim() : undefined;
 }
 
 /** Admin routes (repository registration, the CI trigger) need `Authorization: Bearer ADMIN_TOKEN`. */

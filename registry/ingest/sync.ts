@@ -30,6 +30,7 @@ export interface SyncDeps {
   render: RenderContext;
   maxArtifactSize: number;
   limits?: ReleaseIngestDeps['limits'];
+  onArtifactBytes?: ReleaseIngestDeps['onArtifactBytes'];
   logger: Logger;
 }
 
