@@ -35,7 +35,8 @@ async function scrape(): Promise<Sample[]> {
 
 describe('GET /metrics', () => {
   it('is refused without METRICS_TOKEN, or with another token, in the JSON error shape', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer not-the-metrics-token' }]) {
+    const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer not-the-metrics-token' }];
+    for (const headers of attempts) {
       const res = await h.get('/metrics', headers);
       expect(res.status).toBe(401);
       expect(res.json()).toMatchObject({ error_code: 'UNAUTHORIZED' });
