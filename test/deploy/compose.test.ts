@@ -143,7 +143,7 @@ describe('monitoring', () => {
     };
     const exported = new Set(
       (await new Metrics().registry.getMetricsAsJSON()).flatMap((m) =>
-        m.type === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
+        String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
       ),
     );
     const functions = new Set(['sum', 'by', 'rate', 'increase', 'max', 'min', 'histogram_quantile', 'le']);
