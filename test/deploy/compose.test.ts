@@ -95,7 +95,7 @@ describe('docker-compose.yml', () => {
   );
 
   it.each([
-    ['registry', /healthz/, 'GET /healthz'],
+    ['registry', /\/readyz'/, 'GET /readyz'],
     ['postgres', /pg_isready/, 'pg_isready'],
     ['redis', /redis-cli.*ping/, 'redis-cli ping'],
   ])('gives %s the health check the README names', (name, pattern, documented) => {
