@@ -144,8 +144,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   },
   {
     env: 'ADMIN_TOKEN',
-    defaultText: '(unset: admin routes refused)',
-    description: 'Bearer token for POST /api/v1/repos and the CI trigger POST /assets/NS/NAME/build.',
+    defaultText: '(unset: only API tokens are accepted)',
+    description:
+      'Bootstrap admin bearer token for POST /api/v1/repos and the CI trigger POST /assets/NS/NAME/build (scoped tokens: bonsai registry token create).',
     secret: true,
   },
   {

@@ -114,7 +114,7 @@ export async function startRegistry(
         artifacts: artifacts.description,
         github: config.githubApiUrl,
         webhooks: config.webhookSecret ? 'signed with WEBHOOK_SECRET' : 'refused (WEBHOOK_SECRET not set)',
-        admin: config.adminToken ? 'ADMIN_TOKEN set' : 'refused (ADMIN_TOKEN not set)',
+        admin: config.adminToken ? 'ADMIN_TOKEN and API tokens' : 'API tokens only (ADMIN_TOKEN not set)',
         poll: config.pollIntervalMs > 0 ? `every ${config.pollIntervalMs / 1000}s` : 'off',
       },
       'registry listening',

@@ -1,8 +1,9 @@
 import type { VerbRegistration } from '../../cli/program.js';
 import { registerServe } from './serve.js';
 import { registerAddRepo, registerMigrate, registerStatus, registerSync } from './store-verbs.js';
+import { registerAudit, registerToken } from './token-verbs.js';
 
-/** `bonsai registry serve | migrate | add-repo | sync | status`. */
+/** `bonsai registry serve | migrate | add-repo | sync | status | token | audit`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {
   const registry = program
     .command('registry')
@@ -14,4 +15,6 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerAddRepo(registry, io, run);
   registerSync(registry, io, run);
   registerStatus(registry, io, run);
+  registerToken(registry, io, run);
+  registerAudit(registry, io, run);
 };

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
@@ -21,8 +22,18 @@ import { parseRegistration, parseRepository, registerRepository } from '../repos
 import { openRuntime, type Runtime } from '../runtime.js';
 import { assertDatabaseExists, assetStatus, versionState } from '../status.js';
 import { allAssets, findAsset } from '../store/assets.js';
+import { recordAudit } from '../store/audit.js';
 import { listVersions } from '../store/versions.js';
 import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
+
+/** Who runs a CLI verb, for the audit log: the operating-system user. */
+export function cliActor(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
 
 /** CLI verbs log only warnings (to stderr); their results go to stdout. */
 function quietLogger(io: Io, level: string) {
@@ -85,7 +96,7 @@ export function registerAddRepo(registry: Command, io: Io, run: ActionRunner): v
         description: options.description,
       });
       return withRuntime(io, options, async (runtime) => {
-        const reg = await registerRepository(runtime, ref, settings, 'add-repo');
+        const reg = await registerRepository(runtime, ref, settings, 'add-repo', { actor: cliActor() });
         const name = `${reg.asset.namespace}/${reg.asset.name}`;
         writeLine(
           io.stdout,
@@ -148,6 +159,7 @@ async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, for
       { hint: `wait for it to finish (bonsai registry status ${name} shows it), then sync again` },
     );
   }
+  await recordAudit(db, { actor: cliActor(), action: 'sync.run', target: name, detail: { job: job.id } });
   const stopLease = holdLease(db, job.id, holder, config.jobLeaseMs, (err) =>
     logger.warn({ err: messageOf(err), jobId: job.id }, 'lease not renewed'),
   );
