@@ -28,6 +28,10 @@ const positiveInt = z.coerce
   .number({ error: 'must be a whole number' })
   .int({ error: 'must be a whole number' })
   .min(1, { error: 'must be 1 or more' });
+const perMinute = z.coerce
+  .number({ error: 'must be a whole number of requests per minute (0: no limit)' })
+  .int({ error: 'must be a whole number of requests per minute (0: no limit)' })
+  .min(0, { error: 'must be a whole number of requests per minute (0: no limit)' });
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .transform((u) => u.replace(/\/+$/, ''));
@@ -67,6 +71,16 @@ const schema = z.object({
     .transform((text) => parseArtifactHosts(text))
     .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9.:[\]-]+$/.test(h)), {
       error: 'must be host names or *.domain patterns, separated by commas',
+    }),
+  RATE_LIMIT_READS: perMinute.default(1200),
+  RATE_LIMIT_WRITES: perMinute.default(60),
+  RATE_LIMIT_AUTH_FAILURES: perMinute.default(20),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text) => (text === 'false' ? 0 : text === 'true' ? 1 : Number(text)))
+    .refine((n) => Number.isInteger(n) && n >= 0 && n <= 10, {
+      error: "must be 'false', 'true' or the number of proxies in front (0 to 10)",
     }),
   CACHE_TTL: positiveInt.default(3600),
   CACHE_SIZE: positiveInt.default(10_000),
@@ -208,6 +222,33 @@ export const SETTINGS: readonly SettingSpec[] = [
       'Hosts (comma-separated, *.domain allowed) artifact downloads may redirect to besides github.com, *.githubusercontent.com and the GITHUB_API_URL host; may be internal.',
   },
   {
+    env: 'RATE_LIMIT_READS',
+    flag: '--rate-limit-reads <n>',
+    defaultText: '1200',
+    description:
+      'GET requests per minute per client address (0: no limit); shared by all replicas through REDIS_URL.',
+  },
+  {
+    env: 'RATE_LIMIT_WRITES',
+    flag: '--rate-limit-writes <n>',
+    defaultText: '60',
+    description: 'Registrations and CI triggers per minute per token (0: no limit).',
+  },
+  {
+    env: 'RATE_LIMIT_AUTH_FAILURES',
+    flag: '--rate-limit-auth-failures <n>',
+    defaultText: '20',
+    description:
+      'Failed authentications (401) per minute per client address before it is refused for 15 minutes (0: no limit).',
+  },
+  {
+    env: 'TRUST_PROXY',
+    flag: '--trust-proxy <hops>',
+    defaultText: 'false',
+    description:
+      "Whether X-Forwarded-For names the client: 'false', 'true' (one proxy in front) or the number of proxies.",
+  },
+  {
     env: 'CACHE_TTL',
     flag: '--cache-ttl <seconds>',
     defaultText: '3600',
@@ -275,6 +316,7 @@ export interface RegistryConfig {
   maxUnpackedSize: number;
   downloadDeadlineMs: number;
   artifactHosts: string[];
+  rateLimits: { reads: number; writes: number; authFailures: number; trustProxy: number };
   cacheTtlSeconds: number;
   cacheSize: number;
   jobAttempts: number;
@@ -334,6 +376,12 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     maxUnpackedSize: s.MAX_UNPACKED_SIZE,
     downloadDeadlineMs: s.DOWNLOAD_DEADLINE * 1000,
     artifactHosts: s.ARTIFACT_HOSTS,
+    rateLimits: {
+      reads: s.RATE_LIMIT_READS,
+      writes: s.RATE_LIMIT_WRITES,
+      authFailures: s.RATE_LIMIT_AUTH_FAILURES,
+      trustProxy: s.TRUST_PROXY,
+    },
     cacheTtlSeconds: s.CACHE_TTL,
     cacheSize: s.CACHE_SIZE,
     jobAttempts: s.JOB_ATTEMPTS,

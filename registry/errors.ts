@@ -37,7 +37,7 @@ export const REGISTRY_ERROR_CODES = {
   TOO_MANY_REQUESTS: {
     status: 429,
     exitCode: EXIT.SERVICE,
-    hint: 'too many webhook bodies are being received at once; retry after the Retry-After seconds',
+    hint: 'slow down: retry after the Retry-After seconds (the RATE_LIMIT_* settings set the budgets)',
   },
   PORT_IN_USE: {
     status: 500,

@@ -44,7 +44,7 @@ export interface RuntimeOverrides {
 }
 
 /** Names this database's registry in shared services (its Redis keys), made once. */
-async function instanceId(db: Db): Promise<string> {
+export async function instanceId(db: Db): Promise<string> {
   const existing = await readState(db, 'instance_id');
   if (existing) return existing;
   await db.query(

@@ -13,7 +13,15 @@ import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
 import { newHolderId } from './jobs/lease.js';
 import { enqueueDuePolls } from './jobs/poll.js';
 import { JobWorker } from './jobs/worker.js';
-import { openRuntime, rerenderIfUrlsChanged, type Runtime, type RuntimeOverrides } from './runtime.js';
+import { Redis } from 'ioredis';
+import { withRateLimits } from './http/rate-limit.js';
+import {
+  instanceId,
+  openRuntime,
+  rerenderIfUrlsChanged,
+  type Runtime,
+  type RuntimeOverrides,
+} from './runtime.js';
 
 export interface RunningRegistry {
   /** Where the server listens (http://HOST:PORT). */
@@ -79,7 +87,14 @@ export async function startRegistry(
   // Requests wait until the stored renders carry the base URLs this process serves: when they changed,
   // they are rendered again first. The port (and with it the default PUBLIC_URL) is known only once the
   // server listens, so it listens first and holds requests until then.
-  const gate = holdRequests(withFastPath(deps, createApp(deps).callback()));
+  const limiterRedis = config.redisUrl ? await openLimiterRedis(config.redisUrl) : undefined;
+  const limited = withRateLimits(
+    config.rateLimits,
+    { redis: limiterRedis, keyspace: await instanceId(db) },
+    withFastPath(deps, createApp(deps).callback()),
+    (_req, res) => deps.metrics.request('(rate-limited)', 'ANY', res.statusCode, 0),
+  );
+  const gate = holdRequests(limited);
   const server = http.createServer(gate.handler);
   server.on('clientError', answerClientError);
   let poller: NodeJS.Timeout | undefined;
@@ -131,6 +146,7 @@ export async function startRegistry(
         });
         await worker.stop();
         await downloads.stop();
+        limiterRedis?.disconnect();
         await runtime.close();
         logger.info('registry stopped');
       },
@@ -140,9 +156,28 @@ export async function startRegistry(
     server.close();
     server.closeAllConnections();
     await worker.stop();
+    limiterRedis?.disconnect();
     await runtime.close();
     throw err;
   }
+}
+
+/**
+ * The rate limiter's own Redis connection (the cache's is wrapped in its circuit breaker): commands
+ * fail at once while Redis is down, and the limiter then counts in memory.
+ */
+async function openLimiterRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  redis.on('error', () => undefined);
+  // The cache checked REDIS_URL at start already; a failure here only means in-memory counting.
+  await redis.connect().catch(() => undefined);
+  return redis;
 }
 
 /** Why the server could not listen, as a coded error naming the address (not a stack trace). */

@@ -61,6 +61,10 @@ export function registryEnv(gh: GitHubEmulator, dataDir: string): Record<string,
     ADMIN_TOKEN,
     POLL_INTERVAL: '0',
     JOB_BACKOFF: '0.05',
+    // Tests make many requests from one address; the rate-limit suite sets its own budgets.
+    RATE_LIMIT_READS: '0',
+    RATE_LIMIT_WRITES: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
   };
 }
 
