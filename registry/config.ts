@@ -82,6 +82,10 @@ const schema = z.object({
     .refine((n) => Number.isInteger(n) && n >= 0 && n <= 10, {
       error: "must be 'false', 'true' or the number of proxies in front (0 to 10)",
     }),
+  RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days (0: keep forever)' })
+    .min(0, { error: 'must be a number of days (0: keep forever)' })
+    .default(30),
   CACHE_TTL: positiveInt.default(3600),
   CACHE_SIZE: positiveInt.default(10_000),
   JOB_ATTEMPTS: positiveInt.default(8),
@@ -249,6 +253,13 @@ export const SETTINGS: readonly SettingSpec[] = [
       "Whether X-Forwarded-For names the client: 'false', 'true' (one proxy in front) or the number of proxies.",
   },
   {
+    env: 'RETENTION_DAYS',
+    flag: '--retention-days <days>',
+    defaultText: '30',
+    description:
+      'Finished jobs, webhook deliveries and ingest-log rows older than this are pruned, hourly, by one replica (0: keep forever).',
+  },
+  {
     env: 'CACHE_TTL',
     flag: '--cache-ttl <seconds>',
     defaultText: '3600',
@@ -317,6 +328,7 @@ export interface RegistryConfig {
   downloadDeadlineMs: number;
   artifactHosts: string[];
   rateLimits: { reads: number; writes: number; authFailures: number; trustProxy: number };
+  retentionDays: number;
   cacheTtlSeconds: number;
   cacheSize: number;
   jobAttempts: number;
@@ -382,6 +394,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
       authFailures: s.RATE_LIMIT_AUTH_FAILURES,
       trustProxy: s.TRUST_PROXY,
     },
+    retentionDays: s.RETENTION_DAYS,
     cacheTtlSeconds: s.CACHE_TTL,
     cacheSize: s.CACHE_SIZE,
     jobAttempts: s.JOB_ATTEMPTS,

@@ -15,6 +15,7 @@ import { enqueueDuePolls } from './jobs/poll.js';
 import { JobWorker } from './jobs/worker.js';
 import { Redis } from 'ioredis';
 import { withRateLimits } from './http/rate-limit.js';
+import { scheduleRetention } from './retention.js';
 import {
   instanceId,
   openRuntime,
@@ -98,6 +99,7 @@ export async function startRegistry(
   const server = http.createServer(gate.handler);
   server.on('clientError', answerClientError);
   let poller: NodeJS.Timeout | undefined;
+  let stopRetention = () => undefined as void;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(listenFailure(err, config)));
@@ -114,6 +116,7 @@ export async function startRegistry(
     if (db.kind === 'pglite') await releaseRunningJobs(db);
     worker.start();
     downloads.start();
+    stopRetention = scheduleRetention(db, config.retentionDays, logger.child({ component: 'retention' }));
     if (config.pollIntervalMs > 0) {
       const tick = Math.max(1_000, Math.min(config.pollIntervalMs / 4, 30_000));
       poller = setInterval(() => void poll(runtime, worker), tick);
@@ -140,6 +143,7 @@ export async function startRegistry(
       worker,
       async close() {
         clearInterval(poller);
+        stopRetention();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -153,6 +157,7 @@ export async function startRegistry(
     };
   } catch (err) {
     clearInterval(poller);
+    stopRetention();
     server.close();
     server.closeAllConnections();
     await worker.stop();

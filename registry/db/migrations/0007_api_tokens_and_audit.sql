@@ -24,3 +24,8 @@ CREATE TABLE audit_log (
   detail JSON NOT NULL DEFAULT '{}'
 );
 CREATE INDEX audit_log_by_at ON audit_log (at, id);
+
+-- Retention (RETENTION_DAYS) prunes by age in small batches: these keep each batch an index scan.
+CREATE INDEX jobs_finished_at ON jobs (finished_at) WHERE state IN ('done', 'failed');
+CREATE INDEX webhook_deliveries_by_received ON webhook_deliveries (received_at);
+CREATE INDEX ingest_log_by_at ON ingest_log (at);

@@ -65,6 +65,8 @@ export function registryEnv(gh: GitHubEmulator, dataDir: string): Record<string,
     RATE_LIMIT_READS: '0',
     RATE_LIMIT_WRITES: '0',
     RATE_LIMIT_AUTH_FAILURES: '0',
+    // Pruning claims its hourly period; the retention suite turns it on when it wants it.
+    RETENTION_DAYS: '0',
   };
 }
 
