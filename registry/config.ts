@@ -96,6 +96,9 @@ const schema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  LOG_FORMAT: z
+    .enum(['auto', 'json', 'pretty'], { error: "must be 'auto', 'json' or 'pretty'" })
+    .default('auto'),
 });
 
 export type SettingName = keyof z.input<typeof schema>;
@@ -296,6 +299,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     defaultText: 'info',
     description: 'fatal, error, warn, info, debug, trace or silent.',
   },
+  {
+    env: 'LOG_FORMAT',
+    flag: '--log-format <format>',
+    defaultText: 'auto',
+    description:
+      "'json' (JSON lines), 'pretty' (one readable line per event, local time) or 'auto' (pretty on a terminal, JSON otherwise).",
+  },
 ];
 
 export type ArtifactsMode = 'link' | 'mirror';
@@ -335,6 +345,7 @@ export interface RegistryConfig {
   jobBackoffMs: number;
   jobLeaseMs: number;
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 export interface ConfigInput {
@@ -401,6 +412,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     jobBackoffMs: s.JOB_BACKOFF * 1000,
     jobLeaseMs: s.JOB_LEASE * 1000,
     logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT,
   };
 }
 
