@@ -21,7 +21,7 @@ describe('LOG_FORMAT=pretty', () => {
     expect(lines).toHaveLength(3);
     for (const line of lines) expect(line.match(/\n/g)).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  registry listening assets=3 github=https:\/\/api\.github\.com\n$/,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}registry listening assets=3 github=https:\/\/api\.github\.com\n$/,
     );
     expect(lines[1]).toContain(
       'WARN  cache unavailable: answering from the database err="connect ECONNREFUSED" suppressed=4',
@@ -35,7 +35,7 @@ describe('LOG_FORMAT=pretty', () => {
       { requestId: 'abc-1', method: 'GET', path: '/api/v1/assets', status: 200, ms: 1.234 },
       'request',
     );
-    expect(lines[0]).toMatch(/ INFO  GET \/api\/v1\/assets 200 1\.2ms requestId=abc-1\n$/);
+    expect(lines[0]).toMatch(/ INFO {2}GET \/api\/v1\/assets 200 1\.2ms requestId=abc-1\n$/);
   });
 
   it('redacts secrets as the JSON format does', () => {
