@@ -16,6 +16,8 @@ import { JobWorker } from './jobs/worker.js';
 import { Redis } from 'ioredis';
 import { withRateLimits } from './http/rate-limit.js';
 import { scheduleRetention } from './retention.js';
+import { removeLocalServerFile, writeLocalServerFile } from './local-server.js';
+import { newToken } from './tokens.js';
 import {
   instanceId,
   openRuntime,
@@ -111,6 +113,15 @@ export async function startRegistry(
       runtime.urls.artifactsUrl = artifactsBaseUrl({ ...config, publicUrl: runtime.urls.publicUrl });
     }
     await rerenderIfUrlsChanged(runtime);
+    if (db.kind === 'pglite') {
+      deps.localToken = newToken();
+      const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host;
+      await writeLocalServerFile(config.dataDir, {
+        url: `http://${local.includes(':') && !local.startsWith('[') ? `[${local}]` : local}:${port}`,
+        token: deps.localToken,
+        pid: process.pid,
+      });
+    }
     gate.open();
     // The embedded database has one process: jobs it left running were interrupted by a stop or crash.
     if (db.kind === 'pglite') await releaseRunningJobs(db);
@@ -148,6 +159,7 @@ export async function startRegistry(
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        if (deps.localToken) await removeLocalServerFile(config.dataDir, deps.localToken);
         await worker.stop();
         await downloads.stop();
         limiterRedis?.disconnect();

@@ -9,7 +9,7 @@ import { recentAudit, recordAudit } from '../store/audit.js';
 import { insertToken, listTokens, revokeToken } from '../store/tokens.js';
 import { hashToken, newToken, parseExpiry, parseScopes } from '../tokens.js';
 import { configFrom, withSettingFlags } from './options.js';
-import { cliActor } from './store-verbs.js';
+import { cliActor } from './actor.js';
 
 const DB_SETTINGS = ['DATABASE_URL', 'DATA_DIR'] as const;
 

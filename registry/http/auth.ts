@@ -31,7 +31,7 @@ const CREATE_HINT =
  */
 export async function authorize(
   ctx: Context,
-  auth: { db: Db; adminToken: string | undefined },
+  auth: { db: Db; adminToken: string | undefined; localToken?: string | undefined },
   needed: string,
 ): Promise<Actor> {
   const token = bearerToken(ctx);
@@ -43,6 +43,11 @@ export async function authorize(
     );
   }
   if (auth.adminToken !== undefined && sameSecret(token, auth.adminToken)) return { name: 'ADMIN_TOKEN' };
+  if (auth.localToken !== undefined && sameSecret(token, auth.localToken)) {
+    // The CLI on this machine (DATA_DIR/serve.json): it names its user.
+    const who = ctx.get('X-Bonsai-Actor');
+    return { name: /^cli:[\w.@-]{1,64}$/.test(who) ? who : 'cli' };
+  }
   const hash = hashToken(token);
   const record = await findTokenByHash(auth.db, hash);
   if (!record || !sameSecret(record.tokenHash, hash)) {

@@ -24,6 +24,8 @@ export interface HttpDeps {
   urls: RenderContext;
   webhookSecret: string | undefined;
   adminToken: string | undefined;
+  /** Embedded mode: the admin token `serve` wrote to DATA_DIR/serve.json for the CLI beside it. */
+  localToken?: string | undefined;
   metrics: Metrics;
   /** METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
   metricsToken: string | undefined;

@@ -1,6 +1,8 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { pendingMigrations, readMigrations, type Migration } from '../../db/migrate.js';
+import { registryOverview } from '../../status.js';
+import { authorize } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { sendJson } from '../respond.js';
 
@@ -27,6 +29,12 @@ export function healthRoutes(router: Router, deps: HttpDeps): void {
   });
 
   // The process answers: nothing else is asked (a restart would not fix a dependency).
+  // `bonsai registry status` through a running server (embedded mode): admins only.
+  router.get('/api/v1/registry/status', async (ctx) => {
+    await authorize(ctx, deps, 'admin');
+    sendJson(ctx, 200, await registryOverview(deps.db));
+  });
+
   router.get('/livez', (ctx) => sendJson(ctx, 200, { status: 'ok' }));
 
   let shipped: Promise<Migration[]> | undefined;
