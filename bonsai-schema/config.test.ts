@@ -46,6 +46,10 @@ describe('parseBonsaiConfig: a valid file', () => {
             { line: 9, column: 9 },
             { line: 10, column: 9 },
           ],
+          filterStarts: [
+            { line: 9, column: 10 },
+            { line: 10, column: 10 },
+          ],
         },
       },
     ]);
@@ -57,26 +61,27 @@ describe('parseBonsaiConfig: a valid file', () => {
   const oneBuild = (...lines: string[]) => `builds:\n- ${lines.join('\n  ')}\n`;
 
   it.each([
-    ['a plain number arch (386) is read as its text', 'arch: 386', { arch: '386' }],
+    ['a plain number arch (386) is read as its text', 'arch: 386', { arch: '386' }, ['BUILD_NO_FILTER']],
     [
       'a single filter string becomes a one-item list',
       `filter: "entity.system.os == 'linux'"`,
       { filters: ["entity.system.os == 'linux'"] },
+      [],
     ],
-    ['no filter at all is an empty list', 'arch: amd64', { filters: [] }],
-    ['an empty filter is an empty list', 'filter:', { filters: [] }],
-  ])('%s', (_title, line, expected) => {
+    ['no filter at all is an empty list', 'arch: amd64', { filters: [] }, ['BUILD_NO_FILTER']],
+    ['an empty filter is an empty list', 'filter:', { filters: [] }, ['BUILD_NO_FILTER']],
+  ])('%s', (_title, line, expected, codes) => {
     const lines = ['platform: linux', 'asset_filename: a.tar.gz', 'sha_filename: s.txt', line];
     if (!line.startsWith('arch:')) lines.push('arch: amd64');
     const { config, diagnostics } = parseBonsaiConfig(oneBuild(...lines));
-    expect(diagnostics).toEqual([]);
+    expect(diagnostics.map((d) => d.code)).toEqual(codes);
     expect(config?.builds[0]).toMatchObject(expected);
   });
 
   it('loads a document indented by two spaces with whitespace-only lines and no final newline', () => {
     const text = `---\n  description: "#{repo}"\n  builds:\n  - platform: "linux"\n    arch: "amd64"\n    asset_filename: "a.tar.gz"\n    sha_filename: "s.txt"\n  \n  - platform: "OSX"\n    arch: "amd64"\n    asset_filename: "b.tar.gz"\n    sha_filename: "s.txt"`;
     const { config, diagnostics } = parseBonsaiConfig(text);
-    expect(diagnostics).toEqual([]);
+    expect(diagnostics.map((d) => `${d.code} ${d.line}`)).toEqual(['BUILD_NO_FILTER 4', 'BUILD_NO_FILTER 9']);
     expect(config?.builds.map((b) => `${b.platform}/${b.arch}@${b.line}`)).toEqual([
       'linux/amd64@4',
       'OSX/amd64@9',
@@ -116,7 +121,8 @@ describe('parseBonsaiConfig: a valid file', () => {
   it('follows YAML anchors and aliases', () => {
     const text = `builds:\n- platform: linux\n  arch: amd64\n  asset_filename: a\n  sha_filename: s\n  filter: &linux\n  - "entity.system.os == 'linux'"\n- platform: linux\n  arch: arm64\n  asset_filename: b\n  sha_filename: s\n  filter: *linux\n`;
     const { config, diagnostics } = parseBonsaiConfig(text);
-    expect(diagnostics).toEqual([]);
+    // Both builds match every Linux machine: the overlap is the only thing to say.
+    expect(diagnostics.map((d) => d.code)).toEqual(['BUILDS_OVERLAP']);
     expect(config?.builds[1]?.filters).toEqual(["entity.system.os == 'linux'"]);
   });
 
@@ -169,7 +175,6 @@ describe('parseBonsaiConfig: broken files', () => {
       'builds:\n- platform: {os: linux}\n  arch: amd64\n  asset_filename: a\n  sha_filename: s\n',
       ['error BUILD_FIELD_NOT_STRING 2:13'],
     ],
-    ['a duplicate platform/arch', `builds:\n${BUILD}${BUILD}`, ['error BUILD_DUPLICATE_PLATFORM_ARCH 9:15']],
     [
       'filter and filters together',
       `builds:\n${BUILD}    filters: []\n`,

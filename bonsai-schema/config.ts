@@ -1,5 +1,6 @@
-import { diagnostic, errorsOf, type Diagnostic, type Position } from './diagnostics.js';
+import { diagnostic, errorsOf, hinted, type Diagnostic, type Position } from './diagnostics.js';
 import { configTooLarge, MAX_ANNOTATION_VALUE_BYTES, MAX_CONFIG_FILE_BYTES } from './config-bounds.js';
+import { judgeBuildFilters } from './filter-verdicts.js';
 import { checkFilters } from './filters.js';
 import { releaseFileNameProblem } from './file-names.js';
 import { checkInterpolation } from './interpolate.js';
@@ -27,6 +28,8 @@ export interface BuildConfig {
     assetFilename: Position;
     shaFilename: Position;
     filters: Position[];
+    /** Where each filter's first character is, when its YAML text maps one to one (for FILE:LINE:COL). */
+    filterStarts: (Position | undefined)[];
   };
 }
 
@@ -112,7 +115,9 @@ export function parseBonsaiConfig(text: string): ConfigResult {
 
   const config: BonsaiConfig = { description: undefined, builds: [], annotations: {}, labels: {} };
   for (const entry of root.entries) {
-    if (!TOP_LEVEL_KEYS.includes(entry.name)) {
+    if (entry.name === 'filter' || entry.name === 'filters') {
+      diagnostics.push(dedentedFilter(root, entry.key));
+    } else if (!TOP_LEVEL_KEYS.includes(entry.name)) {
       diagnostics.push(
         diagnostic(
           'CONFIG_UNKNOWN_KEY',
@@ -135,7 +140,9 @@ export function parseBonsaiConfig(text: string): ConfigResult {
       );
     }
   }
-  config.builds = readBuilds(root, diagnostics);
+  config.builds = readBuilds(root, diagnostics, text.split('\n'));
+  if (errorsOf(diagnostics).length === 0)
+    for (const d of judgeBuildFilters(config.builds)) diagnostics.push(d);
   config.annotations = readStringMap(root, 'annotations', diagnostics, (key) =>
     key.startsWith(ANNOTATION_PREFIX) ? key : ANNOTATION_PREFIX + key,
   );
@@ -143,7 +150,26 @@ export function parseBonsaiConfig(text: string): ConfigResult {
   return { config: errorsOf(diagnostics).length > 0 ? undefined : config, diagnostics };
 }
 
-function readBuilds(root: YamlMapping, diagnostics: Diagnostic[]): BuildConfig[] {
+/**
+ * A `filter:` at the top level: a build's filter block lost its indentation, so that build has no filter
+ * (and matches every machine). Names the build it most likely belonged to: the last one above it.
+ */
+function dedentedFilter(root: YamlMapping, key: YamlNode): Diagnostic {
+  const builds = lookup(root, 'builds');
+  const above = builds?.kind === 'sequence' ? builds.items.filter((item) => item.line < key.line) : [];
+  const owner =
+    above.length > 0 ? `build #${above.length} (line ${above[above.length - 1]!.line})` : undefined;
+  return hinted(
+    'BUILD_FILTER_DEDENTED',
+    `'${key.kind === 'scalar' ? key.text : 'filter'}' at the top level is ignored: it is indented as a key of ` +
+      `the file, not of a build` +
+      (owner ? `, so ${owner} has no filter and matches every machine` : ''),
+    `indent it under its build, level with 'platform:'${owner ? ` of ${owner}` : ''}`,
+    key,
+  );
+}
+
+function readBuilds(root: YamlMapping, diagnostics: Diagnostic[], lines: readonly string[]): BuildConfig[] {
   const node = lookup(root, 'builds');
   if (!node || isNull(node) || (node.kind === 'sequence' && node.items.length === 0)) {
     diagnostics.push(
@@ -165,23 +191,27 @@ function readBuilds(root: YamlMapping, diagnostics: Diagnostic[]): BuildConfig[]
     );
     return [];
   }
-  const builds: BuildConfig[] = [];
+  let builds: BuildConfig[] = [];
   const seen = new Map<string, BuildConfig>();
   node.items.forEach((item, index) => {
-    const build = readBuild(item, index + 1, diagnostics);
+    const build = readBuild(item, index + 1, diagnostics, lines);
     if (!build) return;
     const key = `${build.platform}\u0000${build.arch}`;
     const earlier = seen.get(key);
     if (earlier) {
+      // Bonsai keys a version's builds on (platform, arch): the last of a pair wins. Real repositories
+      // served by bonsai.sensu.io do this, so it is served here the same way (COMPAT §1), with a warning.
       diagnostics.push(
-        diagnostic(
+        hinted(
           'BUILD_DUPLICATE_PLATFORM_ARCH',
           `build #${build.number} (line ${build.line}) has the same platform '${build.platform}' and arch ` +
             `'${build.arch}' as build #${earlier.number} (line ${earlier.line}); a version keys its builds on ` +
-            `(platform, arch), so Bonsai would keep only the last: give each build its own pair`,
+            `(platform, arch), so build #${earlier.number} is dropped and build #${build.number} served, as Bonsai does`,
+          'give each build its own (platform, arch) pair, or remove the one that should not be served',
           build.positions.platform,
         ),
       );
+      builds = builds.filter((b) => b !== earlier);
     }
     seen.set(key, build);
     builds.push(build);
@@ -189,7 +219,12 @@ function readBuilds(root: YamlMapping, diagnostics: Diagnostic[]): BuildConfig[]
   return builds;
 }
 
-function readBuild(node: YamlNode, number: number, diagnostics: Diagnostic[]): BuildConfig | undefined {
+function readBuild(
+  node: YamlNode,
+  number: number,
+  diagnostics: Diagnostic[],
+  lines: readonly string[],
+): BuildConfig | undefined {
   if (node.kind !== 'mapping') {
     diagnostics.push(
       diagnostic(
@@ -271,8 +306,22 @@ function readBuild(node: YamlNode, number: number, diagnostics: Diagnostic[]): B
       assetFilename: at(asset_filename),
       shaFilename: at(sha_filename),
       filters: filters.map(at),
+      filterStarts: filters.map((f) => textStart(f, lines)),
     },
   };
+}
+
+/**
+ * Where a filter's first character is in bonsai.yml: after the opening quote of a quoted scalar, at the
+ * scalar for a plain one; undefined when the source line does not hold the text verbatim (escapes, folding).
+ */
+function textStart(scalar: YamlScalar, lines: readonly string[]): Position | undefined {
+  const line = lines[scalar.line - 1];
+  if (line === undefined || scalar.text.includes('\n')) return undefined;
+  const first = line.slice(scalar.column - 1);
+  const quoted = first.startsWith('"') || first.startsWith("'");
+  const column = scalar.column + (quoted ? 1 : 0);
+  return line.slice(column - 1).startsWith(scalar.text) ? { line: scalar.line, column } : undefined;
 }
 
 /** `filter:` is a string or a list of strings; `filters:` is accepted as an alias (COMPAT §1, ours). */
@@ -305,7 +354,8 @@ function readFilters(build: YamlMapping, number: number, diagnostics: Diagnostic
   const items = entry.value.kind === 'sequence' ? entry.value.items : [entry.value];
   const filters: YamlScalar[] = [];
   items.forEach((item, index) => {
-    if (item.kind !== 'scalar' || isNull(item) || item.text.trim() === '') {
+    // An empty string is a filter sensu accepts (it never matches): FILTER_EMPTY warns about it.
+    if (item.kind !== 'scalar' || isNull(item)) {
       const found = item.kind === 'scalar' ? 'an empty value' : `a ${describe(item)}`;
       diagnostics.push(
         diagnostic(

@@ -28,7 +28,8 @@ export const DIAGNOSTIC_CODES = {
   BUILD_FILTERS_ALIAS: 'warning',
   BUILD_FILTER_AND_FILTERS: 'error',
   BUILD_FILTER_NOT_STRING: 'error',
-  BUILD_DUPLICATE_PLATFORM_ARCH: 'error',
+  BUILD_DUPLICATE_PLATFORM_ARCH: 'warning',
+  BUILD_FILTER_DEDENTED: 'warning',
   ANNOTATIONS_NOT_MAPPING: 'error',
   ANNOTATION_VALUE_STRINGIFIED: 'warning',
   ANNOTATION_VALUE_INVALID: 'error',
@@ -44,6 +45,15 @@ export const DIAGNOSTIC_CODES = {
   FILTER_SYNTAX: 'error',
   FILTER_NEVER_MATCHES: 'warning',
   FILTER_ALWAYS_TRUE: 'warning',
+  // filters evaluated as the agent runs them (filter-verdicts.ts)
+  FILTER_EMPTY: 'warning',
+  FILTER_ASSIGNMENT: 'error',
+  FILTER_THROWS: 'error',
+  FILTER_ES6_METHOD: 'error',
+  FILTER_UNQUOTED_IDENTIFIER: 'error',
+  FILTER_WRONG_CASE: 'error',
+  BUILD_NO_FILTER: 'warning',
+  BUILDS_OVERLAP: 'warning',
   // the release: files and checksums
   RELEASE_FILE_NAME_INVALID: 'error',
   RELEASE_ASSET_MISSING: 'error',
@@ -54,6 +64,8 @@ export const DIAGNOSTIC_CODES = {
   CHECKSUM_BAD_DIGEST: 'error',
   CHECKSUM_CONFLICT: 'error',
   CHECKSUM_EMPTY: 'error',
+  // the packager's dist folder, checked before it becomes a release (bonsai check, bonsai publish)
+  DIST_PACKED_FOR_OTHER_RELEASE: 'error',
   // versions
   VERSION_UNPARSEABLE: 'error',
   // asset resource validation (sensu/core v2/asset.go)
@@ -100,6 +112,8 @@ export interface Diagnostic {
   column: number;
   /** The file the line refers to, when it is not the bonsai.yml (a checksums file, an archive). */
   file?: string;
+  /** What to do about it, when the message alone does not say (printed on the next line). */
+  hint?: string;
 }
 
 export interface Position {
@@ -120,6 +134,16 @@ export function diagnostic(
   return d;
 }
 
+/** A diagnostic with its hint (the filter and build rules give one with every problem). */
+export function hinted(
+  code: DiagnosticCode,
+  message: string,
+  hint: string,
+  at: Position = NO_POSITION,
+): Diagnostic {
+  return { ...diagnostic(code, message, at), hint };
+}
+
 export function errorsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((d) => d.severity === 'error');
 }
@@ -128,9 +152,13 @@ export function warningsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((d) => d.severity === 'warning');
 }
 
-/** `FILE:LINE:COL  code  message`, the one human form every verb prints. */
+/**
+ * `FILE:LINE:COL  severity CODE  message`, the one human form every verb prints; a hint follows on its own
+ * indented line (`  hint: ...`).
+ */
 export function formatDiagnostic(d: Diagnostic, defaultFile: string): string {
   const file = d.file ?? defaultFile;
   const where = d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
-  return `${where}  ${d.severity === 'warning' ? 'warning' : 'error'} ${d.code}  ${d.message}`;
+  const line = `${where}  ${d.severity === 'warning' ? 'warning' : 'error'} ${d.code}  ${d.message}`;
+  return d.hint === undefined ? line : `${line}\n  hint: ${d.hint}`;
 }

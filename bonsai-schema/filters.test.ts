@@ -133,18 +133,21 @@ describe('checkFilters', () => {
     expect([d?.line, d?.column]).toEqual([0, 0]);
   });
 
-  it('warns that an empty filter never matches', () => {
+  it('warns (FILTER_EMPTY, not an error: sensu accepts it) that an empty filter never matches', () => {
     const diagnostics = checkFilters([{ expression: '   ' }, { expression: '/* nothing */' }]);
-    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+    expect(diagnostics.map((d) => [d.severity, d.code, d.message])).toEqual([
       [
-        'FILTER_NEVER_MATCHES',
-        'expression 0 is empty: the agent evaluates it to undefined, so this build never matches; remove it',
+        'warning',
+        'FILTER_EMPTY',
+        'expression 0 is empty: the agent evaluates it to undefined, so this build never matches',
       ],
       [
-        'FILTER_NEVER_MATCHES',
-        'expression 1 is empty: the agent evaluates it to undefined, so this build never matches; remove it',
+        'warning',
+        'FILTER_EMPTY',
+        'expression 1 is empty: the agent evaluates it to undefined, so this build never matches',
       ],
     ]);
+    expect(diagnostics[0]?.hint).toContain('remove the empty filter');
   });
 
   it.each([

@@ -6,7 +6,8 @@
  * (`syntax error in expression 0: ...` is the first filter), so call checkFilters once per build.
  */
 import type { AnyNode, BinaryExpression, Literal, MemberExpression, Node } from 'acorn';
-import { diagnostic, NO_POSITION, type Diagnostic, type Position } from './diagnostics.js';
+import { walkAst } from './ast-walk.js';
+import { diagnostic, hinted, NO_POSITION, type Diagnostic, type Position } from './diagnostics.js';
 import { correctionFor, goValues, type Correction, type GoSystemField } from './go-platforms.js';
 import { parseLikeOtto } from './otto-syntax.js';
 
@@ -32,7 +33,8 @@ function sensuSyntaxError(index: number, ottoMessage: string): string {
 
 /**
  * For one build's filters, in order: a FILTER_SYNTAX error for a filter that does not parse, otherwise a
- * FILTER_NEVER_MATCHES / FILTER_ALWAYS_TRUE warning for each impossible comparison in it.
+ * FILTER_EMPTY warning for an empty one, otherwise a FILTER_NEVER_MATCHES / FILTER_ALWAYS_TRUE warning for
+ * each impossible comparison in it. What only running the filter tells is in filter-verdicts.ts.
  */
 export function checkFilters(filters: readonly FilterInput[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
@@ -43,28 +45,39 @@ export function checkFilters(filters: readonly FilterInput[]): Diagnostic[] {
       return;
     }
     if (parsed.program.body.length === 0) {
+      // sensu accepts it (it parses) and the agent's value for it is undefined: false, never an error.
       diagnostics.push(
-        diagnostic(
-          'FILTER_NEVER_MATCHES',
-          `expression ${index} is empty: the agent evaluates it to undefined, so this build never matches; remove it`,
+        hinted(
+          'FILTER_EMPTY',
+          `expression ${index} is empty: the agent evaluates it to undefined, so this build never matches`,
+          'remove the empty filter, or write the condition it was meant to hold',
           position,
         ),
       );
       return;
     }
-    visit(parsed.program, (node) => {
-      if (node.type !== 'BinaryExpression') return;
-      const problem = impossibleComparison(expression, node);
-      if (problem) diagnostics.push(diagnostic(problem.code, problem.message, position));
-    });
+    for (const problem of comparisonProblems(parsed.program, expression)) {
+      diagnostics.push(diagnostic(problem.code, problem.message, position));
+    }
   });
   return diagnostics;
+}
+
+/** The impossible comparisons of a parsed filter (entity.system.arch == 'armv7'...), in source order. */
+export function comparisonProblems(program: Node, expression: string): Problem[] {
+  const problems: Problem[] = [];
+  walkAst(program, (node) => {
+    if (node.type !== 'BinaryExpression') return;
+    const problem = impossibleComparison(expression, node);
+    if (problem) problems.push(problem);
+  });
+  return problems;
 }
 
 type ComparisonOperator = '==' | '===' | '!=' | '!==';
 const COMPARISONS = new Set<string>(['==', '===', '!=', '!==']);
 
-interface Problem {
+export interface Problem {
   code: 'FILTER_NEVER_MATCHES' | 'FILTER_ALWAYS_TRUE';
   message: string;
 }
@@ -171,30 +184,4 @@ function propertyName(node: MemberExpression): string | undefined {
   if (node.computed && property.type === 'Literal' && typeof property.value === 'string')
     return property.value;
   return undefined;
-}
-
-/**
- * Every ESTree node below `root` in source order (acorn nodes are plain objects with a `type`), so
- * warnings come out in the order the comparisons are written.
- */
-function visit(root: Node, onNode: (node: AnyNode) => void): void {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (Array.isArray(value)) {
-      stack.push(...[...value].reverse());
-    } else if (isNode(value)) {
-      onNode(value as AnyNode);
-      const children = Object.entries(value).filter(
-        ([key, child]) => key !== 'loc' && typeof child === 'object',
-      );
-      stack.push(...children.map(([, child]) => child).reverse());
-    }
-  }
-}
-
-function isNode(value: unknown): value is Node {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
-  );
 }

@@ -33,6 +33,8 @@ export const PACKAGER_ERROR_CODES = [
   'PACK_UNREADABLE',
   // pack: naming and writing
   'PACK_ASSET_NAME_CLASH',
+  /** A warning (an error with --strict): packed files differ from the tag's commit. */
+  'PACK_DIRTY_TREE',
   'PACK_WRITE_FAILED',
   // add: talking to a Bonsai-compatible registry
   'ADD_BAD_NAME',

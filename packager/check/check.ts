@@ -3,7 +3,11 @@ import path from 'node:path';
 import type { ArchiveFormat } from '../../bonsai-schema/archive-rules.js';
 import {
   compileRelease,
+  diagnostic,
   errorsOf,
+  NO_POSITION,
+  packedFor,
+  type ReleaseContext,
   MAX_CHECKSUM_FILE_BYTES,
   parseChecksums,
   planRelease,
@@ -95,7 +99,13 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
     checksumFiles: checksumTexts,
     checksumFilesTooLarge: tooLarge,
   });
-  for (const d of compiled.diagnostics) report.diagnostics.push(d);
+  const other = packedFor(config, releaseFiles, { repo, tag: version });
+  // Said once, first, with the files listed once; the missing-file errors then only name their file.
+  if (other) report.diagnostics.push(packedForOther(options, other, releaseFiles));
+  const shown = options.show(dist);
+  // One push per diagnostic: a hostile release can bring more than a spread's argument limit.
+  for (const d of compiled.diagnostics)
+    report.diagnostics.push(other ? withoutFileList(d) : inDist(d, shown));
 
   for (const [fileName, builds] of buildsByArchive(plan.builds)) {
     if (!present.has(fileName)) continue; // compile already reported it missing
@@ -123,6 +133,40 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
     });
   }
   return finish(report);
+}
+
+const MISSING_FILE_CODES = new Set(['RELEASE_ASSET_MISSING', 'CHECKSUM_FILE_MISSING']);
+const FILE_LIST = / \(the release has(?:: .*| no files)\)$/;
+
+function withoutFileList(d: Diagnostic): Diagnostic {
+  return MISSING_FILE_CODES.has(d.code) ? { ...d, message: d.message.replace(FILE_LIST, '') } : d;
+}
+
+/** Before the release exists, its files are those of dist: say so where compile speaks of "the release". */
+function inDist(d: Diagnostic, dist: string): Diagnostic {
+  if (!MISSING_FILE_CODES.has(d.code)) return d;
+  return {
+    ...d,
+    message: d.message
+      .replace(' (the release has: ', ` (${dist} has: `)
+      .replace(' (the release has no files)', ` (${dist} has no release files)`),
+  };
+}
+
+function packedForOther(options: CheckOptions, other: ReleaseContext, files: readonly string[]): Diagnostic {
+  const dist = options.show(options.dist);
+  const name = options.repo.slice(options.repo.lastIndexOf('/') + 1);
+  const command = `bonsai pack --repo ${name} --version ${options.version}`;
+  return {
+    ...diagnostic(
+      'DIST_PACKED_FOR_OTHER_RELEASE',
+      `${dist} was packed for ${other.repo} ${other.tag}; this release is ${name} ${options.version}: run ` +
+        `${command} (${dist} has: ${files.join(', ')})`,
+      NO_POSITION,
+      '.',
+    ),
+    hint: `file names carry the repository name and tag (#{repo}, #{version}): ${command}, then check again`,
+  };
 }
 
 /** The regular, non-hidden files in dist: what would be attached to the release. */

@@ -8,10 +8,19 @@ import { RegistryError } from '../errors.js';
 import { recentAudit, recordAudit } from '../store/audit.js';
 import { insertToken, listTokens, revokeToken } from '../store/tokens.js';
 import { hashToken, newToken, parseExpiry, parseScopes } from '../tokens.js';
-import { configFrom, withSettingFlags } from './options.js';
+import { withVerbHelp } from '../../cli/help.js';
+import { DATABASE_SETTINGS, configFrom, withSettingFlags } from './options.js';
 import { cliActor } from './actor.js';
 
-const DB_SETTINGS = ['DATABASE_URL', 'DATA_DIR'] as const;
+const DB_SETTINGS = DATABASE_SETTINGS;
+
+const EXIT_CODES = (done: string) =>
+  [
+    [0, done],
+    [1, 'The input is wrong, such as an unknown scope, duration or token name.'],
+    [2, 'Usage error, such as an invalid setting.'],
+    [3, 'The database failed, or serve holds the embedded database (stop it first).'],
+  ] as const;
 
 /** Opens the registry's database (migrated) for one command. */
 async function withDb<T>(io: Io, options: Record<string, unknown>, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -30,23 +39,53 @@ const date = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') 
 
 /** `bonsai registry token create | list | revoke`. */
 export function registerToken(registry: Command, io: Io, run: ActionRunner): void {
-  const token = registry
-    .command('token')
-    .description('manage scoped API tokens for the admin routes and the CI trigger');
+  const token = withVerbHelp(
+    registry
+      .command('token')
+      .summary('Manage scoped API tokens for the admin routes and the CI trigger.')
+      .description(
+        'Manage scoped API tokens: admin (register repositories, any sync), sync:NAMESPACE/* or ' +
+          'sync:NAMESPACE/NAME (the CI trigger of those assets). Only a hash of each token is stored; ' +
+          'ADMIN_TOKEN stays a bootstrap admin.',
+      ),
+    io,
+    {
+      examples: [
+        "bonsai registry token create --name ci-acme --scope 'sync:acme/*' --expires 90d",
+        'bonsai registry token list',
+        'bonsai registry token revoke ci-acme',
+      ],
+      exitCodes: EXIT_CODES('The verb did what was asked.'),
+    },
+  );
 
-  withSettingFlags(
-    token
-      .command('create')
-      .description('create a token and print it once (only its hash is stored)')
-      .requiredOption('--name <name>', 'a name for the token (who or what uses it)')
-      .requiredOption(
-        '--scope <scope>',
-        'admin, sync:NAMESPACE/* or sync:NAMESPACE/NAME (repeat for several)',
-        collect,
-      )
-      .option('--expires <duration>', 'lifetime: 30m, 12h, 90d, 8w, 1y (default: never)')
-      .option('--json', 'print JSON'),
-    DB_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      token
+        .command('create')
+        .summary('Create a token and print it once.')
+        .description(
+          'Create a token with the given scopes and print it once on standard output; only its SHA-256 ' +
+            'is stored, so it cannot be shown again.',
+        )
+        .requiredOption('--name <name>', 'A name for the token: who or what uses it.')
+        .requiredOption(
+          '--scope <scope>',
+          'Admin, sync:NAMESPACE/* or sync:NAMESPACE/NAME; repeat it for several.',
+          collect,
+        )
+        .option('--expires <duration>', 'Its lifetime: 30m, 12h, 90d, 8w or 1y (default: never).')
+        .option('--json', 'Print JSON.'),
+      DB_SETTINGS,
+    ),
+    io,
+    {
+      examples: [
+        "bonsai registry token create --name ci-acme --scope 'sync:acme/*' --expires 90d",
+        'bonsai registry token create --name ops --scope admin --json',
+      ],
+      exitCodes: EXIT_CODES('The token was created and printed.'),
+    },
   ).action(
     run(async (options: Record<string, unknown>) => {
       const name = String(options.name).trim();
@@ -87,12 +126,22 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
     }),
   );
 
-  withSettingFlags(
-    token
-      .command('list')
-      .description('list tokens: name, scopes, created, last used, expiry')
-      .option('--json', 'print JSON'),
-    DB_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      token
+        .command('list')
+        .summary('List the tokens.')
+        .description(
+          'List the tokens with their scopes, creation, last use, expiry and state (never the tokens).',
+        )
+        .option('--json', 'Print JSON.'),
+      DB_SETTINGS,
+    ),
+    io,
+    {
+      examples: ['bonsai registry token list', 'bonsai registry token list --json'],
+      exitCodes: EXIT_CODES('The tokens were listed.'),
+    },
   ).action(
     run(async (options: Record<string, unknown>) => {
       const tokens = await withDb(io, options, listTokens);
@@ -126,12 +175,20 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
     }),
   );
 
-  withSettingFlags(
-    token
-      .command('revoke')
-      .description('revoke a token: it is refused from now on')
-      .argument('<name>', 'the token name'),
-    DB_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      token
+        .command('revoke')
+        .summary('Revoke a token.')
+        .description('Revoke a token: every request with it is refused (401) from now on.')
+        .argument('<name>', 'The name of the token.'),
+      DB_SETTINGS,
+    ),
+    io,
+    {
+      examples: ['bonsai registry token revoke ci-acme'],
+      exitCodes: EXIT_CODES('The token was revoked.'),
+    },
   ).action(
     run(async (name: string, options: Record<string, unknown>) => {
       const revoked = await withDb(io, options, (db) =>
@@ -153,13 +210,24 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
 
 /** `bonsai registry audit`: the newest writes, oldest first. */
 export function registerAudit(registry: Command, io: Io, run: ActionRunner): void {
-  withSettingFlags(
-    registry
-      .command('audit')
-      .description('show who changed what and when (registrations, syncs, tokens)')
-      .option('--limit <n>', 'rows to show (newest)', '50')
-      .option('--json', 'print JSON'),
-    DB_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      registry
+        .command('audit')
+        .summary('Show who changed what, and when.')
+        .description(
+          'Show the newest audit rows, oldest first: who (ADMIN_TOKEN, token:NAME, cli:USER, webhook), ' +
+            'what (registrations, syncs, tokens), on what, when and under which request id.',
+        )
+        .option('--limit <n>', 'How many of the newest rows to show (default: 50).', '50')
+        .option('--json', 'Print JSON.'),
+      DB_SETTINGS,
+    ),
+    io,
+    {
+      examples: ['bonsai registry audit', 'bonsai registry audit --limit 500 --json'],
+      exitCodes: EXIT_CODES('The rows were printed.'),
+    },
   ).action(
     run(async (options: Record<string, unknown>) => {
       const limit = Number(options.limit);

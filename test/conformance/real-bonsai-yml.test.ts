@@ -58,4 +58,17 @@ describe('real bonsai.yml files from public plugins', () => {
       ]);
     },
   );
+
+  it('nagiosfoundation (a copy in test/conformance/fixtures): windows/amd64 twice loads, the last build kept, with a warning', () => {
+    const text = readFileSync(path.join(import.meta.dirname, 'fixtures/nagiosfoundation.bonsai.yml'), 'utf8');
+    const { config, diagnostics } = parseBonsaiConfig(text);
+    expect(diagnostics.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual([
+      'warning BUILD_DUPLICATE_PLATFORM_ARCH 28',
+    ]);
+    expect(config?.builds.map((b) => `#${b.number} ${b.platform}/${b.arch} ${b.assetFilename}`)).toEqual([
+      '#1 linux/amd64 #{repo}-linux-amd64-#{version}.tgz',
+      '#2 linux/386 #{repo}-linux-386-#{version}.tgz',
+      '#4 Windows/amd64 #{repo}-windows-386-#{version}.tgz',
+    ]);
+  });
 });

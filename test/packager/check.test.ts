@@ -150,16 +150,18 @@ describe('bonsai check', () => {
     expect(run.stdout).toContain("Tag the release '1.0.0'");
   });
 
-  it('reports a duplicate platform/arch with its line', async () => {
+  it('warns about a duplicate platform/arch with its line, and passes (the last build is served)', async () => {
     const { dir, yml } = await packed();
     await writeFile(path.join(dir, 'bonsai.yml'), yml.replace('arch: "arm64"', 'arch: "amd64"'));
     const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(0);
     // Reported at the second build's mapping (its `- platform:` line).
     const second = lineOf(yml, 'platform', lineOf(yml, 'arm64') - 2);
     expect(run.stdout).toMatch(
-      new RegExp(`^bonsai\\.yml:${second}:\\d+ {2}error BUILD_DUPLICATE_PLATFORM_ARCH`, 'm'),
+      new RegExp(`^bonsai\\.yml:${second}:\\d+ {2}warning BUILD_DUPLICATE_PLATFORM_ARCH`, 'm'),
     );
+    expect(run.stdout).toContain('build #1 is dropped and build #2 served, as Bonsai does');
+    expect((await bonsai(['check', '--version', '1.0.0', '--strict'], { cwd: dir })).code).toBe(1);
   });
 
   it('reports a filter that does not parse, with its line', async () => {
@@ -190,6 +192,65 @@ describe('bonsai check', () => {
       new RegExp(`^bonsai\\.yml:${lineOf(yml, "arch == 'arm'")}:\\d+ {2}warning FILTER_NEVER_MATCHES`, 'm'),
     );
     expect((await bonsai(['check', '--version', '1.0.0', '--strict'], { cwd: dir })).code).toBe(1);
+  });
+
+  it('reports the same filter problems as lint, and fails on a filter that throws on the agent', async () => {
+    const { dir, yml } = await packed();
+    const changed = yml
+      .replace(`"entity.system.arch == 'arm64'"`, `"entity.system.platform.includes('x')"`)
+      .replace(`"entity.system.arch == 'amd64'"`, `"entity.system.arch == amd64"`)
+      .replace(`"entity.system.os == 'darwin'"`, `"entity.system.os == 'Darwin'"`);
+    await writeFile(path.join(dir, 'bonsai.yml'), changed);
+    const check = await bonsai(['check', '--version', '1.0.0', '--json'], { cwd: dir });
+    const lint = await bonsai(['lint', '--json'], { cwd: dir });
+    expect([check.code, lint.code]).toEqual([1, 1]);
+    type Found = {
+      code: string;
+      line: number;
+      column: number;
+      message: string;
+      hint?: string;
+      file?: string;
+    };
+    const key = (d: Found) => `${d.line}:${d.column} ${d.code} ${d.message} | ${d.hint ?? ''}`;
+    const fromCheck = (JSON.parse(check.stdout).diagnostics as Found[]).filter(
+      (d) => d.file === 'bonsai.yml',
+    );
+    const linted = JSON.parse(lint.stdout) as { errors: Found[]; warnings: Found[] };
+    expect(fromCheck.map(key).sort()).toEqual([...linted.errors, ...linted.warnings].map(key).sort());
+    expect(fromCheck.map((d) => d.code).sort()).toEqual([
+      'FILTER_ES6_METHOD',
+      'FILTER_NEVER_MATCHES',
+      'FILTER_UNQUOTED_IDENTIFIER',
+    ]);
+    const human = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(human.stdout).toMatch(
+      new RegExp(`^bonsai\\.yml:${lineOf(changed, 'includes')}:\\d+ {2}error FILTER_ES6_METHOD`, 'm'),
+    );
+    expect(human.stdout).toContain("  hint: write it in ES5: `entity.system.platform.indexOf('x') !== -1`");
+  });
+
+  it('says first that dist was packed for another tag, with the command to run', async () => {
+    const { dir } = await packed();
+    const run = await bonsai(['check', '--version', '2.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const [first, hint, ...rest] = run.stdout.split('\n');
+    expect(first).toMatch(
+      /^dist {2}error DIST_PACKED_FOR_OTHER_RELEASE {2}dist was packed for hello-world 1\.0\.0; this release is hello-world 2\.0\.0: run bonsai pack --repo hello-world --version 2\.0\.0 \(dist has: hello-world_1\.0\.0_darwin_amd64\.tar\.gz, /,
+    );
+    expect(hint).toContain('bonsai pack --repo hello-world --version 2.0.0, then check again');
+    expect(rest.filter((l) => l.includes('(dist has'))).toEqual([]);
+  });
+
+  it('names dist, not the GitHub release, when a file is missing', async () => {
+    const { dir, dist } = await packed();
+    await rm(path.join(dist, 'hello-world_1.0.0_linux_arm64.tar.gz'));
+    const run = await bonsai(['check', '--version', '1.0.0'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('DIST_PACKED_FOR_OTHER_RELEASE');
+    expect(run.stdout).toContain(
+      'missing GitHub release asset for hello-world_1.0.0_linux_arm64.tar.gz (dist has: hello-world_1.0.0_darwin_amd64.tar.gz,',
+    );
   });
 
   it('catches an archive whose files sit in a wrapping directory', async () => {
@@ -294,5 +355,42 @@ describe('bonsai check', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('error [DIST_NOT_FOUND]: dist: cannot list the release files (ENOENT)');
     expect(run.stderr).toContain('hint: run bonsai pack first');
+  });
+});
+
+describe('the order of problems', () => {
+  it('is the same in lint and check: by file, line and column', async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'dist'));
+    // Problems found by different passes (the unknown key first, the filters later) on lines in another order.
+    await writeFile(
+      path.join(dir, 'bonsai.yml'),
+      [
+        "description: '#{repo}'",
+        'builds:',
+        "  - platform: 'linux'",
+        "    arch: 'amd64'",
+        "    asset_filename: 'x_#{version}_linux_amd64.tar.gz'",
+        "    sha_filename: 'x_#{version}_sha512-checksums.txt'",
+        '    filters:',
+        '      - "entity.system.os == \'linux\'"',
+        "  - platform: 'linux'",
+        "    arch: 'armv7'",
+        "    asset_filename: 'x_#{version}_linux_armv7.tar.gz'",
+        "    sha_filename: 'x_#{version}_sha512-checksums.txt'",
+        '    filter:',
+        '      - "entity.system.arch == \'armv7\'"',
+        'extra: 1',
+        '',
+      ].join('\n'),
+    );
+    const problems = (stdout: string) => stdout.split('\n').filter((l) => /bonsai\.yml:\d+:\d+ /.test(l));
+    const lint = problems((await bonsai(['lint'], { cwd: dir })).stdout);
+    const check = problems((await bonsai(['check', '--version', '1.0.0'], { cwd: dir })).stdout);
+    expect(lint.length).toBeGreaterThanOrEqual(3);
+    // check finds more (the release files are missing): lint's problems come in the same order within it.
+    expect(check.filter((l) => lint.includes(l))).toEqual(lint);
+    const positions = check.map((l) => /bonsai\.yml:(\d+):(\d+)/.exec(l)!.slice(1).map(Number));
+    expect(positions).toEqual([...positions].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!));
   });
 });

@@ -152,6 +152,160 @@ describe('bonsai lint', () => {
     const run = await bonsai(['lint', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('FILE:LINE:COL');
-    expect(run.stdout).toContain('Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.');
+    expect(run.stdout).toContain(
+      'Exit codes:\n  0  The file is valid (warnings allowed).\n  1  The file is invalid.\n',
+    );
+  });
+});
+
+/** The filters of issue 13, each as the only filter of a build of its own (one build per problem). */
+const AGENT_BREAKERS = `builds:
+- platform: linux
+  arch: amd64
+  asset_filename: a.tar.gz
+  sha_filename: s.txt
+  filter:
+  - "entity.system.os = 'linux'"
+- platform: linux
+  arch: "386"
+  asset_filename: b.tar.gz
+  sha_filename: s.txt
+  filter:
+  - "entity.system.arch == amd64"
+- platform: linux
+  arch: arm64
+  asset_filename: c.tar.gz
+  sha_filename: s.txt
+  filter:
+  - "entity.System.OS == 'linux'"
+- platform: darwin
+  arch: amd64
+  asset_filename: d.tar.gz
+  sha_filename: s.txt
+  filter:
+  - "entity.system.os == 'darwin'"
+  - "entity.system.platform.startsWith('dar')"
+`;
+
+const ONLY_WARNINGS = `builds:
+- platform: windows
+  arch: amd64
+  asset_filename: w.tar.gz
+  sha_filename: s.txt
+  filter: "entity.system.os == 'windows'"
+- platform: linux
+  arch: armv7
+  asset_filename: a.tar.gz
+  sha_filename: s.txt
+  filter:
+  - "entity.system.os == 'linux'"
+  - "entity.system.arm_version === '7'"
+  - ""
+- platform: linux
+  arch: arm
+  asset_filename: b.tar.gz
+  sha_filename: s.txt
+  filter:
+  - "entity.system.os == 'linux'"
+  - "entity.system.arch == 'arm'"
+- platform: linux
+  arch: armhf
+  asset_filename: c.tar.gz
+  sha_filename: s.txt
+  filter:
+  - "entity.system.os == 'linux'"
+  - "entity.system.arch == 'arm'"
+  - "entity.system.arm_version == 7"
+- platform: windows
+  arch: amd64
+  asset_filename: d.tar.gz
+  sha_filename: s.txt
+filter:
+- "entity.system.os == 'windows'"
+`;
+
+describe('bonsai lint: filters as the agent runs them', () => {
+  it('fails (exit 1) on filters that throw or assign, each at FILE:LINE:COL with a hint line', async () => {
+    await writeFile(path.join(dir, 'bonsai.yml'), AGENT_BREAKERS);
+    const run = await bonsai(['lint'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^bonsai\.yml:7:23 {2}error FILTER_ASSIGNMENT {2}build #1: `entity\.system\.os = 'linux'` assigns/,
+      ),
+      "  hint: compare with ==: `entity.system.os == 'linux'`",
+      expect.stringMatching(
+        /^bonsai\.yml:13:28 {2}error FILTER_UNQUOTED_IDENTIFIER {2}.*ReferenceError: 'amd64' is not defined/,
+      ),
+      "  hint: quote the value: 'amd64'",
+      expect.stringMatching(
+        /^bonsai\.yml:19:13 {2}error FILTER_WRONG_CASE {2}build #3: `entity\.System` is not a name/,
+      ),
+      '  hint: write `entity.system`',
+      expect.stringMatching(
+        /^bonsai\.yml:26:29 {2}error FILTER_ES6_METHOD {2}.*TypeError: 'startsWith' is not a function.*on darwin\/amd64/,
+      ),
+      "  hint: write it in ES5: `entity.system.platform.indexOf('dar') === 0`",
+      'bonsai.yml: invalid, 4 errors, 0 warnings',
+    ]);
+  });
+
+  it('passes (exit 0) with warnings: never-true, empty, overlapping, duplicate, no filter, dedented filter', async () => {
+    await writeFile(path.join(dir, 'bonsai.yml'), ONLY_WARNINGS);
+    const run = await bonsai(['lint'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const found = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('bonsai.yml:'))
+      .map((l) => l.split('  ').slice(0, 2).join(' '));
+    expect(found).toEqual([
+      'bonsai.yml:13:6 warning FILTER_NEVER_MATCHES',
+      'bonsai.yml:14:5 warning FILTER_EMPTY',
+      'bonsai.yml:22:13 warning BUILDS_OVERLAP',
+      'bonsai.yml:30:13 warning BUILD_DUPLICATE_PLATFORM_ARCH',
+      'bonsai.yml:30:13 warning BUILD_NO_FILTER',
+      'bonsai.yml:34:1 warning BUILD_FILTER_DEDENTED',
+      'bonsai.yml: valid, 0 errors, 6 warnings',
+    ]);
+  });
+
+  it('--json gives each problem its hint', async () => {
+    await writeFile(path.join(dir, 'bonsai.yml'), AGENT_BREAKERS);
+    const run = await bonsai(['lint', '--json'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(result.errors[1]).toEqual({
+      code: 'FILTER_UNQUOTED_IDENTIFIER',
+      message: expect.stringContaining("ReferenceError: 'amd64' is not defined"),
+      line: 13,
+      column: 28,
+      hint: "quote the value: 'amd64'",
+    });
+  });
+
+  it('--explain prints, for each build, the machines it is installed on', async () => {
+    await writeFile(path.join(dir, 'bonsai.yml'), GOOD.replace("arch == 'armv7'", "arch == 'arm'"));
+    const run = await bonsai(['lint', '--explain'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const table = run.stdout.split('\n');
+    const start = table.indexOf(
+      'machines each build is installed on (sensu-go up to 6.12 takes the first build that matches):',
+    );
+    expect(start).toBeGreaterThan(0);
+    expect(table.slice(start + 1, start + 3)).toEqual([
+      '  #1 linux/amd64  linux/amd64',
+      '  #2 linux/armv7  linux/arm v5, linux/arm v6, linux/arm v7',
+    ]);
+    expect(table[start + 3]).toMatch(/^ {2}no build {8}linux\/386, linux\/arm64, .* and \d+ more$/);
+  });
+
+  it('--explain --json adds the same table as objects', async () => {
+    await writeFile(path.join(dir, 'bonsai.yml'), GOOD);
+    const result = JSON.parse((await bonsai(['lint', '--explain', '--json'], { cwd: dir })).stdout);
+    expect(result.explain.slice(0, 2)).toEqual([
+      { build: 1, platform: 'linux', arch: 'amd64', outcome: 'chosen', machines: ['linux/amd64'] },
+      { build: 2, platform: 'linux', arch: 'armv7', outcome: 'chosen', machines: [] },
+    ]);
+    expect(result.explain[2]).toMatchObject({ build: null, outcome: 'none' });
   });
 });

@@ -186,7 +186,9 @@ describe('bonsai pack', () => {
     // Each archive is printed with its size and sha512 prefix.
     const amd64 = text.split('\n').find((l) => l.endsWith('linux_amd64.tar.gz'))!;
     expect(run.stdout).toMatch(
-      new RegExp(`hello-world_0\\.0\\.1_linux_amd64\\.tar\\.gz +\\d+ B +sha512:${amd64.slice(0, 16)}`),
+      new RegExp(
+        `hello-world_0\\.0\\.1_linux_amd64\\.tar\\.gz +[\\d.]+ (B|KiB) +sha512:${amd64.slice(0, 16)}`,
+      ),
     );
   });
 
@@ -235,6 +237,67 @@ describe('bonsai pack', () => {
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('error [VERSION_AMBIGUOUS]');
     expect(ambiguous.stderr).toContain('1.2.3, v1.2.3');
+
+    // One commit past the tag: the message names the tag it found, and how far behind it is.
+    await writeFile(path.join(dir, 'CHANGELOG.md'), 'next');
+    git('add', '.');
+    git('commit', '-qm', 'next');
+    const behind = await bonsai(['pack', dir]);
+    expect(behind.code).toBe(2);
+    expect(behind.stderr).toMatch(
+      /error \[VERSION_UNKNOWN\]: no --version given and HEAD of .* carries no git tag: the nearest tag, v?1\.2\.3, is 1 commit behind HEAD\n/,
+    );
+    expect(behind.stderr).toContain('hint: tag this commit as the new release (git tag NEW-VERSION)');
+  });
+
+  it('warns (PACK_DIRTY_TREE) when packed files differ from the tag, and refuses with --strict', async () => {
+    const { dir } = await initProject();
+    const git = (...args: string[]) =>
+      sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], dir);
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    git('tag', '1.0.0');
+
+    const clean = await bonsai(['pack', dir, '--json']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stderr).not.toContain('PACK_DIRTY_TREE');
+    expect(JSON.parse(clean.stdout).warnings).toEqual([]);
+    // dist/ itself, and files pack never reads, are not packed content.
+    await writeFile(path.join(dir, 'notes.txt'), 'scratch\n');
+    expect((await bonsai(['pack', dir])).stderr).not.toContain('PACK_DIRTY_TREE');
+
+    await writeFile(path.join(dir, 'bin', 'hello-world'), '#!/bin/sh\necho changed\n', { mode: 0o755 });
+    await mkdir(path.join(dir, 'lib'), { recursive: true });
+    await writeFile(path.join(dir, 'lib', 'extra.so'), 'x');
+    const before = await readFile(path.join(dir, 'dist', 'hello-world_1.0.0_sha512-checksums.txt'), 'utf8');
+    const dirty = await bonsai(['pack', dir, '--json']);
+    expect(dirty.code).toBe(0);
+    expect(dirty.stderr).toMatch(
+      /^warning \[PACK_DIRTY_TREE\]: 2 packed files differ from tag 1\.0\.0 \([0-9a-f]{7}\): bin\/hello-world \(modified\), lib\/extra\.so \(untracked\)$/m,
+    );
+    expect(dirty.stderr).toContain('hint: the archives would not be what the tag builds');
+    expect(JSON.parse(dirty.stdout).warnings).toEqual([
+      expect.objectContaining({ code: 'PACK_DIRTY_TREE', hint: expect.stringContaining('--strict') }),
+    ]);
+
+    await writeFile(path.join(dir, 'bin', 'hello-world'), '#!/bin/sh\necho changed again\n', { mode: 0o755 });
+    const afterWarned = await readFile(
+      path.join(dir, 'dist', 'hello-world_1.0.0_sha512-checksums.txt'),
+      'utf8',
+    );
+    const strict = await bonsai(['pack', dir, '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('error [PACK_DIRTY_TREE]: 2 packed files differ from tag 1.0.0');
+    // Refused before anything is written: dist keeps what the last pack wrote.
+    expect(await readFile(path.join(dir, 'dist', 'hello-world_1.0.0_sha512-checksums.txt'), 'utf8')).toBe(
+      afterWarned,
+    );
+    expect(afterWarned).not.toBe(before);
+
+    // A version not tagged yet is compared with HEAD, and says so.
+    const untagged = await bonsai(['pack', dir, '--version', '2.0.0']);
+    expect(untagged.stderr).toMatch(/differ from HEAD \([0-9a-f]{7}; there is no tag 2\.0\.0 yet\)/);
   });
 
   it('refuses a SOURCE_DATE_EPOCH that is not whole seconds, naming the variable', async () => {
@@ -246,10 +309,13 @@ describe('bonsai pack', () => {
 
   it('lists bonsai.yml errors with their lines and writes nothing', async () => {
     const { dir } = await initProject();
-    await writeFile(path.join(dir, 'bonsai.yml'), ONE_BUILD.replace('arch: arm64', 'arch: amd64'));
+    await writeFile(
+      path.join(dir, 'bonsai.yml'),
+      ONE_BUILD.replace(`"entity.system.arch == 'amd64'"`, '"entity.system.arch == amd64"'),
+    );
     const run = await bonsai(['pack', dir, '--version', '1.0.0'], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^bonsai\.yml:\d+:\d+ {2}error BUILD_DUPLICATE_PLATFORM_ARCH/m);
+    expect(run.stderr).toMatch(/^bonsai\.yml:10:32 {2}error FILTER_UNQUOTED_IDENTIFIER/m);
     expect(run.stderr).toContain('error [CONFIG_INVALID]');
     expect(await listing(path.join(dir, 'dist'))).toEqual([]);
   });

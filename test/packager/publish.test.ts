@@ -116,6 +116,39 @@ describe('bonsai publish', () => {
     expect(gh.state.releases(REPO)).toHaveLength(1);
   });
 
+  it('says first that dist was packed for another repository, listing its files once', async () => {
+    gh.state.createRepo('acme/other');
+    const run = await bonsai(
+      [
+        'publish',
+        '--repo',
+        'acme/other',
+        '--tag',
+        TAG,
+        '--github-api-url',
+        gh.apiUrl,
+        '--no-pacing',
+        '--json',
+      ],
+      { cwd: dir, env: { GITHUB_TOKEN: TOKEN } },
+    );
+    expect(run.code).toBe(1);
+    expect(gh.requests).toEqual([]);
+    const lines = run.stderr.split('\n');
+    expect(lines[0]).toBe(
+      'dist  error DIST_PACKED_FOR_OTHER_RELEASE  dist was packed for hello-world 0.0.1; this release is ' +
+        `other 0.0.1: run bonsai pack --repo other --version 0.0.1 (dist has: ${(await distFiles()).join(', ')})`,
+    );
+    expect(lines[1]).toBe(
+      '  hint: file names carry the repository name and tag (#{repo}, #{version}): bonsai pack --repo other --version 0.0.1, then check again',
+    );
+    // The files are listed once, not in every missing-file error.
+    expect(run.stderr.split('hello-world_0.0.1_linux_amd64.tar.gz')).toHaveLength(2);
+    expect(run.stderr).toContain('missing GitHub release asset for other_0.0.1_linux_amd64.tar.gz\n');
+    const result = JSON.parse(run.stdout);
+    expect(result.diagnostics[0]).toMatchObject({ code: 'DIST_PACKED_FOR_OTHER_RELEASE', file: 'dist' });
+  });
+
   it('refuses a broken dist before sending any request', async () => {
     await rm(path.join(dir, 'dist', 'hello-world_0.0.1_linux_arm64.tar.gz'));
     const run = await publish(['--json']);

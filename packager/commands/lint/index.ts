@@ -1,22 +1,33 @@
 import type { Command } from 'commander';
 import {
   errorsOf,
-  formatDiagnostic,
+  explainBuilds,
   planRelease,
   warningsOf,
   type BonsaiConfig,
   type Diagnostic,
 } from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { findConfigFile, parseConfigFile } from '../../project/config-file.js';
-import { plural } from '../report.js';
+import { plural, printDiagnostics, sortDiagnostics } from '../report.js';
 
 interface LintOptions {
   repo?: string;
   tag?: string;
   json?: boolean;
+  explain?: boolean;
+}
+
+interface ExplainedBuild {
+  /** The build's number in bonsai.yml; null for the rows about machines no build is chosen for. */
+  build: number | null;
+  platform: string | null;
+  arch: string | null;
+  outcome: 'chosen' | 'fails' | 'depends' | 'none';
+  machines: string[];
 }
 
 interface LintedBuild {
@@ -28,25 +39,41 @@ interface LintedBuild {
 }
 
 export function registerLint(program: Command, io: Io, run: ActionRunner): void {
-  program
-    .command('lint')
-    .summary('check a bonsai.yml against every Bonsai rule')
-    .description(
-      'Check a bonsai.yml against every rule Bonsai applies when it ingests a release, and the ones it\n' +
-        'should (duplicate builds, filters that never match, unknown tokens). Each problem is listed as\n' +
-        'FILE:LINE:COL  severity CODE  message. With --repo and --tag, also show the file names each build\n' +
-        'expects in the GitHub release.',
-    )
-    .argument('[file]', 'the bonsai.yml, or a folder holding one (default: the current folder)')
-    .option('--repo <name>', 'GitHub repository name for #{repo} (OWNER/NAME or NAME)')
-    .option('--tag <tag>', 'release tag for #{version}, verbatim (a leading v is kept)')
-    .option('--json', 'print one JSON object: {valid, errors, warnings, builds}')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.\n\n' +
-        'Examples:\n  bonsai lint\n  bonsai lint path/to/.bonsai.yml --repo sensu-slack-handler --tag 1.5.0 --json\n',
-    )
-    .action(run((file: string | undefined, options: LintOptions) => lint(io, file, options)));
+  withVerbHelp(
+    program
+      .command('lint')
+      .summary('Check a bonsai.yml against every rule Bonsai applies.')
+      .description(
+        'Check a bonsai.yml against every rule Bonsai applies when it ingests a release, and the ones it ' +
+          'should (duplicate builds, filters that never match, unknown tokens). Each problem is listed as ' +
+          'FILE:LINE:COL  severity CODE  message, sorted by file, line and column. With --repo and --tag, ' +
+          'the file names each build expects in the GitHub release are listed too.',
+      )
+      .argument('[file]', 'The bonsai.yml, or a folder holding one (default: the current folder).')
+      .option('--repo <name>', 'The GitHub repository name for #{repo} (OWNER/NAME or NAME).')
+      .option('--tag <tag>', 'The release tag for #{version}, verbatim (a leading v is kept).')
+      .option(
+        '--explain',
+        'Also print, for each build, the machines (os/arch/arm_version) the agent would install it on.',
+      )
+      .option(
+        '--json',
+        'Print one JSON object: {valid, errors, warnings, builds} (and explain with --explain).',
+      ),
+    io,
+    {
+      examples: [
+        'bonsai lint',
+        'bonsai lint --explain',
+        'bonsai lint path/to/.bonsai.yml --repo sensu-slack-handler --tag 1.5.0 --json',
+      ],
+      exitCodes: [
+        [0, 'The file is valid (warnings allowed).'],
+        [1, 'The file is invalid.'],
+        [2, 'Usage error, such as --repo without --tag.'],
+      ],
+    },
+  ).action(run((file: string | undefined, options: LintOptions) => lint(io, file, options)));
 }
 
 async function lint(io: Io, target: string | undefined, options: LintOptions): Promise<ExitCode> {
@@ -57,6 +84,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
   const displayPath = found.file ? found.file.displayPath : found.folder;
   let diagnostics: Diagnostic[] = found.diagnostics;
   let builds: LintedBuild[] = [];
+  let explained: ExplainedBuild[] | undefined;
   if (found.file) {
     const parsed = parseConfigFile(found.file);
     diagnostics = parsed.diagnostics;
@@ -64,24 +92,76 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
       const lintedBuilds = buildsOf(parsed.config, options);
       builds = lintedBuilds.builds;
       diagnostics = [...diagnostics, ...lintedBuilds.diagnostics];
+      if (options.explain) explained = explain(parsed.config);
     }
   }
+  diagnostics = sortDiagnostics(diagnostics, displayPath);
   const errors = errorsOf(diagnostics);
   const valid = errors.length === 0;
   if (options.json) {
     // The issue's shape for lint: {code, message, line, column} (no severity or file: errors and warnings are
     // separate lists, and the file is the one linted).
-    const located = (d: Diagnostic) => ({ code: d.code, message: d.message, line: d.line, column: d.column });
+    const located = (d: Diagnostic) => ({
+      code: d.code,
+      message: d.message,
+      line: d.line,
+      column: d.column,
+      ...(d.hint !== undefined ? { hint: d.hint } : {}),
+    });
     writeJson(io.stdout, {
       valid,
       errors: errors.map(located),
       warnings: warningsOf(diagnostics).map(located),
       builds,
+      ...(explained ? { explain: explained } : {}),
     });
   } else {
     printHuman(io, displayPath, diagnostics, builds, options);
+    if (explained) printExplained(io, explained);
   }
   return valid ? EXIT.OK : EXIT.INVALID;
+}
+
+/** Which build the agent installs on each machine (sensu-go up to 6.12: the first that matches). */
+function explain(config: BonsaiConfig): ExplainedBuild[] {
+  return explainBuilds(config.builds).map((row) => {
+    const build = config.builds.find((b) => b.number === row.build);
+    return {
+      build: build?.number ?? null,
+      platform: build?.platform ?? null,
+      arch: build?.arch ?? null,
+      outcome: row.outcome,
+      machines: row.machines,
+    };
+  });
+}
+
+const OUTCOME_LABELS = {
+  fails: 'asset fails (a filter throws)',
+  depends: 'depends (labels, host names, time)',
+  none: 'no build',
+} as const;
+
+/** A small table: a build (or what happens instead) and the machines, at most 12 named per row. */
+function printExplained(io: Io, rows: readonly ExplainedBuild[]): void {
+  writeLine(
+    io.stdout,
+    'machines each build is installed on (sensu-go up to 6.12 takes the first build that matches):',
+  );
+  const firstColumn = rows.map((r) =>
+    r.outcome === 'chosen' ? `#${r.build} ${r.platform}/${r.arch}` : OUTCOME_LABELS[r.outcome],
+  );
+  const width = Math.max(...firstColumn.map((c) => c.length));
+  rows.forEach((row, i) => {
+    const names =
+      row.machines.length > 12
+        ? [...row.machines.slice(0, 12), `and ${row.machines.length - 12} more`]
+        : row.machines;
+    writeLine(
+      io.stdout,
+      `  ${firstColumn[i]!.padEnd(width)}  ${names.length > 0 ? names.join(', ') : '(none)'}`,
+    );
+  });
 }
 
 /** Each build's file names: templates as written, or interpolated when --repo and --tag are given. */
@@ -110,8 +190,7 @@ function printHuman(
   builds: LintedBuild[],
   options: LintOptions,
 ): void {
-  const ordered = [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
-  for (const d of ordered) writeLine(io.stdout, formatDiagnostic(d, displayPath));
+  printDiagnostics(io.stdout, diagnostics, displayPath);
   if (options.repo !== undefined && builds.length > 0) {
     writeLine(io.stdout, `files expected in the release of ${options.repo} ${options.tag}:`);
     for (const b of builds) {

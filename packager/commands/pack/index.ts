@@ -2,10 +2,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { errorsOf, planRelease } from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { PackagerError } from '../../errors.js';
 import { packProject, type PackResult } from '../../pack/pack.js';
-import { resolveRepo, resolveVersion } from '../../project/git.js';
+import { changesSince, resolveRepo, resolveVersion } from '../../project/git.js';
 import { displayPath, openProject, requireConfig } from '../../project/project.js';
 import { sourceDateEpoch } from '../../project/source-date.js';
 import { formatBytes, plural, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
@@ -15,39 +16,52 @@ interface PackOptions {
   repo?: string;
   out?: string;
   json?: boolean;
+  strict?: boolean;
 }
 
 export function registerPack(program: Command, io: Io, run: ActionRunner): void {
-  program
-    .command('pack')
-    .summary('build one reproducible archive per build of bonsai.yml, and the checksum file')
-    .description(
-      'Build one .tar.gz per build of bonsai.yml, named by its asset_filename, and the sha512 checksum\n' +
-        "file(s) named by sha_filename (goreleaser's form: sha512sum -c passes in the output folder).\n" +
-        'Each archive holds bin/, lib/ and include/ (from build/<platform>_<arch>/ when that folder exists)\n' +
-        'plus README, LICENSE and CHANGELOG files, with sorted entries, mtime SOURCE_DATE_EPOCH (or 0),\n' +
-        'uid/gid 0 and modes 0755/0644: the same inputs always give the same bytes. Symlinks leaving the\n' +
-        'tree, hard links, devices, fifos, sockets, unsafe names, unreadable files and non-executable files\n' +
-        'in bin/ are refused, and then nothing is written.',
-    )
-    .argument('[dir]', 'the asset project (default: the current folder)')
-    .option('--version <version>', 'the release tag, verbatim (default: the git tag at HEAD)')
-    .option(
-      '--repo <name>',
-      "the GitHub repository name for #{repo} (default: the origin remote's, else the folder's)",
-    )
-    .option('--out <dir>', 'where to write the archives (default: DIR/dist)')
-    .option('--json', 'print one JSON object with every file written')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 packed, 1 refused (nothing written), 2 usage error.\n\n' +
-        'Examples:\n  bonsai pack --version 1.0.0\n  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) bonsai pack . --out dist --json\n',
-    )
-    .action(
-      run((dir: string | undefined, options: PackOptions) =>
-        reportingFailures(io, options.json, () => pack(io, dir, options)),
-      ),
-    );
+  withVerbHelp(
+    program
+      .command('pack')
+      .summary('Build one reproducible archive per build of bonsai.yml, and the checksum file.')
+      .description(
+        'Build one .tar.gz per build of bonsai.yml, named by its asset_filename, and the sha512 checksum ' +
+          "file(s) named by sha_filename in goreleaser's form (sha512sum -c passes in the output folder). " +
+          'Each archive holds bin/, lib/ and include/ (from build/<platform>_<arch>/ when that folder ' +
+          'exists) plus the README, LICENSE and CHANGELOG files, with sorted entries, mtime ' +
+          'SOURCE_DATE_EPOCH (or 0), uid/gid 0 and modes 0755/0644: the same inputs always give the same ' +
+          'bytes. Symlinks leaving the tree, hard links, devices, fifos, sockets, unsafe names, unreadable ' +
+          'files and non-executable files in bin/ are refused, and then nothing is written.',
+      )
+      .argument('[dir]', 'The asset project (default: the current folder).')
+      .option('--version <version>', 'The release tag, verbatim (default: the git tag at HEAD).')
+      .option(
+        '--repo <name>',
+        "The GitHub repository name for #{repo} (default: the origin remote's, else the folder's).",
+      )
+      .option('--out <dir>', 'Where to write the archives (default: DIR/dist).')
+      .option('--strict', 'Refuse to pack files that differ from the commit of the tag (PACK_DIRTY_TREE).')
+      .option('--json', 'Print one JSON object with every file written.'),
+    io,
+    {
+      examples: [
+        'bonsai pack --version 1.0.0',
+        'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) bonsai pack . --out dist --json',
+      ],
+      exitCodes: [
+        [0, 'The archives and checksum files were written.'],
+        [
+          1,
+          'Packing was refused (with --strict, also for files changed since the tag); nothing was written.',
+        ],
+        [2, 'Usage error, such as no --version and no git tag at HEAD.'],
+      ],
+    },
+  ).action(
+    run((dir: string | undefined, options: PackOptions) =>
+      reportingFailures(io, options.json, () => pack(io, dir, options)),
+    ),
+  );
 }
 
 async function pack(io: Io, dir: string | undefined, options: PackOptions): Promise<ExitCode> {
@@ -69,6 +83,12 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
   }
   const out = options.out === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.out);
   const show = (p: string) => displayPath(io.cwd, p);
+  const dirty = await dirtyTree(project.dir, version, path.basename(project.configPath));
+  if (dirty && options.strict) throw dirty;
+  if (dirty) {
+    writeLine(io.stderr, `warning [${dirty.code}]: ${dirty.message}`);
+    writeLine(io.stderr, `hint: ${dirty.hint}`);
+  }
 
   const progress = new ProgressLine(io.stderr);
   let result: PackResult;
@@ -97,6 +117,7 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
       version,
       out: show(out),
       mtime: mtime.toISOString(),
+      warnings: dirty ? [dirty.toJSON()] : [],
       archives: result.archives.map((a) => ({ ...a, path: show(a.path) })),
       checksumFiles: result.checksumFiles.map((c) => ({ ...c, path: show(c.path) })),
     });
@@ -116,4 +137,40 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
     `packed ${repo} ${version}: ${plural(result.archives.length, 'archive')} and ${plural(result.checksumFiles.length, 'checksum file')} in ${show(out)}`,
   );
   return EXIT.OK;
+}
+
+/** What pack reads from the project (pack/plan.ts), as git pathspecs, and the bonsai.yml the registry reads. */
+const PACKED_PATHSPECS = [
+  'bin',
+  'lib',
+  'include',
+  'build',
+  ':(glob,icase)readme*',
+  ':(glob,icase)licen[cs]e*',
+  ':(glob,icase)changelog*',
+];
+
+/**
+ * PACK_DIRTY_TREE when the files pack reads (or bonsai.yml) differ from the commit of the tag: the archives
+ * would not be what the tag's source builds, and the registry reads bonsai.yml at the tag. Undefined when
+ * clean or not in a git repository.
+ */
+async function dirtyTree(dir: string, tag: string, configName: string): Promise<PackagerError | undefined> {
+  const changes = await changesSince(dir, tag, [...PACKED_PATHSPECS, configName]);
+  if (!changes || changes.files.length === 0) return undefined;
+  const listed = changes.files.slice(0, 10).map((f) => `${f.path} (${f.change})`);
+  if (changes.files.length > 10) listed.push(`and ${changes.files.length - 10} more`);
+  const against =
+    changes.against === 'HEAD'
+      ? `HEAD (${changes.commit.slice(0, 7)}; there is no tag ${tag} yet)`
+      : `${changes.against} (${changes.commit.slice(0, 7)})`;
+  return new PackagerError(
+    'PACK_DIRTY_TREE',
+    `${plural(changes.files.length, 'packed file')} ${changes.files.length === 1 ? 'differs' : 'differ'} from ${against}: ${listed.join(', ')}`,
+    {
+      hint:
+        'the archives would not be what the tag builds: commit the changes and tag that commit, or pack a ' +
+        'clean checkout of the tag (git stash -u); --strict refuses to pack a dirty tree',
+    },
+  );
 }
