@@ -118,6 +118,8 @@ try {
         ADMIN_TOKEN: 'bench-admin',
         POLL_INTERVAL: '0',
         LOG_LEVEL: 'warn',
+        // The bench measures serving, from one address: no per-address read budget.
+        RATE_LIMIT_READS: '0',
       },
     },
   );

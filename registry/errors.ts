@@ -10,6 +10,16 @@ export const REGISTRY_ERROR_CODES = {
   MISSING_REQUIRED_DATA: { status: 400, exitCode: EXIT.INVALID },
   UNAUTHORIZED: { status: 401, exitCode: EXIT.INVALID },
   PAYLOAD_TOO_LARGE: { status: 413, exitCode: EXIT.INVALID },
+  FORBIDDEN: {
+    status: 403,
+    exitCode: EXIT.INVALID,
+    hint: 'create a token with the scope named above: bonsai registry token create --name NAME --scope SCOPE',
+  },
+  TOKEN_EXISTS: {
+    status: 409,
+    exitCode: EXIT.INVALID,
+    hint: 'choose another --name, or revoke the old token first: bonsai registry token revoke NAME',
+  },
   SETTINGS_INVALID: { status: 500, exitCode: EXIT.USAGE },
   DATABASE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   DATABASE_IN_USE: { status: 503, exitCode: EXIT.SERVICE },
@@ -47,7 +57,7 @@ export const REGISTRY_ERROR_CODES = {
   TOO_MANY_REQUESTS: {
     status: 429,
     exitCode: EXIT.SERVICE,
-    hint: 'too many webhook bodies are being received at once; retry after the Retry-After seconds',
+    hint: 'slow down: retry after the Retry-After seconds (the RATE_LIMIT_* settings set the budgets)',
   },
   PORT_IN_USE: {
     status: 500,

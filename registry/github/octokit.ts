@@ -25,6 +25,23 @@ export interface GitHubOptions {
   logger: Logger;
   /** ARTIFACT_HOSTS: hosts besides GitHub's and the API host that artifact downloads may redirect to. */
   artifactHosts?: readonly string[];
+  /** Told the status (0: no answer) and X-RateLimit-Remaining of every API request (metrics). */
+  onAnswer?: (status: number, rateLimitRemaining: string | null) => void;
+}
+
+/** The fetch Octokit uses, reporting each answer to `onAnswer` first. */
+function observedFetch(inner: typeof fetch, onAnswer: GitHubOptions['onAnswer']): typeof fetch {
+  if (!onAnswer) return inner;
+  return async (input, init) => {
+    try {
+      const res = await inner(input, init);
+      onAnswer(res.status, res.headers.get('x-ratelimit-remaining'));
+      return res;
+    } catch (err) {
+      onAnswer(0, null);
+      throw err;
+    }
+  };
 }
 
 /** Redirects followed per download: GitHub uses one (API → CDN). */
@@ -120,7 +137,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
     baseUrl: options.apiUrl,
     auth: options.token,
     userAgent: USER_AGENT,
-    request: { fetch: fetchWithTimeout(options.timeoutMs) },
+    request: { fetch: observedFetch(fetchWithTimeout(options.timeoutMs), options.onAnswer) },
     log: {
       debug: () => undefined,
       info: () => undefined,

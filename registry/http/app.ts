@@ -10,6 +10,7 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { assetRoutes } from './routes/assets.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web/routes.js';
 
@@ -72,15 +73,24 @@ function requestScope(deps: HttpDeps) {
         sendError(ctx, 'INTERNAL', [`internal error (request id ${requestId}); see the registry log`]);
       }
     } finally {
-      logRequest(deps, {
-        requestId,
-        method: ctx.method,
-        path: ctx.path,
-        status: ctx.status,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-      });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logRequest(deps, { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms });
+      deps.metrics.request(routeTemplate(ctx), metricMethod(ctx.method), ctx.status, ms / 1e3);
     }
   };
+}
+
+/** The router's template of the matched route (never the raw path: bounded label values). */
+function routeTemplate(ctx: Context): string {
+  const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
+  return typeof matched === 'string' ? matched : '(unmatched)';
+}
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Any other method (PROPFIND, made-up ones) is one label value. */
+export function metricMethod(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'OTHER';
 }
 
 export function createApp(deps: HttpDeps): Koa {
@@ -96,6 +106,7 @@ export function createApp(deps: HttpDeps): Koa {
   triggerRoutes(router, deps);
   artifactRoutes(router, deps);
   healthRoutes(router, deps);
+  metricsRoutes(router, deps);
   app.use(requestScope(deps));
   app.use(htmlNotFound(deps));
   app.use(router.routes());

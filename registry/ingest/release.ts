@@ -41,6 +41,8 @@ export interface ReleaseIngestDeps {
   maxArtifactSize: number;
   /** MAX_ARCHIVE_ENTRIES, MAX_UNPACKED_SIZE, DOWNLOAD_DEADLINE; the defaults when absent. */
   limits?: IngestLimits;
+  /** Told the size of every artifact downloaded whole (the bytes-downloaded metric). */
+  onArtifactBytes?: (bytes: number) => void;
 }
 
 export interface IngestLimits {
@@ -276,6 +278,7 @@ async function verifyArtifact(
         deadlineMs: limits?.downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS,
         startedAt,
       });
+      deps.onArtifactBytes?.(measured.size);
     } catch (err) {
       if (err instanceof ObserverStoppedError) {
         // A bound of the listing (entries, unpacked size): the rest of the download cannot help.

@@ -37,6 +37,7 @@ export interface SyncDeps {
   render: RenderContext;
   maxArtifactSize: number;
   limits?: ReleaseIngestDeps['limits'];
+  onArtifactBytes?: ReleaseIngestDeps['onArtifactBytes'];
   logger: Logger;
 }
 

@@ -43,9 +43,14 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry add-repo',
         'bonsai registry sync',
         'bonsai registry status',
+        'bonsai registry token',
+        'bonsai registry token create',
+        'bonsai registry token list',
+        'bonsai registry token revoke',
+        'bonsai registry audit',
       ]),
     );
-    expect(VERBS.length).toBe(14);
+    expect(VERBS.length).toBe(19);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {
