@@ -97,6 +97,10 @@ export const DIAGNOSTIC_CODES = {
   ARTIFACT_CHANGED: 'error',
   ARTIFACT_REDIRECT_REFUSED: 'error',
   ARTIFACT_DEADLINE_EXCEEDED: 'error',
+  // the registry's job around an ingest: what stopped it when the release itself could not say
+  INGEST_FAILED: 'error',
+  JOB_DEADLINE: 'error',
+  JOB_ABANDONED: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

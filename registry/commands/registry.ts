@@ -2,8 +2,9 @@ import { withVerbHelp } from '../../cli/help.js';
 import type { VerbRegistration } from '../../cli/program.js';
 import { registerServe } from './serve.js';
 import { registerAddRepo, registerMigrate, registerStatus, registerSync } from './store-verbs.js';
+import { registerAudit, registerToken } from './token-verbs.js';
 
-/** `bonsai registry serve | migrate | add-repo | sync | status`. */
+/** `bonsai registry serve | migrate | add-repo | sync | status | token | audit`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {
   const registry = withVerbHelp(
     program
@@ -34,4 +35,6 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerAddRepo(registry, io, run);
   registerSync(registry, io, run);
   registerStatus(registry, io, run);
+  registerToken(registry, io, run);
+  registerAudit(registry, io, run);
 };

@@ -43,9 +43,16 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry add-repo',
         'bonsai registry sync',
         'bonsai registry status',
+        'bonsai registry token',
+        'bonsai registry token create',
+        'bonsai registry token list',
+        'bonsai registry token revoke',
+        'bonsai registry audit',
+        'bonsai mirror',
+        'bonsai outdated',
       ]),
     );
-    expect(VERBS.length).toBe(16);
+    expect(VERBS.length).toBe(21);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {
