@@ -48,9 +48,11 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry token list',
         'bonsai registry token revoke',
         'bonsai registry audit',
+        'bonsai mirror',
+        'bonsai outdated',
       ]),
     );
-    expect(VERBS.length).toBe(19);
+    expect(VERBS.length).toBe(21);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {
