@@ -43,6 +43,7 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry add-repo',
         'bonsai registry sync',
         'bonsai registry status',
+        'bonsai registry import',
         'bonsai registry token',
         'bonsai registry token create',
         'bonsai registry token list',
@@ -52,7 +53,7 @@ describe('bonsai --help, for every verb', () => {
         'bonsai outdated',
       ]),
     );
-    expect(VERBS.length).toBe(21);
+    expect(VERBS.length).toBe(22);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {
