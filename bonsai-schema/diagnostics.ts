@@ -97,6 +97,9 @@ export const DIAGNOSTIC_CODES = {
   ARTIFACT_CHANGED: 'error',
   ARTIFACT_REDIRECT_REFUSED: 'error',
   ARTIFACT_DEADLINE_EXCEEDED: 'error',
+  // signed checksum files (signatures.ts): required by a namespace's keys, REQUIRE_SIGNATURES, check --key
+  SIGNATURE_MISSING: 'error',
+  SIGNATURE_INVALID: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

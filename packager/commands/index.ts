@@ -2,6 +2,7 @@ import type { VerbRegistration } from '../../cli/program.js';
 import { registerAdd } from './add/index.js';
 import { registerCheck } from './check/index.js';
 import { registerInit } from './init/index.js';
+import { registerKeygen } from './keygen/index.js';
 import { registerLint } from './lint/index.js';
 import { registerPack } from './pack/index.js';
 import { registerPublish } from './publish/index.js';
@@ -11,6 +12,7 @@ import { registerVerify } from './verify/index.js';
 export const packagerVerbs: readonly VerbRegistration[] = [
   registerInit,
   registerLint,
+  registerKeygen,
   registerPack,
   registerCheck,
   registerVerify,

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { errorsOf, planRelease } from '../../../bonsai-schema/index.js';
+import {
+  errorsOf,
+  keyIdHex,
+  planRelease,
+  signMessage,
+  SIGNATURE_SUFFIX,
+} from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { PackagerError } from '../../errors.js';
@@ -8,6 +14,7 @@ import { packProject, type PackResult } from '../../pack/pack.js';
 import { changesSince, resolveRepo, resolveVersion } from '../../project/git.js';
 import { displayPath, openProject, requireConfig } from '../../project/project.js';
 import { sourceDateEpoch } from '../../project/source-date.js';
+import { loadSigningKey, SIGNING_KEY_ENV } from '../../signing/keys.js';
 import { formatBytes, plural, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
 
 interface PackOptions {
@@ -16,6 +23,7 @@ interface PackOptions {
   out?: string;
   json?: boolean;
   strict?: boolean;
+  sign?: string;
 }
 
 export function registerPack(program: Command, io: Io, run: ActionRunner): void {
@@ -39,6 +47,10 @@ export function registerPack(program: Command, io: Io, run: ActionRunner): void 
     )
     .option('--out <dir>', 'where to write the archives (default: DIR/dist)')
     .option('--strict', 'refuse to pack files that differ from the commit of the tag (PACK_DIRTY_TREE)')
+    .option(
+      '--sign <keyfile>',
+      `sign each checksum file with this minisign secret key (bonsai keygen), writing <file>${SIGNATURE_SUFFIX} beside it (env ${SIGNING_KEY_ENV}: the key's text)`,
+    )
     .option('--json', 'print one JSON object with every file written')
     .addHelpText(
       'after',
@@ -54,6 +66,8 @@ export function registerPack(program: Command, io: Io, run: ActionRunner): void 
 
 async function pack(io: Io, dir: string | undefined, options: PackOptions): Promise<ExitCode> {
   const mtime = sourceDateEpoch(io.env);
+  // Read the key before any work: a wrong key must not cost a whole pack.
+  const signingKey = await loadSigningKey(io.cwd, io.env, options.sign);
   const project = await openProject(io.cwd, dir);
   printDiagnostics(io.stderr, project.diagnostics, project.configPath);
   const config = requireConfig(project);
@@ -87,6 +101,13 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
       builds: planned.builds,
       mtime,
       show,
+      // The signed timestamp is SOURCE_DATE_EPOCH's: Ed25519 is deterministic, so signatures reproduce too.
+      ...(signingKey
+        ? {
+            sign: (fileName: string, bytes: Buffer) =>
+              signMessage(bytes, signingKey, { fileName, timestamp: mtime.getTime() / 1000 }),
+          }
+        : {}),
       onProgress: (p) =>
         progress.update(
           `packing ${p.archivesDone}/${p.archivesTotal} archives  ${formatBytes(p.bytesRead)} / ${formatBytes(p.bytesTotal)}` +
@@ -107,7 +128,12 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
       mtime: mtime.toISOString(),
       warnings: dirty ? [dirty.toJSON()] : [],
       archives: result.archives.map((a) => ({ ...a, path: show(a.path) })),
-      checksumFiles: result.checksumFiles.map((c) => ({ ...c, path: show(c.path) })),
+      checksumFiles: result.checksumFiles.map((c) => ({
+        ...c,
+        path: show(c.path),
+        ...(c.signature ? { signature: show(c.signature) } : {}),
+      })),
+      ...(signingKey ? { signedBy: keyIdHex(signingKey.keyId) } : {}),
     });
   } else {
     const width = Math.max(...result.archives.map((a) => a.fileName.length));
@@ -117,8 +143,14 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
         `${a.fileName.padEnd(width)}  ${formatBytes(a.size).padStart(10)}  sha512:${a.sha512.slice(0, 16)}…`,
       );
     }
-    for (const c of result.checksumFiles)
+    for (const c of result.checksumFiles) {
       writeLine(io.stdout, `${c.fileName}  (${plural(c.archives.length, 'archive')})`);
+      if (c.signature)
+        writeLine(
+          io.stdout,
+          `${c.fileName}${SIGNATURE_SUFFIX}  (signed by key ${keyIdHex(signingKey!.keyId)})`,
+        );
+    }
   }
   writeLine(
     io.stderr,
