@@ -195,7 +195,7 @@ export function parseSignature(text: string): Signature {
 
 export type Verification =
   | { ok: true; keyId: string; trustedComment: string; fileName: string | undefined }
-  | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature'; message: string };
+  | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature'; message: string; keyId?: string };
 
 /**
  * Verifies a signature file over `message` against the first of `keys` whose id it names, as
@@ -216,7 +216,12 @@ export function verifyMessage(
   const keyId = keyIdHex(sig.keyId);
   const key = keys.find((k) => k.keyId.equals(sig.keyId));
   if (!key)
-    return { ok: false, reason: 'unknown-key', message: `signed by key ${keyId}, which is not trusted here` };
+    return {
+      ok: false,
+      reason: 'unknown-key',
+      message: `signed by key ${keyId}, which is not trusted here`,
+      keyId,
+    };
   const publicKey = publicKeyObject(key);
   const signed = sig.algorithm === 'ED' ? prehash(message) : message;
   if (!edVerify(null, signed, publicKey, sig.signature)) {

@@ -34,6 +34,8 @@ export const SIGNATURE_HINTS = {
 export function checkSignatures(
   files: readonly SignedChecksumFile[],
   keys: readonly PublicKey[],
+  /** Key ids revoked (by a registry): a signature by one says so. */
+  revoked: readonly string[] = [],
 ): SignatureCheck {
   const result: SignatureCheck = { diagnostics: [], verified: [] };
   for (const file of files) {
@@ -52,7 +54,9 @@ export function checkSignatures(
     }
     const outcome = verifyMessage(file.bytes, file.signature, keys);
     const problem = !outcome.ok
-      ? outcome.message
+      ? outcome.keyId !== undefined && revoked.includes(outcome.keyId)
+        ? `signed by key ${outcome.keyId}, which was revoked`
+        : outcome.message
       : outcome.fileName !== undefined && outcome.fileName !== file.fileName
         ? `the signature by key ${outcome.keyId} was made for ${outcome.fileName}, not ${file.fileName}`
         : undefined;

@@ -67,6 +67,10 @@ const schema = z.object({
     .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9.:[\]-]+$/.test(h)), {
       error: 'must be host names or *.domain patterns, separated by commas',
     }),
+  REQUIRE_SIGNATURES: z
+    .enum(['true', 'false', '1', '0'], { error: "must be 'true' or 'false'" })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   CACHE_TTL: positiveInt.default(3600),
   CACHE_SIZE: positiveInt.default(10_000),
   JOB_ATTEMPTS: positiveInt.default(8),
@@ -212,6 +216,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Entries of the in-process cache (without REDIS_URL).',
   },
   {
+    env: 'REQUIRE_SIGNATURES',
+    flag: '--require-signatures <bool>',
+    defaultText: 'false',
+    description:
+      'true: every namespace needs signed checksum files (SIGNATURE_MISSING otherwise), not only those with keys (bonsai registry key add).',
+  },
+  {
     env: 'JOB_ATTEMPTS',
     flag: '--job-attempts <n>',
     defaultText: '8',
@@ -266,6 +277,7 @@ export interface RegistryConfig {
   maxUnpackedSize: number;
   downloadDeadlineMs: number;
   artifactHosts: string[];
+  requireSignatures: boolean;
   cacheTtlSeconds: number;
   cacheSize: number;
   jobAttempts: number;
@@ -324,6 +336,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     maxUnpackedSize: s.MAX_UNPACKED_SIZE,
     downloadDeadlineMs: s.DOWNLOAD_DEADLINE * 1000,
     artifactHosts: s.ARTIFACT_HOSTS,
+    requireSignatures: s.REQUIRE_SIGNATURES,
     cacheTtlSeconds: s.CACHE_TTL,
     cacheSize: s.CACHE_SIZE,
     jobAttempts: s.JOB_ATTEMPTS,

@@ -119,6 +119,7 @@ export async function openRuntime(
         downloadDeadlineMs: config.downloadDeadlineMs,
       },
       logger,
+      requireSignatures: config.requireSignatures,
     };
     return {
       config,

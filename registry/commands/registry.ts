@@ -1,8 +1,9 @@
 import type { VerbRegistration } from '../../cli/program.js';
+import { registerKeyVerbs } from './key-verbs.js';
 import { registerServe } from './serve.js';
 import { registerAddRepo, registerMigrate, registerStatus, registerSync } from './store-verbs.js';
 
-/** `bonsai registry serve | migrate | add-repo | sync | status`. */
+/** `bonsai registry serve | migrate | add-repo | sync | status | key`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {
   const registry = program
     .command('registry')
@@ -14,4 +15,5 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerAddRepo(registry, io, run);
   registerSync(registry, io, run);
   registerStatus(registry, io, run);
+  registerKeyVerbs(registry, io, run);
 };

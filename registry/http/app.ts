@@ -10,6 +10,7 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { assetRoutes } from './routes/assets.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { triggerRoutes } from './routes/triggers.js';
 
 /** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
@@ -88,6 +89,7 @@ export function createApp(deps: HttpDeps): Koa {
   assetRoutes(router, deps);
   definitionRoutes(router, deps);
   triggerRoutes(router, deps);
+  keyRoutes(router, deps);
   artifactRoutes(router, deps);
   healthRoutes(router, deps);
   app.use(requestScope(deps));

@@ -16,8 +16,10 @@ import {
   saveGoodIngest,
   saveTagRef,
   trackRelease,
+  withdrawVersion,
   type VersionRecord,
 } from '../store/versions.js';
+import { signaturePolicy, type SignaturePolicy } from '../signing.js';
 import { releaseFingerprint } from './fingerprint.js';
 import { ingestRelease, unparseableTag, type ReleaseIngestDeps } from './release.js';
 import { renderAsset, type RenderContext } from './render.js';
@@ -31,6 +33,10 @@ export interface SyncDeps {
   maxArtifactSize: number;
   limits?: ReleaseIngestDeps['limits'];
   logger: Logger;
+  /** REQUIRE_SIGNATURES: every namespace needs signed checksum files, keyed or not. */
+  requireSignatures?: boolean;
+  /** Set by syncAsset for its namespace (registry/signing.ts). */
+  signatures?: SignaturePolicy;
 }
 
 export interface SyncOptions {
@@ -56,6 +62,8 @@ export interface VersionReport {
   builds?: number;
   diagnostics: Diagnostic[];
   message?: string;
+  /** A served version that stopped being served (its signature no longer verifies). */
+  withdrawn?: boolean;
 }
 
 export interface SyncReport {
@@ -94,6 +102,8 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
   const owner = asset.namespace;
   const repo = asset.name;
   const log = deps.logger.child({ asset: `${owner}/${repo}`, jobId: options.jobId ?? undefined });
+  // Read once per sync: every release of the asset is judged against the same keys.
+  deps = { ...deps, signatures: await signaturePolicy(deps.db, owner, deps.requireSignatures ?? false) };
   const report: SyncReport = { asset: `${owner}/${repo}`, notModified: false, versions: [] };
 
   const listed = await deps.github.listReleases(
@@ -128,7 +138,8 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
     try {
       const result = await syncRelease(deps, asset, release, known.get(release.tag), options);
       report.versions.push(result);
-      if (result.outcome === 'ingested' || result.outcome === 'restored') await invalidate();
+      if (result.outcome === 'ingested' || result.outcome === 'restored' || result.withdrawn)
+        await invalidate();
     } catch (err) {
       // Only an outage is worth retrying; anything else (the database, a bug) stops the sync and the job.
       if (!isGitHubFailure(err)) throw err;
@@ -223,17 +234,25 @@ async function syncRelease(
   if (unparseableTag(release.tag).length === 0) {
     const ref = await deps.github.resolveTag(owner, repo, release.tag, previous?.tagEtag);
     if (ref === undefined) {
-      return recordFailure(deps, asset, version, options, releaseFingerprint(null, release.files), null, {
-        configFile: undefined,
-        errors: [
-          diagnostic(
-            'RELEASE_TAG_NOT_FOUND',
-            `release ${release.tag} has no git tag ${release.tag} in ${owner}/${repo}; push it with ` +
-              `\`git push origin ${release.tag}\``,
-          ),
-        ],
-        warnings: [],
-      });
+      return recordFailure(
+        deps,
+        asset,
+        version,
+        options,
+        releaseFingerprint(null, release.files, deps.signatures?.fingerprint),
+        null,
+        {
+          configFile: undefined,
+          errors: [
+            diagnostic(
+              'RELEASE_TAG_NOT_FOUND',
+              `release ${release.tag} has no git tag ${release.tag} in ${owner}/${repo}; push it with ` +
+                `\`git push origin ${release.tag}\``,
+            ),
+          ],
+          warnings: [],
+        },
+      );
     }
     if (ref.notModified && previous?.tagCommit) {
       commit = previous.tagCommit;
@@ -249,7 +268,7 @@ async function syncRelease(
       await saveTagRef(deps.db, version.id, fresh.etag, fresh.commit);
     }
   }
-  const fingerprint = releaseFingerprint(commit, release.files);
+  const fingerprint = releaseFingerprint(commit, release.files, deps.signatures?.fingerprint);
 
   if (!options.force && version.fingerprint === fingerprint) {
     if (isServed(version)) return { tag: release.tag, outcome: 'unchanged', commit, diagnostics: [] };
@@ -327,6 +346,11 @@ async function recordFailure(
   result: { configFile: string | undefined; errors: Diagnostic[]; warnings: Diagnostic[] },
 ): Promise<VersionReport> {
   const diagnostics = [...result.errors, ...result.warnings];
+  // Provenance is not "last good data": a version whose signature no longer verifies (a key revoked, a
+  // namespace that now needs signatures) stops being served instead of staying served-stale.
+  const withdraw =
+    isServed(version) &&
+    result.errors.some((d) => d.code === 'SIGNATURE_MISSING' || d.code === 'SIGNATURE_INVALID');
   await deps.db.transaction(async (tx: Queryable) => {
     await recordFailedAttempt(tx, version.id, {
       fingerprint,
@@ -334,16 +358,20 @@ async function recordFailure(
       errors: result.errors,
       warnings: result.warnings,
     });
+    if (withdraw) await withdrawVersion(tx, version.id);
     await appendIngestLog(tx, asset.id, {
       tag: version.tag,
       jobId: options.jobId ?? null,
       outcome: 'failed',
       commitSha: commit,
-      message: isServed(version)
-        ? `not ingested; still serving the data of commit ${version.commitSha}`
-        : 'not ingested',
+      message: withdraw
+        ? 'not ingested; no longer served: its signature does not verify'
+        : isServed(version)
+          ? `not ingested; still serving the data of commit ${version.commitSha}`
+          : 'not ingested',
       diagnostics,
     });
+    if (withdraw) await renderAsset(tx, asset.id, deps.render, 'changed');
   });
   return {
     tag: version.tag,
@@ -351,5 +379,6 @@ async function recordFailure(
     commit,
     ...(result.configFile ? { configFile: result.configFile } : {}),
     diagnostics,
+    ...(withdraw ? { withdrawn: true } : {}),
   };
 }

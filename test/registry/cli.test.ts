@@ -42,7 +42,7 @@ describe('bonsai registry', () => {
   it('migrate applies the migrations once', async () => {
     expect(await run(['migrate'])).toEqual({
       code: 0,
-      stdout: 'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql\n',
+      stdout: 'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql, 0008_namespace_keys.sql\n',
       stderr: '',
     });
     expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'database is up to date\n', stderr: '' });
