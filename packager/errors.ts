@@ -68,6 +68,7 @@ export const PACKAGER_ERROR_CODES = [
   'PUBLIC_KEY_INVALID',
   'SIGNATURE_MISSING',
   'SIGNATURE_INVALID',
+  'SIGNED_DIGEST_MISMATCH',
 ] as const;
 
 export type PackagerErrorCode = (typeof PACKAGER_ERROR_CODES)[number];

@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -172,6 +174,57 @@ describe('keys per namespace at ingest', () => {
     await h.sync(repo);
     expect((await status(repo))['1.5.0']!.state).toBe('served');
     expect(await served(repo)).toEqual(['1.0.0', '1.5.0']);
+  });
+
+  it('bonsai add --verify-key accepts the signed version and refuses a registry serving a changed sha512', async () => {
+    const dir = await makeTempDir('bonsai-verify-key-');
+    // A registry (or proxy) in the middle that changes the sha512 of every definition it passes on.
+    const tampering = createServer((req, res) => {
+      void fetch(h.url + (req.url ?? '/'), { headers: { accept: 'application/json' } }).then(
+        async (upstream) => {
+          const text = (await upstream.text()).replace(/"sha512":"[0-9a-f]{8}/g, '"sha512":"00000000');
+          res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
+        },
+      );
+    });
+    await new Promise<void>((resolve) => tampering.listen(0, '127.0.0.1', resolve));
+    try {
+      await fs.writeFile(path.join(dir, 'owner.pub'), formatPublicKey(owner));
+      await fs.writeFile(path.join(dir, 'foreign.pub'), formatPublicKey(foreign));
+      const add = (args: string[], registry = h.url) =>
+        bonsai(['add', ...args, '--registry', registry, '--format', 'json'], { cwd: dir });
+
+      const ok = await add([`${repo}:1.5.0`, '--verify-key', 'owner.pub']);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toContain(
+        `verified: every build's sha512 is in tool_1.5.0_sha512-checksums.txt, signed by key ${ownerId}`,
+      );
+      expect(JSON.parse(ok.stdout)).toMatchObject({ metadata: { name: repo } });
+
+      const changed = await add(
+        [`${repo}:1.5.0`, '--verify-key', 'owner.pub'],
+        `http://127.0.0.1:${(tampering.address() as AddressInfo).port}`,
+      );
+      expect([changed.code, changed.stdout]).toEqual([1, '']);
+      expect(changed.stderr).toMatch(/error \[SIGNED_DIGEST_MISMATCH\]: the registry serves sha512 00000000/);
+
+      const wrongKey = await add([`${repo}:1.5.0`, '--verify-key', 'foreign.pub']);
+      expect([wrongKey.code, wrongKey.stderr]).toEqual([
+        1,
+        expect.stringContaining('error [SIGNATURE_INVALID]'),
+      ]);
+      // A version of a namespace without keys carries no signature to verify.
+      const unsigned = await add([`${other}:1.0.0`, '--verify-key', 'owner.pub']);
+      expect([unsigned.code, unsigned.stderr]).toEqual([
+        1,
+        expect.stringContaining('error [SIGNATURE_MISSING]'),
+      ]);
+      const badKey = await add([`${repo}:1.5.0`, '--verify-key', 'absent.pub']);
+      expect(badKey.stderr).toContain('error [PUBLIC_KEY_INVALID]');
+    } finally {
+      await new Promise((resolve) => tampering.close(resolve));
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('revoking the key withdraws what it signed (SIGNATURE_INVALID, "revoked"); it cannot be added again', async () => {

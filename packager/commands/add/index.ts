@@ -16,6 +16,8 @@ import {
 import { BonsaiApiClient, DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS } from '../../bonsai-api/client.js';
 import { PackagerError } from '../../errors.js';
 import { writeFileAtomically } from '../../fs/write-atomically.js';
+import { loadPublicKeys } from '../../signing/keys.js';
+import { verifyDefinition } from '../../signing/verify-definition.js';
 import { parseAssetReference } from './asset-reference.js';
 
 interface AddOptions {
@@ -25,6 +27,7 @@ interface AddOptions {
   output?: string;
   list?: boolean;
   timeout: string;
+  verifyKey?: string[];
 }
 
 export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
@@ -47,6 +50,11 @@ export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
     .option('-o, --output <file>', 'write the definition to FILE (default: standard output)')
     .option('--list', 'list the versions of NAMESPACE/NAME instead, oldest first')
     .option('--timeout <seconds>', 'per-request timeout', String(DEFAULT_TIMEOUT_MS / 1000))
+    .option(
+      '--verify-key <pubfile>',
+      "refuse the definition unless the publisher's checksum file is signed by this minisign public key and lists every build's sha512 (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       '\nProgress goes to standard error, the definition to standard output or --output.\n' +
@@ -76,6 +84,8 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
     );
   }
   const asset = parseAssetReference(reference);
+  // Keys are read first: a wrong path must not cost requests.
+  const keys = await loadPublicKeys(io.cwd, options.verifyKey ?? []);
   // sensuctl parses the requested version before asking the registry anything.
   if (asset.version !== undefined && !parseVersion(asset.version)) throw malformedVersion(asset.version);
   if (options.list && asset.version !== undefined) {
@@ -123,6 +133,14 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
       'ASSET_DEFINITION_INVALID',
       `the registry's definition of ${asset.namespace}/${asset.name}:${version} would be refused by sensu: ` +
         problems.map((p) => p.message).join('; '),
+    );
+  }
+
+  if (keys.length > 0) {
+    const verified = await verifyDefinition(resource, keys, timeoutSeconds * 1000);
+    writeLine(
+      io.stderr,
+      `verified: every build's sha512 is in ${verified.checksumFiles.join(', ')}, signed by key ${verified.keyId}`,
     );
   }
 
