@@ -5,6 +5,8 @@
 export interface Output {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width, when it is one: help is wrapped to it. */
+  columns?: number;
 }
 
 export interface Io {

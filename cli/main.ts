@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 import { EXIT } from './io.js';
 import { internalErrorText, runCli } from './program.js';
+import { userFolder } from './user-folder.js';
 import { verbs } from './verbs.js';
+
+const cwd = userFolder(process.env, process.cwd());
+// Relative paths and default data folders are the user's, also for code that reads process.cwd().
+if (cwd !== process.cwd()) process.chdir(cwd);
 
 // `bonsai lint FILE | head -1`: the reader went away. Nothing left to say to it, and it is no failure.
 for (const stream of [process.stdout, process.stderr]) {
@@ -24,7 +29,7 @@ process.on('unhandledRejection', crash);
 
 const code = await runCli(
   process.argv.slice(2),
-  { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env },
+  { stdout: process.stdout, stderr: process.stderr, cwd, env: process.env },
   verbs,
 );
 process.exitCode = code;

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { helpWidth, withVerbHelp } from './help.js';
 import { EXIT, isCodedFailure, writeLine, type ExitCode, type Io } from './io.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -12,16 +13,41 @@ export type ActionRunner = <A extends unknown[]>(
 
 export function createProgram(io: Io, verbs: readonly VerbRegistration[], result: { exitCode: ExitCode }) {
   const program = new Command('bonsai')
-    .description('Package, publish, serve and fetch Sensu assets (a self-hosted, Bonsai-compatible hub)')
-    .version(PACKAGE_VERSION, '-V, --version', 'print the version of bonsai')
+    .summary('Package, publish, serve and fetch Sensu assets.')
+    .description(
+      'Package, publish, serve and fetch Sensu assets: a self-hosted registry compatible with Bonsai, and ' +
+        'the packager that proves before a release that the registry and the Sensu agent will accept it.',
+    )
+    .version(PACKAGE_VERSION, '-V, --version', 'Print the version of bonsai.')
+    .helpOption('-h, --help', 'Show this help.')
+    .helpCommand('help [verb]', 'Show the help of a verb.')
     // Root options only before the verb: `pack --version 1.0.0` is the verb's own --version.
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    // Narrow terminals still get wrapped descriptions (commander stops wrapping under 40 columns).
+    .configureHelp({ minWidthToWrap: 20 })
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(io.stdout),
+      getErrHelpWidth: () => helpWidth(io.stderr),
     });
+  withVerbHelp(program, io, {
+    examples: [
+      'bonsai init hello-world && cd hello-world',
+      'bonsai pack --version 0.0.1 && bonsai check --version 0.0.1',
+      'bonsai add sensu/sensu-slack-handler --registry https://bonsai.example.com',
+      'bonsai registry serve',
+      'bonsai help pack',
+    ],
+    exitCodes: [
+      [0, 'The verb did what was asked.'],
+      [1, 'The input is wrong (validation or verification failed).'],
+      [2, 'The command line is wrong (usage error).'],
+      [3, 'An outside service (GitHub, a registry, a database) failed.'],
+    ],
+  });
   const run: ActionRunner =
     (handler) =>
     async (...args) => {

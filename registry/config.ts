@@ -245,7 +245,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'LOG_LEVEL',
     flag: '--log-level <level>',
     defaultText: 'info',
-    description: 'fatal, error, warn, info, debug, trace or silent.',
+    description: 'The log level: fatal, error, warn, info, debug, trace or silent.',
   },
 ];
 

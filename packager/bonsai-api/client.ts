@@ -1,5 +1,6 @@
 import { PackagerError } from '../errors.js';
 import { EXIT } from '../../cli/io.js';
+import { networkFailure } from '../../cli/network-failure.js';
 
 /** sensuctl's own timeout for each Bonsai request (sensu-go `bonsai/client.go`). */
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -140,13 +141,7 @@ function transportError(url: string, err: unknown, timeoutMs: number): PackagerE
     );
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  const reason =
-    code === 'ECONNREFUSED'
-      ? 'connection refused'
-      : code === 'ENOTFOUND'
-        ? 'host not found'
-        : String((cause as Error)?.message ?? cause);
+  const reason = networkFailure(err) ?? String((cause as Error)?.message ?? cause);
   return new PackagerError('REGISTRY_UNREACHABLE', `cannot reach the registry at ${url} (${reason})`, {
     exitCode: EXIT.SERVICE,
     hint: 'check --registry / BONSAI_REGISTRY_URL, and that the registry is running',

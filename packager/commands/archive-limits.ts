@@ -17,11 +17,11 @@ export function archiveLimitOptions(command: Command): Command {
   return command
     .option(
       '--max-entries <n>',
-      `stop reading an archive past this many entries (the registry's MAX_ARCHIVE_ENTRIES; default ${DEFAULT_MAX_ARCHIVE_ENTRIES})`,
+      `Stop reading an archive past this many entries (the registry's MAX_ARCHIVE_ENTRIES; default ${DEFAULT_MAX_ARCHIVE_ENTRIES}).`,
     )
     .option(
       '--max-unpacked-size <bytes>',
-      `stop reading an archive that unpacks past this size (the registry's MAX_UNPACKED_SIZE; default ${DEFAULT_MAX_UNPACKED_SIZE})`,
+      `Stop reading an archive that unpacks past this size (the registry's MAX_UNPACKED_SIZE; default ${DEFAULT_MAX_UNPACKED_SIZE}).`,
     );
 }
 

@@ -30,13 +30,30 @@ export async function reportingFailures(
   }
 }
 
-/** Diagnostics in the one human form (FILE:LINE:COL  severity CODE  message), bonsai.yml ones by line. */
+/** Diagnostics in the one human form (FILE:LINE:COL  severity CODE  message), in sortDiagnostics order. */
 export function printDiagnostics(
   out: Io['stderr'],
   diagnostics: readonly Diagnostic[],
   defaultFile: string,
 ): void {
-  for (const d of diagnostics) writeLine(out, formatDiagnostic(d, defaultFile));
+  for (const d of sortDiagnostics(diagnostics, defaultFile)) writeLine(out, formatDiagnostic(d, defaultFile));
+}
+
+/**
+ * The one order every verb lists problems in (lint, check, pack, publish, verify): problems with no
+ * position first (about a whole file or folder, such as dist packed for another release, which explains
+ * the rest), then by file, line and column; problems at the same place keep the order they were found in.
+ */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[], defaultFile: string): Diagnostic[] {
+  const file = (d: Diagnostic) => d.file ?? defaultFile;
+  const placed = (d: Diagnostic) => (d.line > 0 ? 1 : 0);
+  return [...diagnostics].sort(
+    (a, b) =>
+      placed(a) - placed(b) ||
+      (placed(a) === 0
+        ? 0
+        : (file(a) < file(b) ? -1 : file(a) > file(b) ? 1 : 0) || a.line - b.line || a.column - b.column),
+  );
 }
 
 /** The JSON shape of a diagnostic. */

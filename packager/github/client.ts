@@ -3,6 +3,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { EXIT } from '../../cli/io.js';
+import { networkFailure } from '../../cli/network-failure.js';
 import { PackagerError } from '../errors.js';
 
 const PublishingOctokit = Octokit.plugin(retry, throttling);
@@ -123,6 +124,7 @@ interface RequestFailure {
   status?: number;
   message?: string;
   response?: { headers?: Record<string, string | number | undefined> };
+  request?: { url?: string };
 }
 
 /**
@@ -182,15 +184,44 @@ export function gitHubFailure(err: unknown, what: string, repo: string): Package
       cause: err,
     });
   }
+  if ((err as { cause?: unknown }).cause instanceof GitHubTimeoutError) {
+    return new PackagerError('GITHUB_UNAVAILABLE', `${what} failed after retries: ${message}`, {
+      exitCode: EXIT.SERVICE,
+      hint: 'run the same command again later: files already uploaded are skipped',
+      cause: err,
+    });
+  }
+  // No HTTP answer at all (Octokit calls that a 500): say what happened to the connection instead.
+  const network = failure.response === undefined ? networkFailure(err) : undefined;
+  if (network !== undefined) {
+    const host = hostOf(failure.request?.url);
+    return new PackagerError(
+      'GITHUB_UNAVAILABLE',
+      `${what} failed: cannot reach GitHub${host ? ` at ${host}` : ''} (${network})`,
+      {
+        exitCode: EXIT.SERVICE,
+        hint: 'check the network and --github-api-url / GITHUB_API_URL, then run the same command again: files already uploaded are skipped',
+        cause: err,
+      },
+    );
+  }
   const reason =
-    (err as { cause?: unknown }).cause instanceof GitHubTimeoutError
+    status === undefined
       ? message
-      : status === undefined || status >= 500
-        ? `GitHub did not answer well (${status ?? message})`
+      : status >= 500
+        ? `GitHub answered ${status}${message ? `: ${message}` : ''}`
         : `GitHub answered ${status}: ${message}`;
   return new PackagerError('GITHUB_UNAVAILABLE', `${what} failed after retries: ${reason}`, {
     exitCode: EXIT.SERVICE,
     hint: 'run the same command again later: files already uploaded are skipped',
     cause: err,
   });
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url === undefined ? undefined : new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

@@ -39,6 +39,18 @@ export async function resolveVersion(dir: string, flag: string | undefined): Pro
   const tags = await tagsAtHead(dir);
   if (tags.length === 1) return tags[0]!;
   if (tags.length === 0) {
+    const nearest = await nearestTag(dir);
+    if (nearest) {
+      const behind = `${nearest.commits} commit${nearest.commits === 1 ? '' : 's'}`;
+      throw new PackagerError(
+        'VERSION_UNKNOWN',
+        `no --version given and HEAD of ${dir} carries no git tag: the nearest tag, ${nearest.tag}, is ${behind} behind HEAD`,
+        {
+          exitCode: EXIT.USAGE,
+          hint: `tag this commit as the new release (git tag NEW-VERSION), check out ${nearest.tag} to pack that release, or pass --version; the tag is used verbatim in file names`,
+        },
+      );
+    }
     throw new PackagerError('VERSION_UNKNOWN', `no --version given and HEAD of ${dir} carries no git tag`, {
       exitCode: EXIT.USAGE,
       hint: 'tag the release (git tag 1.0.0) or pass --version 1.0.0; the tag is used verbatim in file names',
@@ -52,6 +64,14 @@ export async function resolveVersion(dir: string, flag: string | undefined): Pro
       hint: `pass --version ${tags[tags.length - 1]}`,
     },
   );
+}
+
+/** The closest tag reachable from HEAD and how many commits HEAD is past it; undefined when none. */
+async function nearestTag(dir: string): Promise<{ tag: string; commits: number } | undefined> {
+  const tag = (await git(dir, ['describe', '--tags', '--abbrev=0', 'HEAD']))?.trim();
+  if (!tag) return undefined;
+  const count = Number((await git(dir, ['rev-list', '--count', `refs/tags/${tag}..HEAD`]))?.trim());
+  return Number.isInteger(count) && count > 0 ? { tag, commits: count } : undefined;
 }
 
 /** `owner/name` URL forms of a git remote (https, scp-like ssh, ssh://, file paths) → `name`. */

@@ -1,6 +1,7 @@
 /**
  * The files `bonsai init` writes: the hello-world asset of the Sensu docs (a shell script in bin/ that
- * prints Hello World), a bonsai.yml for the platforms an agent can run it on, and a short README.
+ * prints Hello World), a bonsai.yml for the platforms an agent can run it on, a short README and a
+ * .gitignore for dist/.
  */
 
 export interface ScaffoldFile {
@@ -8,6 +9,8 @@ export interface ScaffoldFile {
   path: string;
   content: string;
   executable: boolean;
+  /** Written only when missing; an existing one is kept and does not stop init. */
+  optional?: boolean;
 }
 
 /** A name usable as a command, a file name and a Sensu asset name (`^[\w/_.\-:]+$` minus `/` and `:`). */
@@ -103,11 +106,17 @@ A Sensu asset: \`${name}\` prints \`Hello World\` and exits 0, so a check runnin
 git tag 0.0.1            # the tag is the version, verbatim, in every file name
 bonsai pack              # dist/: one .tar.gz per build and ${name}_0.0.1_sha512-checksums.txt
 bonsai check             # what the registry will say about this release, before it exists
+git push origin 0.0.1
+GITHUB_TOKEN=... bonsai publish --repo OWNER/${name} --tag 0.0.1
 \`\`\`
 
-Then attach everything in \`dist/\` to the GitHub release of the tag. Users add the asset with
-\`sensuctl asset add OWNER/${name}:0.0.1\` and run \`${name}\` as a check command with the asset in
-\`runtime_assets\`.
+\`bonsai publish\` runs the same check, creates the GitHub release of the tag, uploads every file of
+\`dist/\` that bonsai.yml names, and publishes the release last, so a registry never sees it without its
+files. (\`dist/\` is in \`.gitignore\`: release files belong to the release, not to the repository.)
+
+Users add the asset with \`sensuctl asset add OWNER/${name}:0.0.1\` (from bonsai.sensu.io) or
+\`bonsai add OWNER/${name}:0.0.1 --registry URL\` (from any Bonsai-compatible registry), and run
+\`${name}\` as a check command with the asset in \`runtime_assets\`.
 `;
 }
 
@@ -118,5 +127,7 @@ export function scaffoldFiles(name: string): ScaffoldFile[] {
     { path: 'README.md', content: readme(name), executable: false },
     { path: `bin/${name}`, content: shellScript(name), executable: true },
     { path: `${WINDOWS_OVERRIDE}/bin/${name}.cmd`, content: windowsScript(), executable: true },
+    // Packed files are release files: keep them out of git. An existing .gitignore is kept as it is.
+    { path: '.gitignore', content: 'dist/\n', executable: false, optional: true },
   ];
 }

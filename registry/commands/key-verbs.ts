@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
+import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
 import { openDb } from '../db/open.js';
 import { migrate } from '../db/migrate.js';
@@ -24,20 +25,52 @@ async function withDb<T>(io: Io, options: Record<string, unknown>, fn: (db: Db) 
   }
 }
 
+const EXIT_CODES = (zero: string) =>
+  [
+    [0, zero],
+    [1, 'The input is wrong: a bad namespace, key or key id, or no such key.'],
+    [2, 'A setting is invalid.'],
+    [3, 'The database failed.'],
+  ] as const;
+
 /** `bonsai registry key add | list | revoke`: the signing keys of a namespace (store verbs, like add-repo). */
 export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): void {
-  const key = registry
-    .command('key')
-    .description("manage a namespace's signing keys: its versions must then carry a valid signature");
+  const key = withVerbHelp(
+    registry
+      .command('key')
+      .summary("Manage a namespace's signing keys.")
+      .description(
+        'Manage the minisign public keys of a namespace (a GitHub owner). Once a namespace has keys, a ' +
+          'version of its assets is served only when its checksum files are signed by one of them that is ' +
+          'not revoked (SIGNATURE_MISSING, SIGNATURE_INVALID otherwise).',
+      ),
+    io,
+    {
+      examples: ['bonsai registry key add acme --file release.pub', 'bonsai registry key list acme'],
+      exitCodes: EXIT_CODES('The command succeeded.'),
+    },
+  );
 
-  withSettingFlags(
-    key
-      .command('add')
-      .description('register a minisign public key for NAMESPACE and re-judge its versions')
-      .argument('<NAMESPACE>', 'the GitHub owner')
-      .requiredOption('--file <KEY.pub>', 'the public key file (bonsai keygen or minisign -G)')
-      .option('--json', 'print the key as JSON'),
-    DB_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      key
+        .command('add')
+        .summary('Register a minisign public key for NS and judge its versions again.')
+        .description(
+          'Register a minisign public key (bonsai keygen or minisign -G) for the namespace NS, and queue a sync ' +
+            'of every asset of the namespace so each version is judged against its keys. Adding a key ' +
+            'that is there already changes nothing; a revoked key id can never be added again.',
+        )
+        .argument('<NS>', 'The namespace: a GitHub owner.')
+        .requiredOption('--file <KEY.pub>', 'The public key file.')
+        .option('--json', 'Print the key as JSON.'),
+      DB_SETTINGS,
+    ),
+    io,
+    {
+      examples: ['bonsai registry key add acme --file release.pub'],
+      exitCodes: EXIT_CODES('The key is registered.'),
+    },
   ).action(
     run(async (namespace: string, options: Record<string, unknown>) => {
       const ns = parseNamespace(namespace);
@@ -60,13 +93,21 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
     }),
   );
 
-  withSettingFlags(
-    key
-      .command('list')
-      .description('list the signing keys of NAMESPACE (of every namespace without one)')
-      .argument('[NAMESPACE]', 'the GitHub owner')
-      .option('--json', 'print JSON'),
-    DB_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      key
+        .command('list')
+        .summary('List the signing keys of NS, or of every namespace.')
+        .description('List the signing keys of NS (of every namespace without one), active or revoked.')
+        .argument('[NS]', 'The namespace: a GitHub owner.')
+        .option('--json', 'Print JSON.'),
+      DB_SETTINGS,
+    ),
+    io,
+    {
+      examples: ['bonsai registry key list acme', 'bonsai registry key list --json'],
+      exitCodes: EXIT_CODES('The keys were listed.'),
+    },
   ).action(
     run(async (namespace: string | undefined, options: Record<string, unknown>) => {
       const ns = namespace === undefined ? undefined : parseNamespace(namespace);
@@ -86,16 +127,25 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
     }),
   );
 
-  withSettingFlags(
-    key
-      .command('revoke')
-      .description(
-        'revoke a key of NAMESPACE: versions signed only by it fail at their next ingest (queued now)',
-      )
-      .argument('<NAMESPACE>', 'the GitHub owner')
-      .argument('<KEY_ID>', 'the key id (16 hex digits, as key list shows it)')
-      .option('--json', 'print the key as JSON'),
-    DB_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      key
+        .command('revoke')
+        .summary('Revoke a signing key of NS.')
+        .description(
+          'Revoke a key of the namespace NS: the versions it signed stop being served at their next ingest, ' +
+            'which is queued now (SIGNATURE_INVALID, naming the revoked key). A revoked key stays revoked.',
+        )
+        .argument('<NS>', 'The namespace: a GitHub owner.')
+        .argument('<KEY_ID>', 'The key id (16 hex digits, as key list shows it).')
+        .option('--json', 'Print the key as JSON.'),
+      DB_SETTINGS,
+    ),
+    io,
+    {
+      examples: ['bonsai registry key revoke acme 5F3B0C4A9E1D2B77'],
+      exitCodes: EXIT_CODES('The key is revoked.'),
+    },
   ).action(
     run(async (namespace: string, keyId: string, options: Record<string, unknown>) => {
       const ns = parseNamespace(namespace);

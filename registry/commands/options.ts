@@ -7,10 +7,16 @@ export function withSettingFlags(command: Command, only?: readonly SettingName[]
   for (const spec of SETTINGS) {
     if (!spec.flag || (only && !only.includes(spec.env))) continue;
     command.addOption(
-      new Option(spec.flag, `${spec.description} [${spec.env}, default ${spec.defaultText}]`),
+      new Option(spec.flag, `${sentence(spec.description)} Env ${spec.env}, default ${spec.defaultText}.`),
     );
   }
   return command;
+}
+
+/** A setting's description as a help sentence: a capital first, a full stop last. */
+function sentence(text: string): string {
+  const trimmed = text.trim().replace(/\.$/, '');
+  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + '.';
 }
 
 /** The settings from the environment and the parsed flags (flags win). */
@@ -24,12 +30,33 @@ export function configFrom(io: Io, options: Record<string, unknown>): RegistryCo
   return loadConfig({ env: io.env, flags, cwd: io.cwd });
 }
 
-/** The settings a command that only reads and writes the store needs. */
+/**
+ * The settings a command that writes the store needs: the database, the cache to invalidate, and the
+ * public URL definitions are rendered with. (PORT still comes from the environment for PUBLIC_URL's
+ * default, but these verbs listen on nothing, so they offer no --port.)
+ */
 export const STORE_SETTINGS: readonly SettingName[] = [
   'DATABASE_URL',
   'DATA_DIR',
   'REDIS_URL',
   'PUBLIC_URL',
-  'PORT',
   'LOG_LEVEL',
 ];
+
+/** What a sync reads besides the store: GitHub, and where and how artifacts are checked and kept. */
+export const SYNC_SETTINGS: readonly SettingName[] = [
+  ...STORE_SETTINGS,
+  'GITHUB_API_URL',
+  'GITHUB_TIMEOUT',
+  'ARTIFACTS_MODE',
+  'ARTIFACTS_URL',
+  'MAX_ARTIFACT_SIZE',
+  'MAX_ARCHIVE_ENTRIES',
+  'MAX_UNPACKED_SIZE',
+  'DOWNLOAD_DEADLINE',
+  'ARTIFACT_HOSTS',
+  'JOB_LEASE',
+];
+
+/** The settings of the read-only and schema verbs: where the database is. */
+export const DATABASE_SETTINGS: readonly SettingName[] = ['DATABASE_URL', 'DATA_DIR'];

@@ -1,3 +1,4 @@
+import { withVerbHelp } from '../../cli/help.js';
 import type { VerbRegistration } from '../../cli/program.js';
 import { registerKeyVerbs } from './key-verbs.js';
 import { registerServe } from './serve.js';
@@ -5,11 +6,30 @@ import { registerAddRepo, registerMigrate, registerStatus, registerSync } from '
 
 /** `bonsai registry serve | migrate | add-repo | sync | status | key`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {
-  const registry = program
-    .command('registry')
-    .description(
-      'run and operate the Bonsai-compatible registry (see README.md, Running the registry, for its settings)',
-    );
+  const registry = withVerbHelp(
+    program
+      .command('registry')
+      .summary('Run and operate the Bonsai-compatible registry.')
+      .description(
+        'Run and operate the Bonsai-compatible registry: serve its API, apply its migrations, register ' +
+          'repositories, sync them by hand and show what was ingested. Settings come from environment ' +
+          'variables, each overridable by its flag; README.md (Running the registry) lists them all.',
+      ),
+    io,
+    {
+      examples: [
+        'bonsai registry serve',
+        'bonsai registry add-repo sensu/sensu-slack-handler && bonsai registry sync sensu/sensu-slack-handler',
+        'bonsai registry status --json',
+      ],
+      exitCodes: [
+        [0, 'The verb did what was asked.'],
+        [1, 'The input is wrong, such as an unknown repository or a version that failed to ingest.'],
+        [2, 'Usage error, such as an invalid setting.'],
+        [3, 'The database or GitHub failed.'],
+      ],
+    },
+  );
   registerServe(registry, io, run);
   registerMigrate(registry, io, run);
   registerAddRepo(registry, io, run);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, type Io } from '../../cli/io.js';
+import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
 import { createLogger } from '../logger.js';
 import { startRegistry } from '../server.js';
@@ -19,10 +20,32 @@ function untilStopped(): Promise<string> {
 }
 
 export function registerServe(registry: Command, io: Io, run: ActionRunner): void {
-  withSettingFlags(
-    registry
-      .command('serve')
-      .description('run the registry: Bonsai API v1, webhooks, CI trigger, poller and ingest worker'),
+  withVerbHelp(
+    withSettingFlags(
+      registry
+        .command('serve')
+        .summary('Run the registry: Bonsai API v1, webhooks, CI trigger, poller and ingest worker.')
+        .description(
+          'Run the registry until Ctrl-C (SIGINT) or SIGTERM: it answers the Bonsai API v1, takes ' +
+            'signed GitHub webhooks and CI triggers, polls the registered repositories, and ingests their ' +
+            'releases. With nothing set it runs embedded: PGlite under DATA_DIR, an in-process cache, and ' +
+            'build URLs linking to GitHub. It applies pending migrations at start and logs JSON lines to ' +
+            'standard output.',
+        ),
+    ),
+    io,
+    {
+      examples: [
+        'bonsai registry serve',
+        'bonsai registry serve --port 8080 --data-dir /srv/bonsai',
+        'DATABASE_URL=postgres://bonsai@db/bonsai REDIS_URL=redis://cache:6379 bonsai registry serve --public-url https://bonsai.example.com',
+      ],
+      exitCodes: [
+        [0, 'The registry stopped on a signal.'],
+        [2, 'A setting is invalid.'],
+        [3, 'The database, Redis or the port could not be used.'],
+      ],
+    },
   ).action(
     run(async (options: Record<string, unknown>) => {
       const config = configFrom(io, options);

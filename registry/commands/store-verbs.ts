@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
+import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
-import { migrate, pendingMigrations } from '../db/migrate.js';
+import { migrate, pendingMigrations, readMigrations } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';
 import { RegistryError, messageOf } from '../errors.js';
@@ -22,7 +23,7 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import { assertDatabaseExists, assetStatus, versionState } from '../status.js';
 import { allAssets, findAsset } from '../store/assets.js';
 import { listVersions } from '../store/versions.js';
-import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
+import { DATABASE_SETTINGS, STORE_SETTINGS, SYNC_SETTINGS, configFrom, withSettingFlags } from './options.js';
 
 /** CLI verbs log only warnings (to stderr); their results go to stdout. */
 function quietLogger(io: Io, level: string) {
@@ -45,10 +46,30 @@ async function withRuntime<T>(
 }
 
 export function registerMigrate(registry: Command, io: Io, run: ActionRunner): void {
-  withSettingFlags(registry.command('migrate').description('apply the database migrations'), [
-    'DATABASE_URL',
-    'DATA_DIR',
-  ]).action(
+  withVerbHelp(
+    withSettingFlags(
+      registry
+        .command('migrate')
+        .summary('Apply the database migrations.')
+        .description(
+          'Apply the database migrations that are not applied yet, under a lock, so that several ' +
+            'registry processes may start together. `serve` also applies them at start.',
+        ),
+      DATABASE_SETTINGS,
+    ),
+    io,
+    {
+      examples: [
+        'bonsai registry migrate',
+        'DATABASE_URL=postgres://bonsai@db/bonsai bonsai registry migrate',
+      ],
+      exitCodes: [
+        [0, 'The database is up to date.'],
+        [2, 'A setting is invalid.'],
+        [3, 'The database failed.'],
+      ],
+    },
+  ).action(
     run(async (options: Record<string, unknown>) => {
       const config = configFrom(io, options);
       const db = await openDb(config, () => undefined);
@@ -67,15 +88,35 @@ export function registerMigrate(registry: Command, io: Io, run: ActionRunner): v
 }
 
 export function registerAddRepo(registry: Command, io: Io, run: ActionRunner): void {
-  withSettingFlags(
-    registry
-      .command('add-repo')
-      .description('register a GitHub repository as asset OWNER/NAME and queue its first sync')
-      .argument('<OWNER/NAME>', 'the GitHub repository')
-      .option('--tier <tier>', 'Bonsai tier shown in io.sensu.bonsai.tier (default Community)')
-      .option('--tags <a,b>', 'tags shown in io.sensu.bonsai.tags')
-      .option('--description <text>', 'description (default: the GitHub repository description)'),
-    STORE_SETTINGS,
+  withVerbHelp(
+    withSettingFlags(
+      registry
+        .command('add-repo')
+        .summary('Register a GitHub repository as asset OWNER/NAME and queue its first sync.')
+        .description(
+          'Register a GitHub repository as asset OWNER/NAME (namespace = owner, name = repository, ' +
+            'version = tag) and queue its first sync, which a running `bonsai registry serve` picks up; ' +
+            '`bonsai registry sync` runs it now. Running it again updates the tier, tags and description.',
+        )
+        .argument('<OWNER/NAME>', 'The GitHub repository.')
+        .option('--tier <tier>', 'The Bonsai tier shown in io.sensu.bonsai.tier (default: Community).')
+        .option('--tags <a,b>', 'The tags shown in io.sensu.bonsai.tags, separated by commas.')
+        .option('--description <text>', 'The description (default: the GitHub repository description).'),
+      STORE_SETTINGS,
+    ),
+    io,
+    {
+      examples: [
+        'bonsai registry add-repo sensu/sensu-slack-handler --tier Supported --tags slack,handler',
+        'bonsai registry add-repo acme/sensu-check-foo && bonsai registry sync acme/sensu-check-foo',
+      ],
+      exitCodes: [
+        [0, 'The repository was registered (or updated) and its sync queued.'],
+        [1, 'OWNER/NAME or a setting of it is invalid.'],
+        [2, 'Usage error, such as an invalid setting.'],
+        [3, 'The database failed.'],
+      ],
+    },
   ).action(
     run((repository: string, options: Record<string, unknown>) => {
       const { ref, settings } = parseRegistration({
@@ -172,13 +213,34 @@ async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, for
 }
 
 export function registerSync(registry: Command, io: Io, run: ActionRunner): void {
-  withSettingFlags(
-    registry
-      .command('sync')
-      .description('ingest the releases of OWNER/NAME now and print what happened to each version')
-      .argument('<OWNER/NAME>', 'a registered repository')
-      .option('--force', 're-ingest every release, even unchanged ones')
-      .option('--json', 'print the report as JSON'),
+  withVerbHelp(
+    withSettingFlags(
+      registry
+        .command('sync')
+        .summary('Ingest the releases of OWNER/NAME now and print what happened to each version.')
+        .description(
+          'Ingest the releases of a registered repository now, as a job of the job table (so never beside ' +
+            "another job of the same asset), and print each version's outcome with its errors in " +
+            "Bonsai's wording and bonsai.yml line numbers. Unchanged releases are skipped unless --force.",
+        )
+        .argument('<OWNER/NAME>', 'A registered repository.')
+        .option('--force', 'Re-ingest every release, even unchanged ones.')
+        .option('--json', 'Print the report as JSON.'),
+      SYNC_SETTINGS,
+    ),
+    io,
+    {
+      examples: [
+        'bonsai registry sync sensu/sensu-slack-handler',
+        'GITHUB_TOKEN=... bonsai registry sync sensu/sensu-slack-handler --force --json',
+      ],
+      exitCodes: [
+        [0, 'Every version was ingested, or was unchanged.'],
+        [1, 'The repository is not registered, or a version failed to ingest.'],
+        [2, 'Usage error, such as an invalid setting.'],
+        [3, 'GitHub or the database failed, or another sync of the asset is running.'],
+      ],
+    },
   ).action(
     run((repository: string, options: Record<string, unknown>) => {
       const ref = parseRepository(repository);
@@ -202,6 +264,16 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
 async function refuseUnmigrated(db: Db): Promise<void> {
   const pending = await pendingMigrations(db);
   if (pending.length === 0) return;
+  if (pending.length === (await readMigrations()).length) {
+    // Nothing was ever applied: no registry ran with these settings, which is not a migration problem.
+    throw new RegistryError(
+      'DATABASE_NOT_MIGRATED',
+      `no registry has run on ${db.description}: it holds no registry data`,
+      {
+        hint: 'point DATA_DIR (or DATABASE_URL) at the data of the registry to inspect, or start one here: bonsai registry serve',
+      },
+    );
+  }
   throw new RegistryError(
     'DATABASE_NOT_MIGRATED',
     `the database (${db.description}) is missing migrations ${pending.join(', ')}; this command only reads, so it does not apply them`,
@@ -210,13 +282,30 @@ async function refuseUnmigrated(db: Db): Promise<void> {
 }
 
 export function registerStatus(registry: Command, io: Io, run: ActionRunner): void {
-  withSettingFlags(
-    registry
-      .command('status')
-      .description("show each asset's versions and ingest errors (one asset with OWNER/NAME)")
-      .argument('[OWNER/NAME]', 'a registered repository')
-      .option('--json', 'print JSON'),
-    ['DATABASE_URL', 'DATA_DIR'],
+  withVerbHelp(
+    withSettingFlags(
+      registry
+        .command('status')
+        .summary("Show each asset's versions and ingest errors.")
+        .description(
+          'Show every registered asset with its served, failing and removed versions and the job counts; ' +
+            "with OWNER/NAME, that asset's versions, their state and ingest errors, and its pending or " +
+            'failed jobs. It only reads: it never creates or migrates a database.',
+        )
+        .argument('[OWNER/NAME]', 'A registered repository (default: every asset).')
+        .option('--json', 'Print JSON.'),
+      DATABASE_SETTINGS,
+    ),
+    io,
+    {
+      examples: ['bonsai registry status', 'bonsai registry status sensu/sensu-slack-handler --json'],
+      exitCodes: [
+        [0, 'The status was printed.'],
+        [1, 'The repository is not registered.'],
+        [2, 'Usage error, such as an invalid setting.'],
+        [3, 'The database failed, is missing or is not migrated.'],
+      ],
+    },
   ).action(
     run(async (repository: string | undefined, options: Record<string, unknown>) => {
       const config = configFrom(io, options);

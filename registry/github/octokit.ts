@@ -2,6 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
+import { networkFailure } from '../../cli/network-failure.js';
 import { RegistryError, messageOf } from '../errors.js';
 import type { Conditional, GitHub, Release, ReleaseFile, Repository } from './port.js';
 import { ArtifactRedirectRefusedError, checkRedirect } from './redirect-policy.js';
@@ -29,15 +30,29 @@ export interface GitHubOptions {
 /** Redirects followed per download: GitHub uses one (API → CDN). */
 const MAX_REDIRECTS = 5;
 
-/** The HTTP status GitHub answered; none for a timeout (Octokit reports those as 500). */
+/**
+ * The HTTP status GitHub answered; none when no answer came (a timeout, a refused connection, an unknown
+ * host: Octokit reports those as 500).
+ */
 function statusOf(err: unknown): number | undefined {
   if ((err as { cause?: unknown }).cause instanceof GitHubTimeoutError) return undefined;
+  if (networkFailure(err) !== undefined && (err as { response?: unknown }).response === undefined)
+    return undefined;
   const status = (err as { status?: unknown }).status;
   return typeof status === 'number' ? status : undefined;
 }
 
 function failure(err: unknown, what: string): RegistryError {
   const status = statusOf(err);
+  const network = status === undefined ? networkFailure(err) : undefined;
+  if (network !== undefined) {
+    // One way to name a failed connection everywhere (cli/network-failure.ts), never an invented status.
+    const detail = network === 'timed out' ? `: ${messageOf(err)}` : '';
+    return new RegistryError('GITHUB_FAILED', `GitHub ${what} failed (${network})${detail}`, {
+      hint: 'GitHub may be down or unreachable at GITHUB_API_URL; queued jobs retry with backoff',
+      cause: err,
+    });
+  }
   const hint =
     status === 401
       ? 'GitHub refused the token: check GITHUB_TOKEN'

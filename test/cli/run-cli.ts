@@ -10,7 +10,10 @@ export interface CapturedRun {
 
 class Capture implements Output {
   text = '';
-  constructor(readonly isTTY = false) {}
+  constructor(
+    readonly isTTY = false,
+    readonly columns?: number,
+  ) {}
   write(chunk: string) {
     this.text += chunk;
     return true;
@@ -20,10 +23,10 @@ class Capture implements Output {
 /** Runs `bonsai ARGS...` in-process, as a user would from `cwd`, and captures what it prints. */
 export async function bonsai(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; tty?: boolean } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined>; tty?: boolean; columns?: number } = {},
 ): Promise<CapturedRun> {
-  const stdout = new Capture(options.tty);
-  const stderr = new Capture(options.tty);
+  const stdout = new Capture(options.tty, options.columns);
+  const stderr = new Capture(options.tty, options.columns);
   const io: Io = { stdout, stderr, cwd: options.cwd ?? process.cwd(), env: options.env ?? {} };
   const code = await runCli(args, io, verbs);
   return { code, stdout: stdout.text, stderr: stderr.text };

@@ -243,6 +243,34 @@ describe('bonsai add: errors', () => {
   });
 
   it.each([
+    [
+      ['hello-world'],
+      'give the namespace (the GitHub owner of the asset) before the name: bonsai add OWNER/hello-world',
+    ],
+    [
+      ['a/b/c:1.0'],
+      'the namespace and the name are separated by one slash (NAMESPACE/NAME), e.g. bonsai add a/b:1.0',
+    ],
+    [['acme/a:'], 'after the colon comes a version, or leave it out for the latest: acme/a:1.2.0'],
+  ])('hints at the mistake made in %j, not at versions when the version is fine', async (args, hint) => {
+    const run = await add(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`hint: ${hint}\n`);
+    if (!args[0]!.endsWith(':')) expect(run.stderr).not.toMatch(/hint: .*version/);
+    expect(registry.requests).toEqual([]);
+  });
+
+  it('takes :latest as the newest version, as no version does', async () => {
+    const run = await add(['acme/check-cpu:latest', '--format', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.split('\n').slice(0, 2)).toEqual([
+      'using latest: 1.1.0-rc.1',
+      'fetching bonsai asset: acme/check-cpu:1.1.0-rc.1',
+    ]);
+    expect(run.stderr).not.toContain('Malformed');
+  });
+
+  it.each([
     [['acme'], 'ADD_BAD_NAME', 'asset name must be specified in the format "namespace/asset"'],
     [['acme/a/b'], 'ADD_BAD_NAME', 'asset name must be specified in the format "namespace/asset"'],
     [['acme/a:1:2'], 'ADD_BAD_NAME', 'only one colon is permitted in the asset name'],
@@ -252,6 +280,7 @@ describe('bonsai add: errors', () => {
     [['acme/a', '--timeout', '0'], 'USAGE', '--timeout must be a positive number'],
     [['acme/a', '--rename', 'has space'], 'USAGE', 'is not a valid asset name'],
     [['acme/a:1.0', '--list'], 'USAGE', '--list takes NAMESPACE/NAME without a version'],
+    [['acme/a:latest', '--list'], 'USAGE', '--list takes NAMESPACE/NAME without a version'],
     [['acme/a', '--registry', 'ftp://x'], 'REGISTRY_URL_INVALID', 'is not an http(s) URL'],
   ])('exits 2 on bad input %j, before any request', async (args, code, message) => {
     const run = await add(args);

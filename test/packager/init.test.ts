@@ -14,6 +14,7 @@ describe('bonsai init', () => {
       'greeter/README.md',
       'greeter/bin/hello-world',
       'greeter/build/windows_amd64/bin/hello-world.cmd',
+      'greeter/.gitignore',
     ]);
     const dir = path.join(root, 'greeter');
     expect((await stat(path.join(dir, 'bin/hello-world'))).mode & 0o777).toBe(0o755);
@@ -86,6 +87,30 @@ describe('bonsai init', () => {
       expect(await readFile(path.join(dir, existing), 'utf8')).toBe('mine\n');
     },
   );
+
+  it('keeps dist/ out of git, and its README releases with bonsai publish', async () => {
+    const { dir } = await initProject();
+    const git = (...args: string[]) =>
+      sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], dir);
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    expect((await bonsai(['pack', '--version', '0.0.1'], { cwd: dir })).code).toBe(0);
+    expect(git('status', '--porcelain').stdout).toBe('');
+    const readme = await readFile(path.join(dir, 'README.md'), 'utf8');
+    expect(readme).toContain('bonsai publish --repo OWNER/hello-world --tag 0.0.1');
+    expect(readme).not.toMatch(/attach/i);
+  });
+
+  it('keeps an existing .gitignore and creates the rest', async () => {
+    const root = await tempDir();
+    await writeFile(path.join(root, '.gitignore'), 'node_modules/\n');
+    const run = await bonsai(['init', root, '--name', 'hello-world']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('kept the existing .gitignore: add dist/ to it if it is not there');
+    expect(await readFile(path.join(root, '.gitignore'), 'utf8')).toBe('node_modules/\n');
+    expect(await readFile(path.join(root, 'bonsai.yml'), 'utf8')).toContain('builds:');
+  });
 
   it('refuses a name that cannot be a command and an asset name', async () => {
     const root = await tempDir();

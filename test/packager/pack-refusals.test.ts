@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, link, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -265,19 +265,25 @@ describe('bonsai pack refuses what the agent would extract unsafely or could not
     expect(await listing(out)).toEqual(['older.tar.gz']);
   });
 
-  it.skipIf(!isRoot)('refuses an unreadable file (run as an unprivileged user)', async () => {
+  // Root reads every file, so the refusal is seen by the CLI run as the checkout's owner without the
+  // capabilities that bypass file modes. Not as another user (nobody, 65534): that user cannot enter a
+  // checkout in a private folder (a clone in `mktemp -d`, mode 0700), where the sources and tsx are.
+  it.skipIf(!isRoot)('refuses an unreadable file (run without the power to read every file)', async () => {
     const { root, dir } = await initProject();
     await chmod(root, 0o755);
     await mkdir(path.join(dir, 'lib'));
     await writeFile(path.join(dir, 'lib/secret'), 'x');
     await chmod(path.join(dir, 'lib/secret'), 0o000);
     const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const owner = await stat(repo);
     const child = spawnSync(
       'setpriv',
       [
-        '--reuid=65534',
-        '--regid=65534',
+        `--reuid=${owner.uid}`,
+        `--regid=${owner.gid}`,
         '--clear-groups',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
         process.execPath,
         '--import',
         path.join(repo, 'node_modules/tsx/dist/esm/index.mjs'),

@@ -186,7 +186,9 @@ describe('bonsai pack', () => {
     // Each archive is printed with its size and sha512 prefix.
     const amd64 = text.split('\n').find((l) => l.endsWith('linux_amd64.tar.gz'))!;
     expect(run.stdout).toMatch(
-      new RegExp(`hello-world_0\\.0\\.1_linux_amd64\\.tar\\.gz +\\d+ B +sha512:${amd64.slice(0, 16)}`),
+      new RegExp(
+        `hello-world_0\\.0\\.1_linux_amd64\\.tar\\.gz +[\\d.]+ (B|KiB) +sha512:${amd64.slice(0, 16)}`,
+      ),
     );
   });
 
@@ -235,6 +237,17 @@ describe('bonsai pack', () => {
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('error [VERSION_AMBIGUOUS]');
     expect(ambiguous.stderr).toContain('1.2.3, v1.2.3');
+
+    // One commit past the tag: the message names the tag it found, and how far behind it is.
+    await writeFile(path.join(dir, 'CHANGELOG.md'), 'next');
+    git('add', '.');
+    git('commit', '-qm', 'next');
+    const behind = await bonsai(['pack', dir]);
+    expect(behind.code).toBe(2);
+    expect(behind.stderr).toMatch(
+      /error \[VERSION_UNKNOWN\]: no --version given and HEAD of .* carries no git tag: the nearest tag, v?1\.2\.3, is 1 commit behind HEAD\n/,
+    );
+    expect(behind.stderr).toContain('hint: tag this commit as the new release (git tag NEW-VERSION)');
   });
 
   it('warns (PACK_DIRTY_TREE) when packed files differ from the tag, and refuses with --strict', async () => {

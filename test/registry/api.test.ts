@@ -345,15 +345,35 @@ describe('GET /api/v1/assets', () => {
     ['start=-1', 'start: -1 and items: not provided'],
     ['items=ten', 'start: not provided and items: ten'],
     ['start=1.5&items=2', 'start: 1.5 and items: 2'],
-  ])('refuses %s with INVALID_DATA', async (query, detail) => {
+    ['items=0', 'start: not provided and items: 0'],
+    ['items=-5', 'start: not provided and items: -5'],
+  ])('refuses %s with INVALID_DATA, in Bonsai words, and the accepted values', async (query, detail) => {
     const res = await h.get(`/api/v1/assets?${query}`);
     expect(res.status).toBe(400);
     expect(res.text).toBe(
       JSON.stringify({
         error_code: 'INVALID_DATA',
-        error_messages: [`Start and item parameters must be positive numbers but they are ${detail}.`],
+        error_messages: [
+          `Start and item parameters must be positive numbers but they are ${detail}.`,
+          'start is a whole number from 0 (default 0); items a whole number from 1 (default 10, at most 100 are listed)',
+        ],
       }),
     );
+  });
+
+  it('accepts start=0 and the orders Bonsai knows, and refuses any other order with the accepted values', async () => {
+    expect((await h.get('/api/v1/assets?start=0&items=1')).status).toBe(200);
+    for (const order of ['name', 'recently_updated', 'recently_added', 'most_downloaded', 'most_followed'])
+      expect((await h.get(`/api/v1/assets?order=${order}`)).status, order).toBe(200);
+    const res = await h.get('/api/v1/assets?order=bogus');
+    expect(res.status).toBe(400);
+    expect(res.json()).toEqual({
+      error_code: 'INVALID_DATA',
+      error_messages: [
+        'order "bogus" is not an order of the asset list',
+        'order is one of name, recently_updated, recently_added, most_downloaded, most_followed (default name)',
+      ],
+    });
   });
 });
 

@@ -4,7 +4,10 @@ import { EXIT } from '../../../cli/io.js';
 export interface AssetReference {
   namespace: string;
   name: string;
+  /** The version asked for; undefined for none and for `latest` (the newest, as sensuctl takes it). */
   version: string | undefined;
+  /** True when the user wrote `:latest`. */
+  latest: boolean;
 }
 
 /** `NAMESPACE/NAME[:VERSION]`, with sensuctl's rules and messages (sensu-go `bonsai.NewBaseAsset`). */
@@ -13,6 +16,7 @@ export function parseAssetReference(reference: string): AssetReference {
   if (parts.length > 2) {
     throw new PackagerError('ADD_BAD_NAME', `only one colon is permitted in the asset name: ${reference}`, {
       exitCode: EXIT.USAGE,
+      hint: 'one colon separates the version: mynamespace/cpu-check:1.2.0',
     });
   }
   const [path = '', version] = parts;
@@ -22,8 +26,24 @@ export function parseAssetReference(reference: string): AssetReference {
     throw new PackagerError(
       'ADD_BAD_NAME',
       `asset name must be specified in the format "namespace/asset" (e.g. mynamespace/cpu-check), not ${JSON.stringify(reference)}`,
-      { exitCode: EXIT.USAGE, hint: 'add a version with a colon: mynamespace/cpu-check:1.2.0' },
+      { exitCode: EXIT.USAGE, hint: badNameHint(segments, version) },
     );
   }
-  return { namespace, name, version };
+  const latest = version === 'latest';
+  return { namespace, name, version: latest ? undefined : version, latest };
+}
+
+/** What to change, for the mistake actually made. */
+function badNameHint(segments: string[], version: string | undefined): string {
+  const suffix = version ? `:${version}` : '';
+  if (segments.length === 1) {
+    const name = segments[0] || 'NAME';
+    return `give the namespace (the GitHub owner of the asset) before the name: bonsai add OWNER/${name}${suffix}`;
+  }
+  if (segments.length > 2) {
+    return `the namespace and the name are separated by one slash (NAMESPACE/NAME), e.g. bonsai add ${segments.slice(0, 2).join('/') || 'OWNER/NAME'}${suffix}`;
+  }
+  if (!segments[0] || !segments[1])
+    return 'both parts are needed: NAMESPACE/NAME, e.g. mynamespace/cpu-check';
+  return `after the colon comes a version, or leave it out for the latest: ${segments.join('/')}:1.2.0`;
 }

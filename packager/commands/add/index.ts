@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import {
@@ -31,40 +32,51 @@ interface AddOptions {
 }
 
 export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
-  program
-    .command('add')
-    .summary('fetch an asset definition by NAMESPACE/NAME[:VERSION] from any Bonsai-compatible registry')
-    .description(
-      'Fetch an asset definition from a Bonsai-compatible registry, choosing the version exactly as\n' +
-        "`sensuctl asset add` does (the latest, pre-releases included, when none is given; the registry's own\n" +
-        'spelling of the version), and write it ready for `sensuctl create -f`, renamed to NAMESPACE/NAME (or\n' +
-        '--rename). sensuctl cannot be pointed at a private registry; this can.',
-    )
-    .argument('<asset>', 'NAMESPACE/NAME[:VERSION], e.g. sensu/sensu-slack-handler:1.5.0')
-    .option(
-      '--registry <url>',
-      `registry base URL (env BONSAI_REGISTRY_URL, default ${DEFAULT_REGISTRY_URL})`,
-    )
-    .option('-r, --rename <name>', 'name the asset this instead of NAMESPACE/NAME')
-    .option('--format <format>', 'yaml or json', 'yaml')
-    .option('-o, --output <file>', 'write the definition to FILE (default: standard output)')
-    .option('--list', 'list the versions of NAMESPACE/NAME instead, oldest first')
-    .option('--timeout <seconds>', 'per-request timeout', String(DEFAULT_TIMEOUT_MS / 1000))
-    .option(
-      '--verify-key <pubfile>',
-      "refuse the definition unless the publisher's checksum file is signed by this minisign public key and lists every build's sha512 (repeatable)",
-      (value: string, previous: string[] = []) => [...previous, value],
-    )
-    .addHelpText(
-      'after',
-      '\nProgress goes to standard error, the definition to standard output or --output.\n' +
-        'Exit codes: 0 ok, 1 unknown asset or version / invalid definition, 2 usage error, 3 registry unreachable or broken.\n\n' +
-        'Examples:\n' +
-        '  bonsai add sensu/sensu-slack-handler --registry https://bonsai.example.com > slack.yml\n' +
-        '  bonsai add demo/hello-world:0.0.1 -r hello -o hello.yml && sensuctl create -f hello.yml\n' +
-        '  bonsai add --list demo/hello-world --format json\n',
-    )
-    .action(run((asset: string, options: AddOptions) => add(io, asset, options)));
+  withVerbHelp(
+    program
+      .command('add')
+      .summary('Fetch an asset definition by NAMESPACE/NAME[:VERSION] from any Bonsai-compatible registry.')
+      .description(
+        'Fetch an asset definition from a Bonsai-compatible registry, choosing the version exactly as ' +
+          '`sensuctl asset add` does: the latest, pre-releases included, when none or `latest` is given, ' +
+          "in the registry's own spelling. The definition is written ready for `sensuctl create -f`, " +
+          'renamed to NAMESPACE/NAME (or --rename). sensuctl cannot be pointed at a private registry; ' +
+          'this can. Progress goes to standard error, the definition to standard output or --output.',
+      )
+      .argument('<asset>', 'NAMESPACE/NAME[:VERSION], such as sensu/sensu-slack-handler:1.5.0.')
+      .option(
+        '--registry <url>',
+        `The registry base URL (env BONSAI_REGISTRY_URL, default ${DEFAULT_REGISTRY_URL}).`,
+      )
+      .option('-r, --rename <name>', 'Name the asset this instead of NAMESPACE/NAME.')
+      .option('--format <format>', 'The output format: yaml or json.', 'yaml')
+      .option('-o, --output <file>', 'Write the definition to FILE (default: standard output).')
+      .option('--list', 'List the versions of NAMESPACE/NAME instead, oldest first.')
+      .option(
+        '--timeout <seconds>',
+        'The timeout of each request, in seconds.',
+        String(DEFAULT_TIMEOUT_MS / 1000),
+      )
+      .option(
+        '--verify-key <pubfile>',
+        "Refuse the definition unless the publisher's checksum file is signed by this minisign public key and lists every build's sha512 (repeatable).",
+        (value: string, previous: string[] = []) => [...previous, value],
+      ),
+    io,
+    {
+      examples: [
+        'bonsai add sensu/sensu-slack-handler --registry https://bonsai.example.com > slack.yml',
+        'bonsai add demo/hello-world:0.0.1 -r hello -o hello.yml && sensuctl create -f hello.yml',
+        'bonsai add --list demo/hello-world --format json',
+      ],
+      exitCodes: [
+        [0, 'The definition (or the list) was written.'],
+        [1, 'The asset or version is unknown, or the definition is invalid.'],
+        [2, 'Usage error, such as a malformed NAMESPACE/NAME[:VERSION].'],
+        [3, 'The registry could not be reached or answered badly.'],
+      ],
+    },
+  ).action(run((asset: string, options: AddOptions) => add(io, asset, options)));
 }
 
 async function add(io: Io, reference: string, options: AddOptions): Promise<ExitCode> {
@@ -88,7 +100,7 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
   const keys = await loadPublicKeys(io.cwd, options.verifyKey ?? []);
   // sensuctl parses the requested version before asking the registry anything.
   if (asset.version !== undefined && !parseVersion(asset.version)) throw malformedVersion(asset.version);
-  if (options.list && asset.version !== undefined) {
+  if (options.list && (asset.version !== undefined || asset.latest)) {
     throw new UsageError('--list takes NAMESPACE/NAME without a version');
   }
   const registry = options.registry ?? io.env.BONSAI_REGISTRY_URL ?? DEFAULT_REGISTRY_URL;
@@ -122,7 +134,9 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
     );
   }
   const version = choice.version;
-  if (asset.version === undefined) writeLine(io.stderr, `no version specified, using latest: ${version}`);
+  if (asset.latest) writeLine(io.stderr, `using latest: ${version}`);
+  else if (asset.version === undefined)
+    writeLine(io.stderr, `no version specified, using latest: ${version}`);
   writeLine(io.stderr, `fetching bonsai asset: ${asset.namespace}/${asset.name}:${version}`);
 
   const definition = await client.fetchDefinition(asset.namespace, asset.name, version);
@@ -173,7 +187,7 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
 function malformedVersion(version: string): PackagerError {
   return new PackagerError('ADD_BAD_VERSION', `Malformed version: ${version}`, {
     exitCode: EXIT.USAGE,
-    hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1',
+    hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1; `latest` (or no version) takes the newest',
   });
 }
 

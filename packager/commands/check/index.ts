@@ -2,13 +2,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { errorsOf, warningsOf, type Diagnostic } from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { checkRelease } from '../../check/check.js';
 import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { resolveRepo, resolveVersion } from '../../project/git.js';
 import { loadPublicKeys } from '../../signing/keys.js';
 import { displayPath, openProject } from '../../project/project.js';
-import { diagnosticJson, plural, printDiagnostics, reportingFailures } from '../report.js';
+import { diagnosticJson, plural, printDiagnostics, reportingFailures, sortDiagnostics } from '../report.js';
 
 interface CheckOptions extends ArchiveLimitOptions {
   dist?: string;
@@ -20,42 +21,48 @@ interface CheckOptions extends ArchiveLimitOptions {
 }
 
 export function registerCheck(program: Command, io: Io, run: ActionRunner): void {
-  const command = program
-    .command('check')
-    .summary('say now what the registry and the agent will say about this release')
-    .description(
-      'Check a release before it exists, in four steps: bonsai.yml (structure, duplicate builds, filters\n' +
-        "that do not parse or never match), the registry's own compile over the files in --dist (the\n" +
-        'bonsai-schema function its ingest calls: every asset and checksum file present, every sha512\n' +
-        "extractable), each archive's sha512 recomputed against its checksum line, and each archive read\n" +
-        'as the Sensu agent reads it (format by content, bin/ lib/ include/ at the root, exec bits, no\n' +
-        'duplicate, traversing, linked or special entries). Every problem is listed with FILE:LINE.',
-    )
-    .argument('[dir]', 'the asset project (default: the current folder)')
-    .option('--dist <dir>', 'the folder holding the release files (default: DIR/dist)')
-    .option('--version <version>', 'the release tag, verbatim (default: the git tag at HEAD)')
-    .option(
-      '--repo <name>',
-      "the GitHub repository name for #{repo} (default: the origin remote's, else the folder's)",
-    )
-    .option('--strict', 'fail on warnings too (a filter that never matches, say)')
-    .option(
-      '--key <pubfile>',
-      'require every checksum file to be signed by this minisign public key (repeatable), as a registry whose namespace has keys does',
-      (value: string, previous: string[] = []) => [...previous, value],
-    );
-  archiveLimitOptions(command)
-    .option('--json', 'print one JSON object: {ok, repo, version, archives, diagnostics}')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 the release will be accepted, 1 it will not (or --strict and warnings), 2 usage error.\n\n' +
-        'Examples:\n  bonsai check --version 1.0.0\n  bonsai check path/to/project --dist path/to/dist --json\n',
-    )
-    .action(
-      run((dir: string | undefined, options: CheckOptions) =>
-        reportingFailures(io, options.json, () => check(io, dir, options)),
-      ),
-    );
+  withVerbHelp(
+    archiveLimitOptions(
+      program
+        .command('check')
+        .summary('Say now what the registry and the agent will say about this release.')
+        .description(
+          'Check a release before it exists, in four steps: bonsai.yml (structure, duplicate builds, ' +
+            "filters that do not parse or never match); the registry's own compile over the files in --dist " +
+            '(the bonsai-schema function its ingest calls: every asset and checksum file present, every ' +
+            "sha512 extractable); each archive's sha512 recomputed against its checksum line; and each " +
+            'archive read as the Sensu agent reads it (format by content, bin/ lib/ include/ at the root, ' +
+            'exec bits, no duplicate, traversing, linked or special entries). Every problem is listed as ' +
+            'FILE:LINE:COL  severity CODE  message, sorted by file, line and column.',
+        )
+        .argument('[dir]', 'The asset project (default: the current folder).')
+        .option('--dist <dir>', 'The folder holding the release files (default: DIR/dist).')
+        .option('--version <version>', 'The release tag, verbatim (default: the git tag at HEAD).')
+        .option(
+          '--repo <name>',
+          "The GitHub repository name for #{repo} (default: the origin remote's, else the folder's).",
+        )
+        .option('--strict', 'Fail on warnings too (a filter that never matches, say).')
+        .option(
+          '--key <pubfile>',
+          'Require every checksum file to be signed by this minisign public key, as a registry whose namespace has keys does (repeatable).',
+          (value: string, previous: string[] = []) => [...previous, value],
+        ),
+    ).option('--json', 'Print one JSON object: {ok, repo, version, archives, diagnostics}.'),
+    io,
+    {
+      examples: ['bonsai check --version 1.0.0', 'bonsai check path/to/project --dist path/to/dist --json'],
+      exitCodes: [
+        [0, 'The registry and the agent will accept the release.'],
+        [1, 'They will not (or --strict and there are warnings).'],
+        [2, 'Usage error, such as no --version and no git tag at HEAD.'],
+      ],
+    },
+  ).action(
+    run((dir: string | undefined, options: CheckOptions) =>
+      reportingFailures(io, options.json, () => check(io, dir, options)),
+    ),
+  );
 }
 
 async function check(io: Io, dir: string | undefined, options: CheckOptions): Promise<ExitCode> {
@@ -72,8 +79,11 @@ async function check(io: Io, dir: string | undefined, options: CheckOptions): Pr
   const report = await checkRelease({ project, dist, repo, version, show, limits, keys });
 
   // Checksum and archive diagnostics name a file in dist: show where it is.
-  const located = report.diagnostics.map((d): Diagnostic =>
-    d.file === undefined ? d : { ...d, file: show(path.join(dist, d.file)) },
+  const located = sortDiagnostics(
+    report.diagnostics.map((d): Diagnostic =>
+      d.file === undefined ? d : { ...d, file: show(path.join(dist, d.file)) },
+    ),
+    project.configPath,
   );
   const errors = errorsOf(located).length;
   const warnings = warningsOf(located).length;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { formatPublicKey, formatSecretKey, generateKeyPair, keyIdHex } from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { PackagerError } from '../../errors.js';
 import { reportingFailures } from '../report.js';
@@ -14,25 +15,30 @@ interface KeygenOptions {
 }
 
 export function registerKeygen(program: Command, io: Io, run: ActionRunner): void {
-  program
-    .command('keygen')
-    .summary('make a minisign key pair to sign checksum files with (bonsai pack --sign)')
-    .description(
-      "Make an Ed25519 key pair in minisign's formats: the secret key (unencrypted, mode 0600: it is meant\n" +
-        'for a CI secret such as BONSAI_SIGNING_KEY, where a password would sit beside it anyway) and the\n' +
-        'public key to register at the registry (bonsai registry key add) and to give users\n' +
-        '(bonsai add --verify-key, minisign -V -p). minisign itself signs with the secret key too.\n' +
-        'Existing files are never overwritten.',
-    )
-    .option('--key <file>', 'where to write the secret key', 'bonsai.key')
-    .option('--pub <file>', 'where to write the public key', 'bonsai.pub')
-    .option('--json', 'print one JSON object: {ok, keyId, publicKey, key, pub}')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 written, 1 a file exists already, 2 usage error.\n\n' +
-        'Examples:\n  bonsai keygen\n  bonsai keygen --key ~/.bonsai/release.key --pub release.pub\n',
-    )
-    .action(run((options: KeygenOptions) => reportingFailures(io, options.json, () => keygen(io, options))));
+  withVerbHelp(
+    program
+      .command('keygen')
+      .summary('Make a minisign key pair to sign checksum files with (bonsai pack --sign).')
+      .description(
+        "Make an Ed25519 key pair in minisign's formats: the secret key, unencrypted and mode 0600 (it is " +
+          'meant for a CI secret such as BONSAI_SIGNING_KEY, where a password would sit beside it anyway), ' +
+          'and the public key to register at the registry (bonsai registry key add) and to give users ' +
+          '(bonsai add --verify-key, minisign -V). minisign itself signs with the secret key too. Existing ' +
+          'files are never overwritten.',
+      )
+      .option('--key <file>', 'Where to write the secret key.', 'bonsai.key')
+      .option('--pub <file>', 'Where to write the public key.', 'bonsai.pub')
+      .option('--json', 'Print one JSON object: {ok, keyId, publicKey, key, pub}.'),
+    io,
+    {
+      examples: ['bonsai keygen', 'bonsai keygen --key ~/.bonsai/release.key --pub release.pub'],
+      exitCodes: [
+        [0, 'Both files were written.'],
+        [1, 'A file exists already (nothing was written).'],
+        [2, 'Usage error, such as a folder that cannot be written.'],
+      ],
+    },
+  ).action(run((options: KeygenOptions) => reportingFailures(io, options.json, () => keygen(io, options))));
 }
 
 async function keygen(io: Io, options: KeygenOptions): Promise<ExitCode> {

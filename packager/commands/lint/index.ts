@@ -2,17 +2,17 @@ import type { Command } from 'commander';
 import {
   errorsOf,
   explainBuilds,
-  formatDiagnostic,
   planRelease,
   warningsOf,
   type BonsaiConfig,
   type Diagnostic,
 } from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { findConfigFile, parseConfigFile } from '../../project/config-file.js';
-import { plural } from '../report.js';
+import { plural, printDiagnostics, sortDiagnostics } from '../report.js';
 
 interface LintOptions {
   repo?: string;
@@ -39,30 +39,41 @@ interface LintedBuild {
 }
 
 export function registerLint(program: Command, io: Io, run: ActionRunner): void {
-  program
-    .command('lint')
-    .summary('check a bonsai.yml against every Bonsai rule')
-    .description(
-      'Check a bonsai.yml against every rule Bonsai applies when it ingests a release, and the ones it\n' +
-        'should (duplicate builds, filters that never match, unknown tokens). Each problem is listed as\n' +
-        'FILE:LINE:COL  severity CODE  message. With --repo and --tag, also show the file names each build\n' +
-        'expects in the GitHub release.',
-    )
-    .argument('[file]', 'the bonsai.yml, or a folder holding one (default: the current folder)')
-    .option('--repo <name>', 'GitHub repository name for #{repo} (OWNER/NAME or NAME)')
-    .option('--tag <tag>', 'release tag for #{version}, verbatim (a leading v is kept)')
-    .option(
-      '--explain',
-      'also print, for each build, the machines (os/arch/arm_version) the agent would install it on',
-    )
-    .option('--json', 'print one JSON object: {valid, errors, warnings, builds} (and explain with --explain)')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.\n\n' +
-        'Examples:\n  bonsai lint\n  bonsai lint --explain\n' +
-        '  bonsai lint path/to/.bonsai.yml --repo sensu-slack-handler --tag 1.5.0 --json\n',
-    )
-    .action(run((file: string | undefined, options: LintOptions) => lint(io, file, options)));
+  withVerbHelp(
+    program
+      .command('lint')
+      .summary('Check a bonsai.yml against every rule Bonsai applies.')
+      .description(
+        'Check a bonsai.yml against every rule Bonsai applies when it ingests a release, and the ones it ' +
+          'should (duplicate builds, filters that never match, unknown tokens). Each problem is listed as ' +
+          'FILE:LINE:COL  severity CODE  message, sorted by file, line and column. With --repo and --tag, ' +
+          'the file names each build expects in the GitHub release are listed too.',
+      )
+      .argument('[file]', 'The bonsai.yml, or a folder holding one (default: the current folder).')
+      .option('--repo <name>', 'The GitHub repository name for #{repo} (OWNER/NAME or NAME).')
+      .option('--tag <tag>', 'The release tag for #{version}, verbatim (a leading v is kept).')
+      .option(
+        '--explain',
+        'Also print, for each build, the machines (os/arch/arm_version) the agent would install it on.',
+      )
+      .option(
+        '--json',
+        'Print one JSON object: {valid, errors, warnings, builds} (and explain with --explain).',
+      ),
+    io,
+    {
+      examples: [
+        'bonsai lint',
+        'bonsai lint --explain',
+        'bonsai lint path/to/.bonsai.yml --repo sensu-slack-handler --tag 1.5.0 --json',
+      ],
+      exitCodes: [
+        [0, 'The file is valid (warnings allowed).'],
+        [1, 'The file is invalid.'],
+        [2, 'Usage error, such as --repo without --tag.'],
+      ],
+    },
+  ).action(run((file: string | undefined, options: LintOptions) => lint(io, file, options)));
 }
 
 async function lint(io: Io, target: string | undefined, options: LintOptions): Promise<ExitCode> {
@@ -84,6 +95,7 @@ async function lint(io: Io, target: string | undefined, options: LintOptions): P
       if (options.explain) explained = explain(parsed.config);
     }
   }
+  diagnostics = sortDiagnostics(diagnostics, displayPath);
   const errors = errorsOf(diagnostics);
   const valid = errors.length === 0;
   if (options.json) {
@@ -178,8 +190,7 @@ function printHuman(
   builds: LintedBuild[],
   options: LintOptions,
 ): void {
-  const ordered = [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
-  for (const d of ordered) writeLine(io.stdout, formatDiagnostic(d, displayPath));
+  printDiagnostics(io.stdout, diagnostics, displayPath);
   if (options.repo !== undefined && builds.length > 0) {
     writeLine(io.stdout, `files expected in the release of ${options.repo} ${options.tag}:`);
     for (const b of builds) {

@@ -8,6 +8,7 @@ import {
   SIGNATURE_SUFFIX,
 } from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { PackagerError } from '../../errors.js';
 import { packProject, type PackResult } from '../../pack/pack.js';
@@ -27,41 +28,52 @@ interface PackOptions {
 }
 
 export function registerPack(program: Command, io: Io, run: ActionRunner): void {
-  program
-    .command('pack')
-    .summary('build one reproducible archive per build of bonsai.yml, and the checksum file')
-    .description(
-      'Build one .tar.gz per build of bonsai.yml, named by its asset_filename, and the sha512 checksum\n' +
-        "file(s) named by sha_filename (goreleaser's form: sha512sum -c passes in the output folder).\n" +
-        'Each archive holds bin/, lib/ and include/ (from build/<platform>_<arch>/ when that folder exists)\n' +
-        'plus README, LICENSE and CHANGELOG files, with sorted entries, mtime SOURCE_DATE_EPOCH (or 0),\n' +
-        'uid/gid 0 and modes 0755/0644: the same inputs always give the same bytes. Symlinks leaving the\n' +
-        'tree, hard links, devices, fifos, sockets, unsafe names, unreadable files and non-executable files\n' +
-        'in bin/ are refused, and then nothing is written.',
-    )
-    .argument('[dir]', 'the asset project (default: the current folder)')
-    .option('--version <version>', 'the release tag, verbatim (default: the git tag at HEAD)')
-    .option(
-      '--repo <name>',
-      "the GitHub repository name for #{repo} (default: the origin remote's, else the folder's)",
-    )
-    .option('--out <dir>', 'where to write the archives (default: DIR/dist)')
-    .option('--strict', 'refuse to pack files that differ from the commit of the tag (PACK_DIRTY_TREE)')
-    .option(
-      '--sign <keyfile>',
-      `sign each checksum file with this minisign secret key (bonsai keygen), writing <file>${SIGNATURE_SUFFIX} beside it (env ${SIGNING_KEY_ENV}: the key's text)`,
-    )
-    .option('--json', 'print one JSON object with every file written')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 packed, 1 refused (nothing written), 2 usage error.\n\n' +
-        'Examples:\n  bonsai pack --version 1.0.0\n  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) bonsai pack . --out dist --json\n',
-    )
-    .action(
-      run((dir: string | undefined, options: PackOptions) =>
-        reportingFailures(io, options.json, () => pack(io, dir, options)),
-      ),
-    );
+  withVerbHelp(
+    program
+      .command('pack')
+      .summary('Build one reproducible archive per build of bonsai.yml, and the checksum file.')
+      .description(
+        'Build one .tar.gz per build of bonsai.yml, named by its asset_filename, and the sha512 checksum ' +
+          "file(s) named by sha_filename in goreleaser's form (sha512sum -c passes in the output folder). " +
+          'Each archive holds bin/, lib/ and include/ (from build/<platform>_<arch>/ when that folder ' +
+          'exists) plus the README, LICENSE and CHANGELOG files, with sorted entries, mtime ' +
+          'SOURCE_DATE_EPOCH (or 0), uid/gid 0 and modes 0755/0644: the same inputs always give the same ' +
+          'bytes. Symlinks leaving the tree, hard links, devices, fifos, sockets, unsafe names, unreadable ' +
+          'files and non-executable files in bin/ are refused, and then nothing is written.',
+      )
+      .argument('[dir]', 'The asset project (default: the current folder).')
+      .option('--version <version>', 'The release tag, verbatim (default: the git tag at HEAD).')
+      .option(
+        '--repo <name>',
+        "The GitHub repository name for #{repo} (default: the origin remote's, else the folder's).",
+      )
+      .option('--out <dir>', 'Where to write the archives (default: DIR/dist).')
+      .option('--strict', 'Refuse to pack files that differ from the commit of the tag (PACK_DIRTY_TREE).')
+      .option(
+        '--sign <keyfile>',
+        `Sign each checksum file with this minisign secret key (bonsai keygen), writing <file>${SIGNATURE_SUFFIX} beside it (env ${SIGNING_KEY_ENV}: the key's text).`,
+      )
+      .option('--json', 'Print one JSON object with every file written.'),
+    io,
+    {
+      examples: [
+        'bonsai pack --version 1.0.0',
+        'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) bonsai pack . --out dist --json',
+      ],
+      exitCodes: [
+        [0, 'The archives and checksum files were written.'],
+        [
+          1,
+          'Packing was refused (with --strict, also for files changed since the tag); nothing was written.',
+        ],
+        [2, 'Usage error, such as no --version and no git tag at HEAD.'],
+      ],
+    },
+  ).action(
+    run((dir: string | undefined, options: PackOptions) =>
+      reportingFailures(io, options.json, () => pack(io, dir, options)),
+    ),
+  );
 }
 
 async function pack(io: Io, dir: string | undefined, options: PackOptions): Promise<ExitCode> {

@@ -15,6 +15,7 @@ import {
 } from '../../../bonsai-schema/index.js';
 import { digestMismatch } from '../../../bonsai-schema/release-archive.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import { readArchive } from '../../archive/reader.js';
@@ -31,35 +32,46 @@ interface VerifyOptions extends ArchiveLimitOptions {
 }
 
 export function registerVerify(program: Command, io: Io, run: ActionRunner): void {
-  const command = program
-    .command('verify')
-    .summary('verify one archive as the Sensu agent would')
-    .description(
-      'Verify one archive the way the Sensu agent does before it installs it: its format by content (gzip\n' +
-        'or tar; zip, xz, zstd and bzip2 are refused), its sha512 against --sha512 or a checksum file, and\n' +
-        'its entries (bin/, lib/, include/ at the root, exec bits, nothing duplicated, traversing, linked or\n' +
-        'special). Prints the entries with their modes and what lands on PATH, LD_LIBRARY_PATH and CPATH.',
-    )
-    .argument('<archive>', 'the archive file')
-    .option('--sha512 <hex>', 'the expected sha512 (128 hex digits, any case)')
-    .option('--checksums <file>', 'a checksum file listing the archive (sha512sum, goreleaser or BSD form)')
-    .option(
-      '--windows',
-      'inspect it as a Windows build (bin/ needs a .exe/.bat/.cmd; exec bits do not matter)',
-    );
-  archiveLimitOptions(command)
-    .option('--json', 'print one JSON object: {ok, format, size, sha512, entries, agent, diagnostics}')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 the agent would install it, 1 it would not, 2 usage error.\n\n' +
-        'Examples:\n  bonsai verify dist/x_1.0.0_linux_amd64.tar.gz --checksums dist/x_1.0.0_sha512-checksums.txt\n' +
-        '  curl -sLO URL && bonsai verify x.tar.gz --sha512 "$SHA512"\n',
-    )
-    .action(
-      run((archive: string, options: VerifyOptions) =>
-        reportingFailures(io, options.json, () => verify(io, archive, options)),
-      ),
-    );
+  withVerbHelp(
+    archiveLimitOptions(
+      program
+        .command('verify')
+        .summary('Verify one archive as the Sensu agent would.')
+        .description(
+          'Verify one archive the way the Sensu agent does before it installs it: its format by content ' +
+            '(gzip or tar; zip, xz, zstd and bzip2 are refused), its sha512 against --sha512 or a checksum ' +
+            'file, and its entries (bin/, lib/, include/ at the root, exec bits, nothing duplicated, ' +
+            'traversing, linked or special). The entries are printed with their modes, and what lands on ' +
+            'PATH, LD_LIBRARY_PATH and CPATH.',
+        )
+        .argument('<archive>', 'The archive file.')
+        .option('--sha512 <hex>', 'The expected sha512 (128 hex digits, any case).')
+        .option(
+          '--checksums <file>',
+          'A checksum file listing the archive (sha512sum, goreleaser or BSD form).',
+        )
+        .option(
+          '--windows',
+          'Inspect it as a Windows build (bin/ needs a .exe, .bat or .cmd; exec bits do not matter).',
+        ),
+    ).option('--json', 'Print one JSON object: {ok, format, size, sha512, entries, agent, diagnostics}.'),
+    io,
+    {
+      examples: [
+        'bonsai verify dist/x_1.0.0_linux_amd64.tar.gz --checksums dist/x_1.0.0_sha512-checksums.txt',
+        'curl -sLO URL && bonsai verify x.tar.gz --sha512 "$SHA512"',
+      ],
+      exitCodes: [
+        [0, 'The agent would install the archive.'],
+        [1, 'It would not.'],
+        [2, 'Usage error, such as both --sha512 and --checksums.'],
+      ],
+    },
+  ).action(
+    run((archive: string, options: VerifyOptions) =>
+      reportingFailures(io, options.json, () => verify(io, archive, options)),
+    ),
+  );
 }
 
 async function verify(io: Io, archive: string, options: VerifyOptions): Promise<ExitCode> {

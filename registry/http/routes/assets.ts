@@ -25,9 +25,21 @@ function publicStatus(status: AssetStatus): AssetStatus {
   };
 }
 
-const ORDERS: readonly AssetOrder[] = ['recently_updated', 'recently_added', 'most_downloaded'];
+/**
+ * Bonsai's orders (`Extension.ordered_by`); `name` is its default. Bonsai also takes `most_followed`:
+ * there are no followers here, so it lists by name. Anything else is refused with the accepted values
+ * (Bonsai silently lists by name).
+ */
+const ORDERS: Readonly<Record<string, AssetOrder>> = {
+  name: 'name',
+  recently_updated: 'recently_updated',
+  recently_added: 'recently_added',
+  most_downloaded: 'most_downloaded',
+  most_followed: 'name',
+};
 const MAX_ITEMS = 100;
 const DEFAULT_ITEMS = 10;
+const ACCEPTED_COUNTS = `start is a whole number from 0 (default 0); items a whole number from 1 (default ${DEFAULT_ITEMS}, at most ${MAX_ITEMS} are listed)`;
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -37,24 +49,37 @@ function single(query: Query, key: string): string | undefined {
 }
 
 /**
- * `start`/`items` as Bonsai reads them (items at most 100), except that anything but a whole number is
- * refused rather than read as 0; the message is Bonsai's.
+ * `start`/`items`/`order` as Bonsai reads them: a negative start or items is refused with Bonsai's
+ * message, items above 100 are read as 100. Where Bonsai has no rule (items=0 lists nothing with a
+ * `next` to the same page; a non-number is read as 0; an unknown order as name) the request is refused,
+ * with the accepted values.
  */
 export function parseListQuery(query: Query): { list: AssetListQuery; itemsGiven: boolean } {
   const start = single(query, 'start');
   const items = single(query, 'items');
   const isCount = (v: string | undefined) => v === undefined || /^\d{1,9}$/.test(v);
-  if (!isCount(start) || !isCount(items)) {
+  if (!isCount(start) || !isCount(items) || Number(items) === 0) {
     throw new RegistryError(
       'INVALID_DATA',
       `Start and item parameters must be positive numbers but they are start: ${start ?? 'not provided'} and items: ${items ?? 'not provided'}.`,
+      { hint: ACCEPTED_COUNTS },
     );
   }
   const order = single(query, 'order');
+  const ordered = order === undefined ? 'name' : Object.hasOwn(ORDERS, order) ? ORDERS[order] : undefined;
+  if (ordered === undefined) {
+    throw new RegistryError(
+      'INVALID_DATA',
+      `order ${JSON.stringify(order)} is not an order of the asset list`,
+      {
+        hint: `order is one of ${Object.keys(ORDERS).join(', ')} (default name)`,
+      },
+    );
+  }
   const list: AssetListQuery = {
     start: start === undefined ? 0 : Number(start),
     items: Math.min(items === undefined ? DEFAULT_ITEMS : Number(items), MAX_ITEMS),
-    order: ORDERS.find((o) => o === order) ?? 'name',
+    order: ordered,
   };
   const namespace = single(query, 'namespace');
   const name = single(query, 'name');
