@@ -127,6 +127,31 @@ describe('bonsai pack --sign: minisign interoperability', () => {
   });
 });
 
+describe('bonsai verify --checksums --key', () => {
+  it('verifies one archive against a checksum file signed by the real minisign, and refuses a tampered one', async () => {
+    const { root, dir, dist } = await packedProject();
+    expect(minisign(['-G', '-W', '-p', 'mini.pub', '-s', 'mini.key'], root).status).toBe(0);
+    expect(minisign(['-S', '-s', path.join(root, 'mini.key'), '-m', SUMS], dist).status).toBe(0);
+    const archive = 'dist/hello-world_1.0.0_linux_amd64.tar.gz';
+    const verify = (args: string[]) =>
+      bonsai(['verify', archive, '--checksums', `dist/${SUMS}`, ...args], { cwd: dir });
+    const ok = await verify(['--key', '../mini.pub']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const foreign = await verify(['--key', '../release.pub']);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stdout).toContain('SIGNATURE_INVALID');
+    const absent = await verify(['--key', '../mini.pub', '--signature', 'dist/none.minisig']);
+    expect(absent.code).toBe(1);
+    expect(absent.stdout).toContain('SIGNATURE_MISSING');
+    await writeFile(path.join(dist, SUMS), (await readFile(path.join(dist, SUMS), 'utf8')) + '\n');
+    const tampered = await verify(['--key', '../mini.pub']);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/SIGNATURE_INVALID .*does not match the file/);
+    const usage = await bonsai(['verify', archive, '--key', '../mini.pub'], { cwd: dir });
+    expect(usage.code).toBe(2);
+  });
+});
+
 describe('signing: bad input', () => {
   it('refuses a missing key file (exit 2) and a file that is not a secret key (exit 1), writing nothing', async () => {
     const { root, dir } = await initProject();
