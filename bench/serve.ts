@@ -1,7 +1,8 @@
 /**
  * `npm run bench:serve`: request rate of a cached `release_asset_builds` from `bonsai registry serve`
  * against nginx serving the same bytes as a static file, in the same run, rounds alternating; prints both
- * medians and their ratio (target: the registry at least half of nginx).
+ * medians and their ratio (target: the registry at least half of nginx); then the p50 latency of the web
+ * pages (home, list, asset, version) from the cache (target: under 10 ms).
  *
  *   npm run bench:serve -- [--rounds N] [--seconds S] [--connections C]
  *
@@ -20,6 +21,7 @@ import { publish } from '../test/registry/support/fixtures.js';
 import { freePort } from '../test/registry/support/ports.js';
 
 const TARGET_RATIO = 0.5;
+const PAGE_P50_TARGET_MS = 10;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values } = parseArgs({
@@ -74,6 +76,21 @@ function wrk(url: string): number {
   return Number(rate[1]);
 }
 
+/** wrk's median latency of a page, asked for as a browser asks (Accept: text/html). */
+function pageLatencyP50(url: string): number {
+  const result = spawnSync(
+    'wrk',
+    ['-t1', '-c4', `-d${seconds}s`, '--latency', '-H', 'Accept: text/html', url],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
+  if (/Non-2xx or 3xx responses/.test(result.stdout))
+    throw new Error(`errors from ${url}:\n${result.stdout}`);
+  const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(result.stdout);
+  if (!p50) throw new Error(`cannot read wrk's latency:\n${result.stdout}`);
+  return Number(p50[1]) * { us: 0.001, ms: 1, s: 1000 }[p50[2] as 'us' | 'ms' | 's'];
+}
+
 const work = await mkdtemp(path.join(tmpdir(), 'bonsai-bench-serve-'));
 const children: ChildProcess[] = [];
 const gh = await startGitHubEmulator();
@@ -101,6 +118,8 @@ try {
         ADMIN_TOKEN: 'bench-admin',
         POLL_INTERVAL: '0',
         LOG_LEVEL: 'warn',
+        // The bench measures serving, from one address: no per-address read budget.
+        RATE_LIMIT_READS: '0',
       },
     },
   );
@@ -164,13 +183,27 @@ try {
       `round ${round}: registry ${registryRates.at(-1)!.toFixed(0)} req/s, nginx ${nginxRates.at(-1)!.toFixed(0)} req/s`,
     );
   }
+  // The web pages (issue 10): served from the cache by Koa; each must stay under 10 ms at p50.
+  const pages = {
+    home: `${base}/`,
+    list: `${base}/assets?q=bench`,
+    asset: `${base}/assets/bench/check-bench`,
+    version: `${base}/assets/bench/check-bench/versions/1.0.0`,
+  };
+  let pagesMet = true;
+  for (const [name, url] of Object.entries(pages)) {
+    const p50 = pageLatencyP50(url);
+    pagesMet &&= p50 < PAGE_P50_TARGET_MS;
+    console.log(`page ${name}: p50 ${p50.toFixed(2)} ms (target < ${PAGE_P50_TARGET_MS} ms)`);
+  }
+
   const ratio = median(registryRates) / median(nginxRates);
   console.log(`registry (cached release_asset_builds): ${median(registryRates).toFixed(0)} req/s (median)`);
   console.log(`nginx (same bytes, static file):        ${median(nginxRates).toFixed(0)} req/s (median)`);
   console.log(
     `ratio registry/nginx: ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
   );
-  process.exitCode = ratio >= TARGET_RATIO ? 0 : 1;
+  process.exitCode = ratio >= TARGET_RATIO && pagesMet ? 0 : 1;
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(

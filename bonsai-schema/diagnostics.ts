@@ -97,6 +97,10 @@ export const DIAGNOSTIC_CODES = {
   ARTIFACT_CHANGED: 'error',
   ARTIFACT_REDIRECT_REFUSED: 'error',
   ARTIFACT_DEADLINE_EXCEEDED: 'error',
+  // the registry's job around an ingest: what stopped it when the release itself could not say
+  INGEST_FAILED: 'error',
+  JOB_DEADLINE: 'error',
+  JOB_ABANDONED: 'error',
   // signed checksum files (signatures.ts): required by a namespace's keys, REQUIRE_SIGNATURES, check --key
   SIGNATURE_MISSING: 'error',
   SIGNATURE_INVALID: 'error',

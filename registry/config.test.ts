@@ -33,6 +33,8 @@ describe('registry settings', () => {
       pollIntervalMs: 300_000,
       jobAttempts: 8,
       jobBackoffMs: 5_000,
+      jobDeadlineMs: 3_600_000,
+      workerConcurrency: 4,
       logLevel: 'info',
     });
     expect(artifactsBaseUrl(config)).toBe('http://localhost:3000/artifacts');
@@ -73,6 +75,13 @@ describe('registry settings', () => {
     [{ GITHUB_TIMEOUT: '0' }, 'GITHUB_TIMEOUT (--github-timeout): must be a number of seconds, more than 0'],
     [{ MAX_ARTIFACT_SIZE: '1.5' }, 'MAX_ARTIFACT_SIZE (--max-artifact-size): must be a whole number'],
     [{ JOB_ATTEMPTS: '0' }, 'JOB_ATTEMPTS (--job-attempts): must be 1 or more'],
+    [{ JOB_DEADLINE: '0' }, 'JOB_DEADLINE (--job-deadline): must be a number of seconds, more than 0'],
+    [
+      { JOB_DEADLINE: 'an hour' },
+      'JOB_DEADLINE (--job-deadline): must be a number of seconds, got "an hour"',
+    ],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY (--worker-concurrency): must be 1 or more'],
+    [{ WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY (--worker-concurrency): must be a whole number'],
     [{ MAX_ARCHIVE_ENTRIES: '0' }, 'MAX_ARCHIVE_ENTRIES (--max-archive-entries): must be 1 or more'],
     [{ MAX_UNPACKED_SIZE: '1GB' }, 'MAX_UNPACKED_SIZE (--max-unpacked-size): must be a whole number'],
     [

@@ -28,6 +28,10 @@ const positiveInt = z.coerce
   .number({ error: 'must be a whole number' })
   .int({ error: 'must be a whole number' })
   .min(1, { error: 'must be 1 or more' });
+const perMinute = z.coerce
+  .number({ error: 'must be a whole number of requests per minute (0: no limit)' })
+  .int({ error: 'must be a whole number of requests per minute (0: no limit)' })
+  .min(0, { error: 'must be a whole number of requests per minute (0: no limit)' });
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .transform((u) => u.replace(/\/+$/, ''));
@@ -50,6 +54,7 @@ const schema = z.object({
     .default(30),
   WEBHOOK_SECRET: z.string().optional(),
   ADMIN_TOKEN: z.string().optional(),
+  METRICS_TOKEN: z.string().optional(),
   ARTIFACTS_MODE: z.enum(['link', 'mirror'], { error: "must be 'link' or 'mirror'" }).default('link'),
   ARTIFACTS_URL: httpUrl.optional(),
   POLL_INTERVAL: seconds.default(300),
@@ -67,6 +72,20 @@ const schema = z.object({
     .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9.:[\]-]+$/.test(h)), {
       error: 'must be host names or *.domain patterns, separated by commas',
     }),
+  RATE_LIMIT_READS: perMinute.default(1200),
+  RATE_LIMIT_WRITES: perMinute.default(60),
+  RATE_LIMIT_AUTH_FAILURES: perMinute.default(20),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text) => (text === 'false' ? 0 : text === 'true' ? 1 : Number(text)))
+    .refine((n) => Number.isInteger(n) && n >= 0 && n <= 10, {
+      error: "must be 'false', 'true' or the number of proxies in front (0 to 10)",
+    }),
+  RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days (0: keep forever)' })
+    .min(0, { error: 'must be a number of days (0: keep forever)' })
+    .default(30),
   REQUIRE_SIGNATURES: z
     .enum(['true', 'false', '1', '0'], { error: "must be 'true' or 'false'" })
     .default('false')
@@ -76,11 +95,19 @@ const schema = z.object({
   JOB_ATTEMPTS: positiveInt.default(8),
   JOB_BACKOFF: seconds.default(5),
   JOB_LEASE: seconds.min(1, { error: 'must be at least 1 second' }).default(300),
+  JOB_DEADLINE: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .positive({ error: 'must be a number of seconds, more than 0' })
+    .default(3600),
+  WORKER_CONCURRENCY: positiveInt.default(4),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  LOG_FORMAT: z
+    .enum(['auto', 'json', 'pretty'], { error: "must be 'auto', 'json' or 'pretty'" })
+    .default('auto'),
 });
 
 export type SettingName = keyof z.input<typeof schema>;
@@ -147,8 +174,15 @@ export const SETTINGS: readonly SettingSpec[] = [
   },
   {
     env: 'ADMIN_TOKEN',
-    defaultText: '(unset: admin routes refused)',
-    description: 'Bearer token for POST /api/v1/repos and the CI trigger POST /assets/NS/NAME/build.',
+    defaultText: '(unset: only API tokens are accepted)',
+    description:
+      'Bootstrap admin bearer token for POST /api/v1/repos and the CI trigger POST /assets/NS/NAME/build (scoped tokens: bonsai registry token create).',
+    secret: true,
+  },
+  {
+    env: 'METRICS_TOKEN',
+    defaultText: '(unset: /metrics open)',
+    description: 'Bearer token Prometheus must send to GET /metrics.',
     secret: true,
   },
   {
@@ -204,6 +238,40 @@ export const SETTINGS: readonly SettingSpec[] = [
       'Hosts (comma-separated, *.domain allowed) artifact downloads may redirect to besides github.com, *.githubusercontent.com and the GITHUB_API_URL host; may be internal.',
   },
   {
+    env: 'RATE_LIMIT_READS',
+    flag: '--rate-limit-reads <n>',
+    defaultText: '1200',
+    description:
+      'GET requests per minute per client address (0: no limit); shared by all replicas through REDIS_URL.',
+  },
+  {
+    env: 'RATE_LIMIT_WRITES',
+    flag: '--rate-limit-writes <n>',
+    defaultText: '60',
+    description: 'Registrations and CI triggers per minute per token (0: no limit).',
+  },
+  {
+    env: 'RATE_LIMIT_AUTH_FAILURES',
+    flag: '--rate-limit-auth-failures <n>',
+    defaultText: '20',
+    description:
+      'Failed authentications (401) per minute per client address before it is refused for 15 minutes (0: no limit).',
+  },
+  {
+    env: 'TRUST_PROXY',
+    flag: '--trust-proxy <hops>',
+    defaultText: 'false',
+    description:
+      "Whether X-Forwarded-For names the client: 'false', 'true' (one proxy in front) or the number of proxies.",
+  },
+  {
+    env: 'RETENTION_DAYS',
+    flag: '--retention-days <days>',
+    defaultText: '30',
+    description:
+      'Finished jobs, webhook deliveries and ingest-log rows older than this are pruned, hourly, by one replica (0: keep forever).',
+  },
+  {
     env: 'CACHE_TTL',
     flag: '--cache-ttl <seconds>',
     defaultText: '3600',
@@ -242,10 +310,30 @@ export const SETTINGS: readonly SettingSpec[] = [
       'How long a claimed job stays with its process without a heartbeat before another may take it.',
   },
   {
+    env: 'JOB_DEADLINE',
+    flag: '--job-deadline <seconds>',
+    defaultText: '3600',
+    description:
+      'How long one ingest job may run; then it is stopped and fails with JOB_DEADLINE (the release it was ingesting too).',
+  },
+  {
+    env: 'WORKER_CONCURRENCY',
+    flag: '--worker-concurrency <n>',
+    defaultText: '4',
+    description: 'Ingest jobs one process runs at once (never two of one asset).',
+  },
+  {
     env: 'LOG_LEVEL',
     flag: '--log-level <level>',
     defaultText: 'info',
     description: 'The log level: fatal, error, warn, info, debug, trace or silent.',
+  },
+  {
+    env: 'LOG_FORMAT',
+    flag: '--log-format <format>',
+    defaultText: 'auto',
+    description:
+      "'json' (JSON lines), 'pretty' (one readable line per event, local time) or 'auto' (pretty on a terminal, JSON otherwise).",
   },
 ];
 
@@ -268,6 +356,7 @@ export interface RegistryConfig {
   githubTimeoutMs: number;
   webhookSecret: string | undefined;
   adminToken: string | undefined;
+  metricsToken: string | undefined;
   artifactsMode: ArtifactsMode;
   /** Explicit ARTIFACTS_URL, else derived from the public URL. */
   artifactsUrl: string | undefined;
@@ -277,13 +366,18 @@ export interface RegistryConfig {
   maxUnpackedSize: number;
   downloadDeadlineMs: number;
   artifactHosts: string[];
+  rateLimits: { reads: number; writes: number; authFailures: number; trustProxy: number };
+  retentionDays: number;
   requireSignatures: boolean;
   cacheTtlSeconds: number;
   cacheSize: number;
   jobAttempts: number;
   jobBackoffMs: number;
   jobLeaseMs: number;
+  jobDeadlineMs: number;
+  workerConcurrency: number;
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 export interface ConfigInput {
@@ -328,6 +422,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     githubTimeoutMs: s.GITHUB_TIMEOUT * 1000,
     webhookSecret: s.WEBHOOK_SECRET,
     adminToken: s.ADMIN_TOKEN,
+    metricsToken: s.METRICS_TOKEN,
     artifactsMode: s.ARTIFACTS_MODE,
     artifactsUrl: s.ARTIFACTS_URL,
     pollIntervalMs: s.POLL_INTERVAL * 1000,
@@ -336,13 +431,23 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     maxUnpackedSize: s.MAX_UNPACKED_SIZE,
     downloadDeadlineMs: s.DOWNLOAD_DEADLINE * 1000,
     artifactHosts: s.ARTIFACT_HOSTS,
+    rateLimits: {
+      reads: s.RATE_LIMIT_READS,
+      writes: s.RATE_LIMIT_WRITES,
+      authFailures: s.RATE_LIMIT_AUTH_FAILURES,
+      trustProxy: s.TRUST_PROXY,
+    },
+    retentionDays: s.RETENTION_DAYS,
     requireSignatures: s.REQUIRE_SIGNATURES,
     cacheTtlSeconds: s.CACHE_TTL,
     cacheSize: s.CACHE_SIZE,
     jobAttempts: s.JOB_ATTEMPTS,
     jobBackoffMs: s.JOB_BACKOFF * 1000,
     jobLeaseMs: s.JOB_LEASE * 1000,
+    jobDeadlineMs: s.JOB_DEADLINE * 1000,
+    workerConcurrency: s.WORKER_CONCURRENCY,
     logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT,
   };
 }
 

@@ -10,11 +10,41 @@ export const REGISTRY_ERROR_CODES = {
   MISSING_REQUIRED_DATA: { status: 400, exitCode: EXIT.INVALID },
   UNAUTHORIZED: { status: 401, exitCode: EXIT.INVALID },
   PAYLOAD_TOO_LARGE: { status: 413, exitCode: EXIT.INVALID },
+  FORBIDDEN: {
+    status: 403,
+    exitCode: EXIT.INVALID,
+    hint: 'create a token with the scope named above: bonsai registry token create --name NAME --scope SCOPE',
+  },
+  TOKEN_EXISTS: {
+    status: 409,
+    exitCode: EXIT.INVALID,
+    hint: 'choose another --name, or revoke the old token first: bonsai registry token revoke NAME',
+  },
   SETTINGS_INVALID: { status: 500, exitCode: EXIT.USAGE },
   DATABASE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   DATABASE_IN_USE: { status: 503, exitCode: EXIT.SERVICE },
   DATABASE_NOT_MIGRATED: { status: 503, exitCode: EXIT.SERVICE },
   SYNC_RUNNING: { status: 409, exitCode: EXIT.SERVICE },
+  JOB_DEADLINE: {
+    status: 504,
+    exitCode: EXIT.SERVICE,
+    hint: 'the release being ingested took longer than JOB_DEADLINE; fix or replace it (a new upload or tag is ingested again), or retry with bonsai registry sync --force',
+  },
+  JOB_ABANDONED: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'the process running this job stopped or crashed JOB_ATTEMPTS times (out of memory?); see the registry log for the release it was ingesting, fix or replace that release, or retry with bonsai registry sync --force',
+  },
+  JOB_LEASE_LOST: {
+    status: 409,
+    exitCode: EXIT.SERVICE,
+    hint: 'this process paused longer than JOB_LEASE and another process took the job over; nothing more was written by this one',
+  },
+  INGEST_FAILED: {
+    status: 500,
+    exitCode: EXIT.SERVICE,
+    hint: 'an unexpected error stopped the ingest of this release; the registry log has the details under the job id; the next sync tries again',
+  },
   CACHE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   GITHUB_FAILED: { status: 502, exitCode: EXIT.SERVICE },
   ARTIFACTS_FAILED: { status: 500, exitCode: EXIT.SERVICE },
@@ -27,7 +57,7 @@ export const REGISTRY_ERROR_CODES = {
   TOO_MANY_REQUESTS: {
     status: 429,
     exitCode: EXIT.SERVICE,
-    hint: 'too many webhook bodies are being received at once; retry after the Retry-After seconds',
+    hint: 'slow down: retry after the Retry-After seconds (the RATE_LIMIT_* settings set the budgets)',
   },
   PORT_IN_USE: {
     status: 500,

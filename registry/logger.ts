@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { prettyLine } from './log-pretty.js';
 
 /** Paths pino blanks out wherever they appear in a log record (tokens, secrets, signatures). */
 export const REDACTED_PATHS = [
@@ -11,6 +12,7 @@ export const REDACTED_PATHS = [
   'config.githubToken',
   'config.webhookSecret',
   'config.adminToken',
+  'config.metricsToken',
   'config.databaseUrl',
   'config.redisUrl',
   '*.token',
@@ -18,16 +20,35 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-/** The server's logger: JSON lines to `destination` (stdout in production, a capture in tests). */
-export function createLogger(level: string, destination: { write(line: string): unknown }): Logger {
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * The server's logger: JSON lines to `destination` (stdout in production, a capture in tests), or with
+ * `pretty` one readable line per event (redaction happens before either).
+ */
+export function createLogger(
+  level: string,
+  destination: { write(line: string): unknown },
+  format: LogFormat = 'json',
+): Logger {
   return pino(
     {
       level,
       base: { service: 'bonsai-registry' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    { write: (line: string) => destination.write(line) },
+    {
+      write:
+        format === 'pretty'
+          ? (line: string) => destination.write(prettyLine(line))
+          : (line: string) => destination.write(line),
+    },
   );
+}
+
+/** LOG_FORMAT: `auto` is pretty on a terminal, JSON otherwise (a file, a pipe, a log collector). */
+export function logFormatFor(setting: 'auto' | LogFormat, isTTY: boolean | undefined): LogFormat {
+  return setting === 'auto' ? (isTTY ? 'pretty' : 'json') : setting;
 }
 
 /**

@@ -6,6 +6,7 @@ import { renderAsset, type RenderContext } from './ingest/render.js';
 import { invalidateAsset } from './ingest/sync.js';
 import { enqueueSync } from './jobs/queue.js';
 import { registerAsset, type AssetRecord, type AssetSettings } from './store/assets.js';
+import { recordAudit } from './store/audit.js';
 
 /** GitHub's rules for owner and repository names. */
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
@@ -79,11 +80,19 @@ export async function registerRepository(
   ref: RepositoryRef,
   settings: AssetSettings,
   trigger: string,
+  by: { actor: string; requestId?: string },
 ): Promise<Registration> {
   const result = await deps.db.transaction(async (tx) => {
     const { asset, created } = await registerAsset(tx, ref.namespace, ref.name, settings);
     await renderAsset(tx, asset.id, deps.urls, 'all');
     const job = await enqueueSync(tx, asset.id, { force: false, conditional: false, trigger });
+    await recordAudit(tx, {
+      actor: by.actor,
+      action: created ? 'repo.register' : 'repo.update',
+      target: `${asset.namespace}/${asset.name}`,
+      requestId: by.requestId,
+      detail: { ...settings, job: job.id },
+    });
     return { asset, created, jobId: job.id };
   });
   await invalidateAsset(deps.cache, result.asset);

@@ -13,6 +13,7 @@ import { migrate } from './db/migrate.js';
 import { openDb } from './db/open.js';
 import type { Db } from './db/port.js';
 import { messageOf } from './errors.js';
+import { Metrics } from './metrics.js';
 import { createGitHub } from './github/octokit.js';
 import type { GitHub } from './github/port.js';
 import { renderAsset, type RenderContext } from './ingest/render.js';
@@ -32,6 +33,8 @@ export interface Runtime {
   /** The base URLs renders embed; `setPublicUrl` fixes them once the server knows its port. */
   urls: RenderContext;
   syncDeps: SyncDeps;
+  /** Prometheus metrics of this process (served at /metrics by `serve`). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,7 @@ export interface RuntimeOverrides {
 }
 
 /** Names this database's registry in shared services (its Redis keys), made once. */
-async function instanceId(db: Db): Promise<string> {
+export async function instanceId(db: Db): Promise<string> {
   const existing = await readState(db, 'instance_id');
   if (existing) return existing;
   await db.query(
@@ -92,6 +95,8 @@ export async function openRuntime(
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const cache = await openCache(config, db, logger);
+    const metrics = new Metrics();
+    metrics.attach({ cache, db });
     const urls = await renderUrls(config, db);
     const artifacts =
       config.artifactsMode === 'mirror'
@@ -105,6 +110,7 @@ export async function openRuntime(
         timeoutMs: config.githubTimeoutMs,
         artifactHosts: config.artifactHosts,
         logger,
+        onAnswer: (status, remaining) => metrics.githubAnswer(status, remaining),
       });
     const syncDeps: SyncDeps = {
       db,
@@ -118,6 +124,7 @@ export async function openRuntime(
         maxUnpackedSize: config.maxUnpackedSize,
         downloadDeadlineMs: config.downloadDeadlineMs,
       },
+      onArtifactBytes: (bytes) => metrics.artifactDownloaded(bytes),
       logger,
       requireSignatures: config.requireSignatures,
     };
@@ -130,6 +137,7 @@ export async function openRuntime(
       artifacts,
       urls,
       syncDeps,
+      metrics,
       async close() {
         await cache.close();
         await db.close();

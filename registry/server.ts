@@ -13,7 +13,18 @@ import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
 import { newHolderId } from './jobs/lease.js';
 import { enqueueDuePolls } from './jobs/poll.js';
 import { JobWorker } from './jobs/worker.js';
-import { openRuntime, rerenderIfUrlsChanged, type Runtime, type RuntimeOverrides } from './runtime.js';
+import { Redis } from 'ioredis';
+import { withRateLimits } from './http/rate-limit.js';
+import { scheduleRetention } from './retention.js';
+import { removeLocalServerFile, writeLocalServerFile } from './local-server.js';
+import { newToken } from './tokens.js';
+import {
+  instanceId,
+  openRuntime,
+  rerenderIfUrlsChanged,
+  type Runtime,
+  type RuntimeOverrides,
+} from './runtime.js';
 
 export interface RunningRegistry {
   /** Where the server listens (http://HOST:PORT). */
@@ -45,12 +56,23 @@ export async function startRegistry(
     maxAttempts: config.jobAttempts,
     backoffMs: config.jobBackoffMs,
     idleMs: JOB_IDLE_MS,
+    concurrency: config.workerConcurrency,
+    deadlineMs: config.jobDeadlineMs,
     logger: logger.child({ component: 'jobs', worker: workerId }),
-    handle: (job) => {
+    handle: async (job, held, signal) => {
       if (job.assetId === null) throw new Error(`job ${job.id} names no asset`);
-      return syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, jobId: job.id })
-        .then(assertSyncComplete)
-        .then(summarizeSync);
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const report = await syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, held, signal });
+        for (const version of report.versions) runtime.metrics.ingestOutcome(version.outcome);
+        const summary = summarizeSync(assertSyncComplete(report));
+        runtime.metrics.job(job.payload.trigger, 'succeeded', seconds());
+        return summary;
+      } catch (err) {
+        runtime.metrics.job(job.payload.trigger, 'failed', seconds());
+        throw err;
+      }
     },
   });
   const downloads = new DownloadCounter(db, logger);
@@ -62,16 +84,26 @@ export async function startRegistry(
     urls: runtime.urls,
     webhookSecret: config.webhookSecret,
     adminToken: config.adminToken,
+    metrics: runtime.metrics,
+    metricsToken: config.metricsToken,
     jobs: { enqueueSync, wake: () => worker.wake() },
     downloads,
   };
   // Requests wait until the stored renders carry the base URLs this process serves: when they changed,
   // they are rendered again first. The port (and with it the default PUBLIC_URL) is known only once the
   // server listens, so it listens first and holds requests until then.
-  const gate = holdRequests(withFastPath(deps, createApp(deps).callback()));
+  const limiterRedis = config.redisUrl ? await openLimiterRedis(config.redisUrl) : undefined;
+  const limited = withRateLimits(
+    config.rateLimits,
+    { redis: limiterRedis, keyspace: await instanceId(db) },
+    withFastPath(deps, createApp(deps).callback()),
+    (_req, res) => deps.metrics.request('(rate-limited)', 'ANY', res.statusCode, 0),
+  );
+  const gate = holdRequests(limited);
   const server = http.createServer(gate.handler);
   server.on('clientError', answerClientError);
   let poller: NodeJS.Timeout | undefined;
+  let stopRetention = () => undefined as void;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(listenFailure(err, config)));
@@ -83,11 +115,21 @@ export async function startRegistry(
       runtime.urls.artifactsUrl = artifactsBaseUrl({ ...config, publicUrl: runtime.urls.publicUrl });
     }
     await rerenderIfUrlsChanged(runtime);
+    if (db.kind === 'pglite') {
+      deps.localToken = newToken();
+      const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host;
+      await writeLocalServerFile(config.dataDir, {
+        url: `http://${local.includes(':') && !local.startsWith('[') ? `[${local}]` : local}:${port}`,
+        token: deps.localToken,
+        pid: process.pid,
+      });
+    }
     gate.open();
     // The embedded database has one process: jobs it left running were interrupted by a stop or crash.
     if (db.kind === 'pglite') await releaseRunningJobs(db);
     worker.start();
     downloads.start();
+    stopRetention = scheduleRetention(db, config.retentionDays, logger.child({ component: 'retention' }));
     if (config.pollIntervalMs > 0) {
       const tick = Math.max(1_000, Math.min(config.pollIntervalMs / 4, 30_000));
       poller = setInterval(() => void poll(runtime, worker), tick);
@@ -103,7 +145,7 @@ export async function startRegistry(
         artifacts: artifacts.description,
         github: config.githubApiUrl,
         webhooks: config.webhookSecret ? 'signed with WEBHOOK_SECRET' : 'refused (WEBHOOK_SECRET not set)',
-        admin: config.adminToken ? 'ADMIN_TOKEN set' : 'refused (ADMIN_TOKEN not set)',
+        admin: config.adminToken ? 'ADMIN_TOKEN and API tokens' : 'API tokens only (ADMIN_TOKEN not set)',
         poll: config.pollIntervalMs > 0 ? `every ${config.pollIntervalMs / 1000}s` : 'off',
       },
       'registry listening',
@@ -114,24 +156,47 @@ export async function startRegistry(
       worker,
       async close() {
         clearInterval(poller);
+        stopRetention();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        if (deps.localToken) await removeLocalServerFile(config.dataDir, deps.localToken);
         await worker.stop();
         await downloads.stop();
+        limiterRedis?.disconnect();
         await runtime.close();
         logger.info('registry stopped');
       },
     };
   } catch (err) {
     clearInterval(poller);
+    stopRetention();
     server.close();
     server.closeAllConnections();
     await worker.stop();
+    limiterRedis?.disconnect();
     await runtime.close();
     throw err;
   }
+}
+
+/**
+ * The rate limiter's own Redis connection (the cache's is wrapped in its circuit breaker): commands
+ * fail at once while Redis is down, and the limiter then counts in memory.
+ */
+async function openLimiterRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  redis.on('error', () => undefined);
+  // The cache checked REDIS_URL at start already; a failure here only means in-memory counting.
+  await redis.connect().catch(() => undefined);
+  return redis;
 }
 
 /** Why the server could not listen, as a coded error naming the address (not a stack trace). */

@@ -10,6 +10,7 @@ import type { Db, Queryable } from './db/port.js';
 import { RegistryError } from './errors.js';
 import type { SyncPayload } from './jobs/queue.js';
 import { allAssets } from './store/assets.js';
+import { recordAudit } from './store/audit.js';
 import { insertKey, listKeys, revokeKey, type NamespaceKey } from './store/keys.js';
 
 /** GitHub's rule for owner names: a namespace is an owner. */
@@ -81,6 +82,12 @@ export interface KeyChange {
 
 type Enqueue = (q: Queryable, assetId: number, payload: SyncPayload) => Promise<{ id: number }>;
 
+/** Who asked (the audit log's actor) and under which request. */
+export interface KeyChangeBy {
+  actor: string;
+  requestId?: string | undefined;
+}
+
 /** The namespace's assets are synced again: a key change can make versions pass or fail. */
 async function resyncNamespace(
   tx: Queryable,
@@ -102,6 +109,7 @@ export async function addNamespaceKey(
   namespace: string,
   key: PublicKey,
   enqueue: Enqueue,
+  by: KeyChangeBy,
 ): Promise<KeyChange> {
   const keyId = keyIdHex(key.keyId);
   const line = formatPublicKey(key).split('\n')[1]!;
@@ -119,11 +127,16 @@ export async function addNamespaceKey(
         `key ${keyId} of ${namespace} was revoked on ${stored.revokedAt.toISOString()}`,
       );
     }
-    return {
-      key: stored,
-      created,
-      jobs: created ? await resyncNamespace(tx, namespace, enqueue, 'key-add') : [],
-    };
+    if (!created) return { key: stored, created, jobs: [] };
+    const jobs = await resyncNamespace(tx, namespace, enqueue, 'key-add');
+    await recordAudit(tx, {
+      actor: by.actor,
+      action: 'key.add',
+      target: `${namespace}/${keyId}`,
+      requestId: by.requestId,
+      detail: { jobs },
+    });
+    return { key: stored, created, jobs };
   });
 }
 
@@ -133,6 +146,7 @@ export async function revokeNamespaceKey(
   namespace: string,
   keyId: string,
   enqueue: Enqueue,
+  by: KeyChangeBy,
 ): Promise<KeyChange> {
   const id = keyId.trim().toUpperCase();
   return db.transaction(async (tx) => {
@@ -144,11 +158,16 @@ export async function revokeNamespaceKey(
     }
     const after = (await listKeys(tx, namespace)).find((k) => k.keyId === id)!;
     const changed = before.revokedAt === null;
-    return {
-      key: after,
-      created: false,
-      jobs: changed ? await resyncNamespace(tx, namespace, enqueue, 'key-revoke') : [],
-    };
+    if (!changed) return { key: after, created: false, jobs: [] };
+    const jobs = await resyncNamespace(tx, namespace, enqueue, 'key-revoke');
+    await recordAudit(tx, {
+      actor: by.actor,
+      action: 'key.revoke',
+      target: `${namespace}/${id}`,
+      requestId: by.requestId,
+      detail: { jobs },
+    });
+    return { key: after, created: false, jobs };
   });
 }
 

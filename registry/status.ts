@@ -7,7 +7,8 @@ import type { Queryable } from './db/port.js';
 import { findAsset } from './store/assets.js';
 import { recentIngestLog } from './store/ingest-log.js';
 import { isServed, listVersions, type VersionRecord } from './store/versions.js';
-import { recentJobs } from './jobs/queue.js';
+import { jobCounts, recentJobs } from './jobs/queue.js';
+import { allAssets } from './store/assets.js';
 
 /**
  * `served`: the API lists it; `served-stale`: listed with its last good data while the newest attempt
@@ -104,6 +105,27 @@ export async function assetStatus(
       diagnostics: e.diagnostics,
     })),
   };
+}
+
+/** `bonsai registry status` without an asset: every asset's counts and the job queue. */
+export interface RegistryOverview {
+  assets: { name: string; served: number; failed: number; removed: number; synced_at: string | null }[];
+  jobs: Record<string, number>;
+}
+
+export async function registryOverview(q: Queryable): Promise<RegistryOverview> {
+  const assets = [];
+  for (const asset of await allAssets(q)) {
+    const states = (await listVersions(q, asset.id)).map(versionState);
+    assets.push({
+      name: `${asset.namespace}/${asset.name}`,
+      served: states.filter((s) => s === 'served' || s === 'served-stale').length,
+      failed: states.filter((s) => s === 'failed' || s === 'served-stale').length,
+      removed: states.filter((s) => s === 'removed').length,
+      synced_at: asset.syncedAt?.toISOString() ?? null,
+    });
+  }
+  return { assets, jobs: await jobCounts(q) };
 }
 
 /**

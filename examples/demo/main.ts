@@ -20,11 +20,13 @@ if (!demo.ok) {
   say('demo failed: see the ✗ line above');
   await finish(1);
 } else if (values.once) {
+  say(`asset page (open it in a browser): ${demo.registryUrl}/assets/demo/hello-world`);
   say('demo passed');
   await finish(0);
 } else {
   say('');
   say(`the registry keeps running at ${demo.registryUrl} (GitHub emulator at ${demo.githubApiUrl}); try:`);
+  say(`  open ${demo.registryUrl}/assets/demo/hello-world in a browser (the asset's page)`);
   say(`  curl ${demo.registryUrl}/api/v1/assets/demo/hello-world`);
   say(`  npm run bonsai -- add demo/hello-world --registry ${demo.registryUrl}`);
   say('Ctrl-C to stop');

@@ -17,6 +17,8 @@ export interface Cache {
    */
   wrap(group: string, key: string, load: () => Promise<string | undefined>): Promise<string | undefined>;
   stats(): CacheStats;
+  /** For /readyz: undefined when the backend answers, else why not (no addresses). Absent: always fine. */
+  check?(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

@@ -201,6 +201,17 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
       return value;
     },
     stats: () => ({ ...stats, circuit: breaker.state }),
+    async check() {
+      if (redis.status !== 'ready') return `not connected (${redis.status})`;
+      if (breaker.state === 'open') return 'circuit open: Redis is skipped for a while';
+      try {
+        // Through the breaker: a hung Redis found by a probe counts like one found by a request.
+        await guarded(() => redis.ping());
+        return undefined;
+      } catch (err) {
+        return err instanceof CircuitOpenError ? 'circuit open: Redis is skipped for a while' : 'no answer';
+      }
+    },
     async close() {
       redis.disconnect();
     },

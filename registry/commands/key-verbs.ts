@@ -10,6 +10,7 @@ import { RegistryError } from '../errors.js';
 import { enqueueSync } from '../jobs/queue.js';
 import { addNamespaceKey, keyJson, parseKeyText, parseNamespace, revokeNamespaceKey } from '../signing.js';
 import { listKeys } from '../store/keys.js';
+import { cliActor } from './actor.js';
 import { configFrom, withSettingFlags } from './options.js';
 import type { Db } from '../db/port.js';
 
@@ -80,7 +81,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
       });
       const publicKey = parseKeyText(text.slice(0, 16 * 1024));
       return withDb(io, options, async (db) => {
-        const change = await addNamespaceKey(db, ns, publicKey, enqueueSync);
+        const change = await addNamespaceKey(db, ns, publicKey, enqueueSync, { actor: cliActor() });
         if (options.json === true) writeJson(io.stdout, { ...keyJson(change.key), created: change.created });
         else
           writeLine(
@@ -155,7 +156,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
         });
       }
       return withDb(io, options, async (db) => {
-        const change = await revokeNamespaceKey(db, ns, keyId, enqueueSync);
+        const change = await revokeNamespaceKey(db, ns, keyId, enqueueSync, { actor: cliActor() });
         if (options.json === true) writeJson(io.stdout, keyJson(change.key));
         else
           writeLine(

@@ -3,8 +3,9 @@ import type { VerbRegistration } from '../../cli/program.js';
 import { registerKeyVerbs } from './key-verbs.js';
 import { registerServe } from './serve.js';
 import { registerAddRepo, registerMigrate, registerStatus, registerSync } from './store-verbs.js';
+import { registerAudit, registerToken } from './token-verbs.js';
 
-/** `bonsai registry serve | migrate | add-repo | sync | status | key`. */
+/** `bonsai registry serve | migrate | add-repo | sync | status | token | audit | key`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {
   const registry = withVerbHelp(
     program
@@ -35,5 +36,7 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerAddRepo(registry, io, run);
   registerSync(registry, io, run);
   registerStatus(registry, io, run);
+  registerToken(registry, io, run);
+  registerAudit(registry, io, run);
   registerKeyVerbs(registry, io, run);
 };

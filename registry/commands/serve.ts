@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, type Io } from '../../cli/io.js';
 import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
-import { createLogger } from '../logger.js';
+import { createLogger, logFormatFor } from '../logger.js';
 import { startRegistry } from '../server.js';
 import { configFrom, withSettingFlags } from './options.js';
 
@@ -49,7 +49,11 @@ export function registerServe(registry: Command, io: Io, run: ActionRunner): voi
   ).action(
     run(async (options: Record<string, unknown>) => {
       const config = configFrom(io, options);
-      const logger = createLogger(config.logLevel, io.stdout);
+      const logger = createLogger(
+        config.logLevel,
+        io.stdout,
+        logFormatFor(config.logFormat, io.stdout.isTTY),
+      );
       const registry = await startRegistry(config, logger);
       const signal = await untilStopped();
       logger.info({ signal }, 'stopping');

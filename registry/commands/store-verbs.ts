@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../bonsai-schema/index.js';
-import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../cli/io.js';
 import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
 import { migrate, pendingMigrations, readMigrations } from '../db/migrate.js';
@@ -8,21 +8,24 @@ import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';
 import { RegistryError, messageOf } from '../errors.js';
 import { summarizeSync, syncAsset, type SyncReport } from '../ingest/sync.js';
-import { holdLease, newHolderId } from '../jobs/lease.js';
-import {
-  completeJob,
-  failJob,
-  jobCounts,
-  releaseRunningJobs,
-  runningJob,
-  startOwnJob,
-} from '../jobs/queue.js';
+import { newHolderId } from '../jobs/lease.js';
+import { heldBy, releaseRunningJobs, runningJob, startOwnJob } from '../jobs/queue.js';
+import { jobErrorText, recordJobEnd, runHeldJob, versionErrorOf } from '../jobs/run.js';
 import { createLogger } from '../logger.js';
-import { parseRegistration, parseRepository, registerRepository } from '../repos.js';
+import { parseRegistration, parseRepository, registerRepository, type RepositoryRef } from '../repos.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { assertDatabaseExists, assetStatus, versionState } from '../status.js';
-import { allAssets, findAsset } from '../store/assets.js';
-import { listVersions } from '../store/versions.js';
+import {
+  assertDatabaseExists,
+  assetStatus,
+  registryOverview,
+  type AssetStatus,
+  type RegistryOverview,
+} from '../status.js';
+import { findLocalServer, type LocalServer } from '../local-server.js';
+import { remoteAddRepo, remoteAssetStatus, remoteOverview, remoteSync } from './remote.js';
+import { findAsset } from '../store/assets.js';
+import { recordAudit } from '../store/audit.js';
+import { cliActor } from './actor.js';
 import { DATABASE_SETTINGS, STORE_SETTINGS, SYNC_SETTINGS, configFrom, withSettingFlags } from './options.js';
 
 /** CLI verbs log only warnings (to stderr); their results go to stdout. */
@@ -118,15 +121,26 @@ export function registerAddRepo(registry: Command, io: Io, run: ActionRunner): v
       ],
     },
   ).action(
-    run((repository: string, options: Record<string, unknown>) => {
+    run(async (repository: string, options: Record<string, unknown>) => {
       const { ref, settings } = parseRegistration({
         repository,
         tier: options.tier,
         tags: options.tags,
         description: options.description,
       });
+      const server = await findLocalServer(configFrom(io, options));
+      if (server) {
+        return remoteAddRepo(server, ref, settings).then((reg) => {
+          writeLine(
+            io.stdout,
+            `${reg.created ? 'registered' : 'updated'} ${reg.name} (sync job ${reg.jobId} queued)`,
+          );
+          writeLine(io.stderr, `the registry running at ${server.url} ingests it now`);
+          return EXIT.OK;
+        });
+      }
       return withRuntime(io, options, async (runtime) => {
-        const reg = await registerRepository(runtime, ref, settings, 'add-repo');
+        const reg = await registerRepository(runtime, ref, settings, 'add-repo', { actor: cliActor() });
         const name = `${reg.asset.namespace}/${reg.asset.name}`;
         writeLine(
           io.stdout,
@@ -167,7 +181,8 @@ function notRegistered(repository: string): RegistryError {
 
 /**
  * Syncs one asset now, as a job of this process: the job table's rule (one running job per asset) keeps
- * it from running beside a server's job for the same asset. The job records what happened.
+ * it from running beside a server's job for the same asset, and it runs as the worker runs jobs (lease
+ * renewed, deadline, every write fenced). The job records what happened; it is never retried.
  */
 async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, force: boolean) {
   const { db, config, logger } = runtime;
@@ -189,27 +204,87 @@ async function syncAsOwnJob(runtime: Runtime, assetId: number, name: string, for
       { hint: `wait for it to finish (bonsai registry status ${name} shows it), then sync again` },
     );
   }
-  const stopLease = holdLease(db, job.id, holder, config.jobLeaseMs, (err) =>
-    logger.warn({ err: messageOf(err), jobId: job.id }, 'lease not renewed'),
-  );
-  try {
-    const report = await syncAsset(runtime.syncDeps, assetId, { force, conditional: false, jobId: job.id });
-    const incomplete = report.versions.filter((v) => v.outcome === 'retry');
-    if (incomplete.length > 0) {
-      const message = incomplete.map((v) => `${v.tag}: ${v.message ?? 'not read'}`).join('; ');
-      await failJob(db, job.id, holder, message, undefined);
-    } else {
-      await completeJob(db, job.id, holder, summarizeSync(report));
+  await recordAudit(db, { actor: cliActor(), action: 'sync.run', target: name, detail: { job: job.id } });
+  const held = heldBy(job, holder);
+  const log = logger.child({ jobId: job.id });
+  const end = await runHeldJob({
+    db,
+    held,
+    leaseMs: config.jobLeaseMs,
+    deadlineMs: config.jobDeadlineMs,
+    logger: log,
+    work: (signal) => syncAsset(runtime.syncDeps, assetId, { force, conditional: false, held, signal }),
+  });
+  const failed = (error: unknown, sameContent: boolean) =>
+    recordJobEnd(db, held, {
+      kind: 'failed',
+      error: jobErrorText(error, job.id),
+      retryInMs: undefined,
+      versionError: versionErrorOf(error, job.id),
+      sameContent,
+    }).catch((e: unknown) => {
+      log.error({ err: messageOf(e) }, 'cannot record the failure of the sync job');
+      return false;
+    });
+  switch (end.kind) {
+    case 'done': {
+      const report = end.result as SyncReport;
+      const incomplete = report.versions.filter((v) => v.outcome === 'retry');
+      if (incomplete.length > 0) {
+        const message = incomplete.map((v) => `${v.tag}: ${v.message ?? 'not read'}`).join('; ');
+        await failed(new RegistryError('GITHUB_FAILED', message), false);
+      } else if (!(await recordJobEnd(db, held, { kind: 'done', result: summarizeSync(report) }))) {
+        throw lostTheJob(job.id);
+      }
+      return report;
     }
-    return report;
-  } catch (err) {
-    await failJob(db, job.id, holder, messageOf(err), undefined).catch((e: unknown) =>
-      logger.error({ err: messageOf(e), jobId: job.id }, 'cannot record the failure of the sync job'),
-    );
-    throw err;
-  } finally {
-    stopLease();
+    case 'failed':
+      await failed(end.error, false);
+      throw end.error;
+    case 'deadline':
+      await failed(end.error, true);
+      throw end.error;
+    case 'lease-lost':
+    case 'stopped':
+      throw lostTheJob(job.id);
   }
+}
+
+/** Another process took this command's job over (it paused longer than JOB_LEASE). */
+function lostTheJob(jobId: number): RegistryError {
+  return new RegistryError(
+    'JOB_LEASE_LOST',
+    `sync job ${jobId} was taken over by another process while this command paused; it wrote nothing after that`,
+  );
+}
+
+/** `sync` while `serve` holds the embedded database: the server runs the job; its result is printed. */
+async function syncThrough(
+  io: Io,
+  server: LocalServer,
+  ref: RepositoryRef,
+  repository: string,
+  options: Record<string, unknown>,
+): Promise<ExitCode> {
+  if (options.force === true) {
+    throw new RegistryError('DATABASE_IN_USE', `--force is not available while serve runs on ${server.url}`, {
+      hint: 'stop serve and run the sync again, or sync without --force',
+    });
+  }
+  const done = await remoteSync(server, ref);
+  if (!done) throw notRegistered(repository);
+  const { job, status } = done;
+  if (options.json === true) writeJson(io.stdout, { job, versions: status.versions });
+  else {
+    writeLine(io.stdout, `${status.name}: sync job ${job.id} ${job.state} on the registry at ${server.url}`);
+    for (const v of status.versions)
+      writeLine(io.stdout, `  ${v.version}  ${v.state}${v.commit ? `  ${v.commit.slice(0, 12)}` : ''}`);
+    if (job.last_error) writeLine(io.stdout, `  ${job.last_error}`);
+  }
+  if (job.state === 'failed') return EXIT.SERVICE;
+  return status.versions.some((v) => v.state === 'failed' || v.state === 'served-stale')
+    ? EXIT.INVALID
+    : EXIT.OK;
 }
 
 export function registerSync(registry: Command, io: Io, run: ActionRunner): void {
@@ -242,8 +317,10 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
       ],
     },
   ).action(
-    run((repository: string, options: Record<string, unknown>) => {
+    run(async (repository: string, options: Record<string, unknown>) => {
       const ref = parseRepository(repository);
+      const server = await findLocalServer(configFrom(io, options));
+      if (server) return syncThrough(io, server, ref, repository, options);
       return withRuntime(io, options, async (runtime) => {
         const asset = await findAsset(runtime.db, ref.namespace, ref.name);
         if (!asset) throw notRegistered(repository);
@@ -281,6 +358,45 @@ async function refuseUnmigrated(db: Db): Promise<void> {
   );
 }
 
+function printAssetStatus(io: Io, status: AssetStatus, json: boolean): ExitCode {
+  if (json) {
+    writeJson(io.stdout, status);
+    return EXIT.OK;
+  }
+  writeLine(io.stdout, `${status.name}  (${status.github_url}; last sync ${status.synced_at ?? 'never'})`);
+  for (const v of status.versions) {
+    writeLine(io.stdout, `  ${v.version}  ${v.state}${v.commit ? `  ${v.commit.slice(0, 12)}` : ''}`);
+    for (const d of [...v.errors, ...v.warnings])
+      writeLine(io.stdout, `      ${formatDiagnostic(d, 'bonsai.yml')}`);
+  }
+  for (const j of status.jobs.filter((j) => j.state === 'pending' || j.state === 'failed')) {
+    writeLine(
+      io.stdout,
+      `  job ${j.id} ${j.state} (${j.trigger}, ${j.attempts} attempts)${j.last_error ? `: ${j.last_error}` : ''}`,
+    );
+  }
+  return EXIT.OK;
+}
+
+function printOverview(io: Io, overview: RegistryOverview, json: boolean): ExitCode {
+  if (json) {
+    writeJson(io.stdout, overview);
+    return EXIT.OK;
+  }
+  for (const r of overview.assets) {
+    writeLine(
+      io.stdout,
+      `${r.name}  ${r.served} served, ${r.failed} failing, ${r.removed} removed; last sync ${r.synced_at ?? 'never'}`,
+    );
+  }
+  const jobs = overview.jobs;
+  writeLine(
+    io.stdout,
+    `jobs: ${jobs.pending ?? 0} pending, ${jobs.running ?? 0} running, ${jobs.failed ?? 0} failed, ${jobs.done ?? 0} done`,
+  );
+  return EXIT.OK;
+}
+
 export function registerStatus(registry: Command, io: Io, run: ActionRunner): void {
   withVerbHelp(
     withSettingFlags(
@@ -309,6 +425,16 @@ export function registerStatus(registry: Command, io: Io, run: ActionRunner): vo
   ).action(
     run(async (repository: string | undefined, options: Record<string, unknown>) => {
       const config = configFrom(io, options);
+      const server = await findLocalServer(config);
+      if (server) {
+        if (repository) {
+          const ref = parseRepository(repository);
+          const status = await remoteAssetStatus(server, ref);
+          if (!status) throw notRegistered(repository);
+          return printAssetStatus(io, status, options.json === true);
+        }
+        return printOverview(io, await remoteOverview(server), options.json === true);
+      }
       await assertDatabaseExists(config);
       const db = await openDb(config, () => undefined);
       try {
@@ -317,54 +443,9 @@ export function registerStatus(registry: Command, io: Io, run: ActionRunner): vo
           const ref = parseRepository(repository);
           const status = await assetStatus(db, ref.namespace, ref.name);
           if (!status) throw notRegistered(repository);
-          if (options.json === true) {
-            writeJson(io.stdout, status);
-            return EXIT.OK;
-          }
-          writeLine(
-            io.stdout,
-            `${status.name}  (${status.github_url}; last sync ${status.synced_at ?? 'never'})`,
-          );
-          for (const v of status.versions) {
-            writeLine(io.stdout, `  ${v.version}  ${v.state}${v.commit ? `  ${v.commit.slice(0, 12)}` : ''}`);
-            for (const d of [...v.errors, ...v.warnings])
-              writeLine(io.stdout, `      ${formatDiagnostic(d, 'bonsai.yml')}`);
-          }
-          for (const j of status.jobs.filter((j) => j.state === 'pending' || j.state === 'failed')) {
-            writeLine(
-              io.stdout,
-              `  job ${j.id} ${j.state} (${j.trigger}, ${j.attempts} attempts)${j.last_error ? `: ${j.last_error}` : ''}`,
-            );
-          }
-          return EXIT.OK;
+          return printAssetStatus(io, status, options.json === true);
         }
-        const rows = [];
-        for (const asset of await allAssets(db)) {
-          const states = (await listVersions(db, asset.id)).map(versionState);
-          rows.push({
-            name: `${asset.namespace}/${asset.name}`,
-            served: states.filter((s) => s === 'served' || s === 'served-stale').length,
-            failed: states.filter((s) => s === 'failed' || s === 'served-stale').length,
-            removed: states.filter((s) => s === 'removed').length,
-            synced_at: asset.syncedAt?.toISOString() ?? null,
-          });
-        }
-        const jobs = await jobCounts(db);
-        if (options.json === true) {
-          writeJson(io.stdout, { assets: rows, jobs });
-          return EXIT.OK;
-        }
-        for (const r of rows) {
-          writeLine(
-            io.stdout,
-            `${r.name}  ${r.served} served, ${r.failed} failing, ${r.removed} removed; last sync ${r.synced_at ?? 'never'}`,
-          );
-        }
-        writeLine(
-          io.stdout,
-          `jobs: ${jobs.pending} pending, ${jobs.running} running, ${jobs.failed} failed, ${jobs.done} done`,
-        );
-        return EXIT.OK;
+        return printOverview(io, await registryOverview(db), options.json === true);
       } finally {
         await db.close();
       }

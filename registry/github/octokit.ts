@@ -25,6 +25,23 @@ export interface GitHubOptions {
   logger: Logger;
   /** ARTIFACT_HOSTS: hosts besides GitHub's and the API host that artifact downloads may redirect to. */
   artifactHosts?: readonly string[];
+  /** Told the status (0: no answer) and X-RateLimit-Remaining of every API request (metrics). */
+  onAnswer?: (status: number, rateLimitRemaining: string | null) => void;
+}
+
+/** The fetch Octokit uses, reporting each answer to `onAnswer` first. */
+function observedFetch(inner: typeof fetch, onAnswer: GitHubOptions['onAnswer']): typeof fetch {
+  if (!onAnswer) return inner;
+  return async (input, init) => {
+    try {
+      const res = await inner(input, init);
+      onAnswer(res.status, res.headers.get('x-ratelimit-remaining'));
+      return res;
+    } catch (err) {
+      onAnswer(0, null);
+      throw err;
+    }
+  };
 }
 
 /** Redirects followed per download: GitHub uses one (API → CDN). */
@@ -96,6 +113,7 @@ interface ApiRelease {
   tag_name: string;
   draft: boolean;
   prerelease: boolean;
+  body?: string | null;
   assets: { id: number; name: string; size: number; updated_at: string; browser_download_url: string }[];
 }
 
@@ -107,7 +125,9 @@ function toRelease(r: ApiRelease): Release {
     updatedAt: a.updated_at,
     browserDownloadUrl: a.browser_download_url,
   }));
-  return { id: r.id, tag: r.tag_name, draft: r.draft, prerelease: r.prerelease, files };
+  const release: Release = { id: r.id, tag: r.tag_name, draft: r.draft, prerelease: r.prerelease, files };
+  if (r.body) release.notes = r.body;
+  return release;
 }
 
 /** The GitHub port on @octokit/rest with the retry and throttling plugins (GITHUB_API_URL as base). */
@@ -117,7 +137,7 @@ export function createGitHub(options: GitHubOptions): GitHub {
     baseUrl: options.apiUrl,
     auth: options.token,
     userAgent: USER_AGENT,
-    request: { fetch: fetchWithTimeout(options.timeoutMs) },
+    request: { fetch: observedFetch(fetchWithTimeout(options.timeoutMs), options.onAnswer) },
     log: {
       debug: () => undefined,
       info: () => undefined,

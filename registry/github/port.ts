@@ -14,6 +14,8 @@ export interface Release {
   draft: boolean;
   prerelease: boolean;
   files: ReleaseFile[];
+  /** The release notes (Markdown written by the author); absent when the release has none. */
+  notes?: string;
 }
 
 export interface Repository {

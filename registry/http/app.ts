@@ -11,7 +11,9 @@ import { assetRoutes } from './routes/assets.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { triggerRoutes } from './routes/triggers.js';
+import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web/routes.js';
 
 /** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
 export function requestIdFor(given: string | undefined): string {
@@ -54,6 +56,9 @@ function requestScope(deps: HttpDeps) {
         sendError(ctx, 'DATABASE_FAILED', [
           `the registry's database is unavailable (request id ${requestId}); try again later`,
         ]);
+      } else if (isRegistryError(err) && err.code === 'INVALID_DATA' && isForPeople(ctx)) {
+        // A browser that typed a bad address gets a page that says so (the API keeps its JSON).
+        sendBadRequestPage(ctx, deps.urls.publicUrl, err.message);
       } else if (isRegistryError(err)) {
         if (err.status >= 500) deps.logger.error({ requestId, err }, err.message);
         // Failures of a service may name its address: the log has them, the client gets the request id.
@@ -69,15 +74,24 @@ function requestScope(deps: HttpDeps) {
         sendError(ctx, 'INTERNAL', [`internal error (request id ${requestId}); see the registry log`]);
       }
     } finally {
-      logRequest(deps, {
-        requestId,
-        method: ctx.method,
-        path: ctx.path,
-        status: ctx.status,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-      });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logRequest(deps, { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms });
+      deps.metrics.request(routeTemplate(ctx), metricMethod(ctx.method), ctx.status, ms / 1e3);
     }
   };
+}
+
+/** The router's template of the matched route (never the raw path: bounded label values). */
+function routeTemplate(ctx: Context): string {
+  const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
+  return typeof matched === 'string' ? matched : '(unmatched)';
+}
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Any other method (PROPFIND, made-up ones) is one label value. */
+export function metricMethod(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'OTHER';
 }
 
 export function createApp(deps: HttpDeps): Koa {
@@ -86,13 +100,17 @@ export function createApp(deps: HttpDeps): Koa {
   // Errors are answered and logged by requestScope; Koa's own printer would only repeat them.
   app.silent = true;
   const router = new Router();
+  // First: it answers browsers on routes it shares with assetRoutes and passes everyone else on.
+  webRoutes(router, deps);
   assetRoutes(router, deps);
   definitionRoutes(router, deps);
   triggerRoutes(router, deps);
   keyRoutes(router, deps);
   artifactRoutes(router, deps);
   healthRoutes(router, deps);
+  metricsRoutes(router, deps);
   app.use(requestScope(deps));
+  app.use(htmlNotFound(deps));
   app.use(router.routes());
   app.use(methodNotAllowed());
   return app;

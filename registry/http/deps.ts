@@ -4,6 +4,7 @@ import type { Cache } from '../cache/port.js';
 import type { Db, Queryable } from '../db/port.js';
 import type { RenderContext } from '../ingest/render.js';
 import type { SyncPayload } from '../jobs/queue.js';
+import type { Metrics } from '../metrics.js';
 import type { DownloadCounter } from './downloads.js';
 
 /** How HTTP handlers start ingest: a job row in the caller's transaction, then a nudge to the worker. */
@@ -23,6 +24,11 @@ export interface HttpDeps {
   urls: RenderContext;
   webhookSecret: string | undefined;
   adminToken: string | undefined;
+  /** Embedded mode: the admin token `serve` wrote to DATA_DIR/serve.json for the CLI beside it. */
+  localToken?: string | undefined;
+  metrics: Metrics;
+  /** METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
+  metricsToken: string | undefined;
   jobs: JobTrigger;
   downloads: DownloadCounter;
 }

@@ -12,6 +12,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface FastRoute {
   pattern: RegExp;
+  /** The same template as the Koa route, for metrics. */
+  template: string;
   key(params: string[]): string;
   /** Counts as a download (order=most_downloaded). */
   download: boolean;
@@ -21,6 +23,7 @@ const SEGMENT = '([^/]+)';
 const ROUTES: readonly FastRoute[] = [
   {
     pattern: new RegExp(`^/api/v1/assets/${SEGMENT}/${SEGMENT}/${SEGMENT}/release_asset_builds$`),
+    template: '/api/v1/assets/:namespace/:name/:version/release_asset_builds',
     key: ([, , version]) => CACHE_KEYS.builds(version!),
     download: true,
   },
@@ -28,11 +31,13 @@ const ROUTES: readonly FastRoute[] = [
     pattern: new RegExp(
       `^/api/v1/assets/${SEGMENT}/${SEGMENT}/${SEGMENT}/${SEGMENT}/${SEGMENT}/release_asset$`,
     ),
+    template: '/api/v1/assets/:namespace/:name/:version/:platform/:arch/release_asset',
     key: ([, , version, platform, arch]) => CACHE_KEYS.build(version!, platform!, arch!),
     download: false,
   },
   {
     pattern: new RegExp(`^/api/v1/assets/${SEGMENT}/${SEGMENT}$`),
+    template: '/api/v1/assets/:namespace/:name',
     key: () => CACHE_KEYS.asset(),
     download: false,
   },
@@ -103,6 +108,7 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     logRequest(deps, { requestId, method: 'GET', path, status: res.statusCode, ms });
+    deps.metrics.request(route.template, 'GET', res.statusCode, ms / 1e3);
   };
 
   return (req, res) => {

@@ -32,6 +32,7 @@ import type { Artifacts } from '../artifacts/port.js';
 import type { SignaturePolicy } from '../signing.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
+import { readReadme, readmeOverride, type Readme } from './readme.js';
 import { ArtifactRedirectRefusedError } from '../github/redirect-policy.js';
 import {
   ArtifactTooLargeError,
@@ -50,6 +51,8 @@ export interface ReleaseIngestDeps {
   limits?: IngestLimits;
   /** The namespace's keys (registry/signing.ts); absent or not required: signatures are not checked. */
   signatures?: SignaturePolicy;
+  /** Told the size of every artifact downloaded whole (the bytes-downloaded metric). */
+  onArtifactBytes?: (bytes: number) => void;
 }
 
 export interface IngestLimits {
@@ -99,6 +102,8 @@ export type ReleaseIngest =
       labels: Record<string, string>;
       warnings: Diagnostic[];
       builds: NewBuild[];
+      /** The README at the tag's commit, for the web pages (see readReadme). */
+      readme: Readme | undefined;
       /** Mirrored copies not yet at their URLs: published once the version is saved, else discarded. */
       artifacts: PendingArtifacts;
     }
@@ -135,7 +140,8 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
   const tagProblems = unparseableTag(release.tag);
   if (tagProblems.length > 0) return failed(undefined, tagProblems);
 
-  const picked = pickConfigFile(await deps.github.listRootFiles(owner, repo, commit));
+  const rootFiles = await deps.github.listRootFiles(owner, repo, commit);
+  const picked = pickConfigFile(rootFiles);
   if (picked.name === undefined) return failed(undefined, picked.diagnostics);
   const configFile = picked.name;
   const file = await deps.github.readFile(owner, repo, configFile, commit, MAX_CONFIG_FILE_BYTES);
@@ -224,9 +230,11 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       mirrorPath: v.mirrorPath,
     };
   });
+  const readme = await readReadme(deps.github, target, rootFiles, readmeOverride(decoded.text, owner, repo));
   return {
     ok: true,
     configFile,
+    readme,
     annotations: withSignatureAnnotations(config.annotations, signed.verified, filesByName),
     labels: config.labels,
     warnings: warningsOf([...diagnostics, ...found]),
@@ -346,6 +354,7 @@ async function verifyArtifact(
         deadlineMs: limits?.downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS,
         startedAt,
       });
+      deps.onArtifactBytes?.(measured.size);
     } catch (err) {
       if (err instanceof ObserverStoppedError) {
         // A bound of the listing (entries, unpacked size): the rest of the download cannot help.

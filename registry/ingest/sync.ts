@@ -3,13 +3,19 @@ import { diagnostic, type Diagnostic } from '../../bonsai-schema/index.js';
 import type { Artifacts } from '../artifacts/port.js';
 import type { Cache } from '../cache/port.js';
 import type { Db, Queryable } from '../db/port.js';
+import { isConnectionFailure } from '../db/sql-errors.js';
 import { RegistryError, isRegistryError, messageOf, notFound } from '../errors.js';
 import type { GitHub, Release } from '../github/port.js';
 import { getAsset, saveReleasesEtags, updateFromGitHub, type AssetRecord } from '../store/assets.js';
+import { fencedTransaction, isLeaseLost } from '../jobs/fence.js';
+import type { HeldJob } from '../jobs/queue.js';
 import { appendIngestLog } from '../store/ingest-log.js';
+import { saveVersionDocs } from '../store/version-docs.js';
 import {
   isServed,
   listVersions,
+  clearIngesting,
+  markIngesting,
   markRemoved,
   markRestored,
   recordFailedAttempt,
@@ -19,6 +25,7 @@ import {
   withdrawVersion,
   type VersionRecord,
 } from '../store/versions.js';
+import { abortableGitHub } from './abortable.js';
 import { signaturePolicy, type SignaturePolicy } from '../signing.js';
 import { releaseFingerprint } from './fingerprint.js';
 import { ingestRelease, unparseableTag, type ReleaseIngestDeps } from './release.js';
@@ -32,6 +39,7 @@ export interface SyncDeps {
   render: RenderContext;
   maxArtifactSize: number;
   limits?: ReleaseIngestDeps['limits'];
+  onArtifactBytes?: ReleaseIngestDeps['onArtifactBytes'];
   logger: Logger;
   /** REQUIRE_SIGNATURES: every namespace needs signed checksum files, keyed or not. */
   requireSignatures?: boolean;
@@ -43,6 +51,10 @@ export interface SyncOptions {
   force: boolean;
   conditional: boolean;
   jobId?: number | null;
+  /** The job this sync runs as: every write checks it is still held (fencing) and names it in the log. */
+  held?: HeldJob;
+  /** Aborted when the job must stop (deadline, lost lease, shutdown): GitHub calls stop, nothing more is written. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -89,21 +101,39 @@ export async function invalidateAsset(
   await cache.del(LIST_CACHE_GROUP);
 }
 
+/** Everything one sync writes goes through here: a transaction fenced by the job it runs as. */
+type Write = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
+
 /**
  * Brings one asset's versions in line with its GitHub releases (DESIGN: data flow). Every page of
  * releases is read; each published release whose fingerprint changed is ingested and written in its own
- * transaction (data, renders and log together); releases gone from GitHub are marked removed. A GitHub
- * failure on one release does not stop the others: it is reported as `retry` (see assertSyncComplete).
- * Any other exception is not GitHub's: it is thrown, and the job fails with it.
+ * transaction (data, renders and log together); releases gone from GitHub are marked removed. Releases
+ * are isolated from each other: a GitHub failure on one is reported as `retry` (see assertSyncComplete),
+ * any other error while ingesting one becomes that version's INGEST_FAILED, and the sync goes on. Only
+ * what stops the whole job is thrown: a lost lease, an abort (deadline, shutdown), a database outage.
  */
-export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOptions): Promise<SyncReport> {
+export async function syncAsset(
+  baseDeps: SyncDeps,
+  assetId: number,
+  options: SyncOptions,
+): Promise<SyncReport> {
+  const deps: SyncDeps = {
+    ...(options.signal
+      ? { ...baseDeps, github: abortableGitHub(baseDeps.github, options.signal) }
+      : baseDeps),
+  };
+  const write: Write = (fn) => {
+    options.signal?.throwIfAborted();
+    return fencedTransaction(deps.db, options.held, fn);
+  };
+  const jobId = options.held?.id ?? options.jobId ?? null;
   const asset = await getAsset(deps.db, assetId);
   if (!asset) throw notFound();
   const owner = asset.namespace;
   const repo = asset.name;
-  const log = deps.logger.child({ asset: `${owner}/${repo}`, jobId: options.jobId ?? undefined });
+  const log = deps.logger.child({ asset: `${owner}/${repo}`, jobId: jobId ?? undefined });
   // Read once per sync: every release of the asset is judged against the same keys.
-  deps = { ...deps, signatures: await signaturePolicy(deps.db, owner, deps.requireSignatures ?? false) };
+  deps.signatures = await signaturePolicy(deps.db, owner, deps.requireSignatures ?? false);
   const report: SyncReport = { asset: `${owner}/${repo}`, notModified: false, versions: [] };
 
   const listed = await deps.github.listReleases(
@@ -119,7 +149,7 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
   const invalidate = () => invalidateAsset(deps.cache, asset);
   const repository = await deps.github.getRepository(owner, repo);
   if (repository) {
-    const rendered = await deps.db.transaction(async (tx) => {
+    const rendered = await write(async (tx) => {
       await updateFromGitHub(tx, assetId, repository);
       return renderAsset(tx, assetId, deps.render, 'all');
     });
@@ -135,22 +165,51 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
       continue;
     }
     published.add(release.tag);
+    let version: VersionRecord | undefined;
     try {
-      const result = await syncRelease(deps, asset, release, known.get(release.tag), options);
+      options.signal?.throwIfAborted();
+      // Marked as being ingested by this job until its outcome is written (see failIngestingVersions).
+      version = await write(async (tx) => {
+        const tracked = await trackRelease(tx, asset.id, release.tag, {
+          releaseId: String(release.id),
+          prerelease: release.prerelease,
+        });
+        if (jobId !== null) await markIngesting(tx, tracked.id, { jobId, fingerprint: null, commit: null });
+        return tracked;
+      });
+      const result = await syncRelease(deps, write, asset, release, version, known.get(release.tag), {
+        ...options,
+        jobId,
+      });
       report.versions.push(result);
-      if (result.outcome === 'ingested' || result.outcome === 'restored' || result.withdrawn)
+      // A failed attempt changes no API answer, but the web pages show its errors.
+      if (result.outcome === 'ingested' || result.outcome === 'restored' || result.outcome === 'failed')
         await invalidate();
     } catch (err) {
-      // Only an outage is worth retrying; anything else (the database, a bug) stops the sync and the job.
-      if (!isGitHubFailure(err)) throw err;
-      log.warn({ tag: release.tag, err: messageOf(err) }, 'release not ingested: will retry');
-      report.versions.push({
-        tag: release.tag,
-        outcome: 'retry',
-        commit: null,
-        diagnostics: [],
-        message: messageOf(err),
-      });
+      if (stopsTheJob(err, options.signal)) throw err;
+      if (isGitHubFailure(err)) {
+        // An outage is worth retrying: the job runs again with backoff.
+        log.warn({ tag: release.tag, err: messageOf(err) }, 'release not ingested: will retry');
+        report.versions.push({
+          tag: release.tag,
+          outcome: 'retry',
+          commit: null,
+          diagnostics: [],
+          message: messageOf(err),
+        });
+        continue;
+      }
+      // Anything else (a bug, a render or store error on this release's data) fails this version only.
+      log.error(
+        { tag: release.tag, err: messageOf(err), stack: err instanceof Error ? err.stack : undefined },
+        'release not ingested: unexpected error',
+      );
+      report.versions.push(
+        version
+          ? await recordUnexpected(deps, write, asset, version, jobId, err)
+          : // Not even its row could be written (a tag the store refuses): reported, and logged per asset.
+            await recordUntracked(write, asset, release.tag, jobId, err),
+      );
     }
   }
   // Drafts that also appear published are reported once, as published.
@@ -158,11 +217,11 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
 
   for (const version of known.values()) {
     if (published.has(version.tag) || version.removedAt !== null) continue;
-    await deps.db.transaction(async (tx) => {
+    await write(async (tx) => {
       await markRemoved(tx, version.id);
       await appendIngestLog(tx, assetId, {
         tag: version.tag,
-        jobId: options.jobId ?? null,
+        jobId,
         outcome: 'removed',
         commitSha: version.commitSha,
         message: 'the release is no longer on GitHub: removed from the API, kept in the store',
@@ -181,7 +240,7 @@ export async function syncAsset(deps: SyncDeps, assetId: number, options: SyncOp
 
   // Only a complete sync may advance the ETags, or the poller would never look at a skipped release again.
   if (!report.versions.some((v) => v.outcome === 'retry'))
-    await saveReleasesEtags(deps.db, assetId, listed.etags);
+    await write((tx) => saveReleasesEtags(tx, assetId, listed.etags));
   log.info({ versions: report.versions.map((v) => `${v.tag}:${v.outcome}`).join(' ') }, 'asset synced');
   return report;
 }
@@ -194,6 +253,15 @@ export function summarizeSync(report: SyncReport): {
   const outcomes: Record<string, number> = {};
   for (const v of report.versions) outcomes[v.outcome] = (outcomes[v.outcome] ?? 0) + 1;
   return { notModified: report.notModified, outcomes };
+}
+
+/**
+ * What ends the whole sync rather than one version: this process lost the job, the job was aborted
+ * (deadline, shutdown), or the database cannot be reached (the job retries).
+ */
+function stopsTheJob(err: unknown, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted || isLeaseLost(err) || isConnectionFailure(err)) return true;
+  return isRegistryError(err) && (err.code === 'DATABASE_FAILED' || err.code === 'JOB_DEADLINE');
 }
 
 /** GitHub (or its download CDN) failed or could not be reached, after the client's own retries. */
@@ -217,67 +285,65 @@ export function assertSyncComplete(report: SyncReport): SyncReport {
 
 async function syncRelease(
   deps: SyncDeps,
+  write: Write,
   asset: AssetRecord,
   release: Release,
+  version: VersionRecord,
   previous: VersionRecord | undefined,
-  options: SyncOptions,
+  options: SyncOptions & { jobId: number | null },
 ): Promise<VersionReport> {
   const owner = asset.namespace;
   const repo = asset.name;
-  const version = await trackRelease(deps.db, asset.id, release.tag, {
-    releaseId: String(release.id),
-    prerelease: release.prerelease,
-  });
+  const { jobId } = options;
 
   // The commit: unparseable tags never get that far (they can never be served).
   let commit: string | null = null;
   if (unparseableTag(release.tag).length === 0) {
     const ref = await deps.github.resolveTag(owner, repo, release.tag, previous?.tagEtag);
     if (ref === undefined) {
-      return recordFailure(
-        deps,
-        asset,
-        version,
-        options,
-        releaseFingerprint(null, release.files, deps.signatures?.fingerprint),
-        null,
-        {
-          configFile: undefined,
-          errors: [
-            diagnostic(
-              'RELEASE_TAG_NOT_FOUND',
-              `release ${release.tag} has no git tag ${release.tag} in ${owner}/${repo}; push it with ` +
-                `\`git push origin ${release.tag}\``,
-            ),
-          ],
-          warnings: [],
-        },
-      );
+      const fingerprint = releaseFingerprint(null, release.files, deps.signatures?.fingerprint);
+      return recordFailure(write, asset, version, jobId, fingerprint, null, {
+        configFile: undefined,
+        errors: [
+          diagnostic(
+            'RELEASE_TAG_NOT_FOUND',
+            `release ${release.tag} has no git tag ${release.tag} in ${owner}/${repo}; push it with ` +
+              `\`git push origin ${release.tag}\``,
+          ),
+        ],
+        warnings: [],
+      });
     }
     if (ref.notModified && previous?.tagCommit) {
       commit = previous.tagCommit;
     } else if (!ref.notModified) {
       commit = ref.commit;
-      await saveTagRef(deps.db, version.id, ref.etag, ref.commit);
+      await write((tx) => saveTagRef(tx, version.id, ref.etag, ref.commit));
     } else {
       // A 304 without a remembered commit cannot happen unless the row was edited; ask again in full.
       const fresh = await deps.github.resolveTag(owner, repo, release.tag, null);
       if (!fresh || fresh.notModified)
         throw new RegistryError('GITHUB_FAILED', `cannot resolve tag ${release.tag}`);
       commit = fresh.commit;
-      await saveTagRef(deps.db, version.id, fresh.etag, fresh.commit);
+      await write((tx) => saveTagRef(tx, version.id, fresh.etag, fresh.commit));
     }
   }
   const fingerprint = releaseFingerprint(commit, release.files, deps.signatures?.fingerprint);
 
+  const notIngesting = async () => {
+    if (jobId !== null) await write((tx) => clearIngesting(tx, version.id));
+  };
   if (!options.force && version.fingerprint === fingerprint) {
-    if (isServed(version)) return { tag: release.tag, outcome: 'unchanged', commit, diagnostics: [] };
+    if (isServed(version)) {
+      await notIngesting();
+      return { tag: release.tag, outcome: 'unchanged', commit, diagnostics: [] };
+    }
     if (version.removedAt !== null) {
-      await deps.db.transaction(async (tx) => {
+      await write(async (tx) => {
         await markRestored(tx, version.id);
         await appendIngestLog(tx, asset.id, {
           tag: release.tag,
-          jobId: options.jobId ?? null,
+          jobId,
           outcome: 'restored',
           commitSha: commit,
           message: 'the release is back on GitHub with the same content',
@@ -289,18 +355,21 @@ async function syncRelease(
     }
   }
   if (!options.force && version.attemptState === 'failed' && version.attemptFingerprint === fingerprint) {
+    await notIngesting();
     return { tag: release.tag, outcome: 'still-failing', commit, diagnostics: version.attemptErrors };
   }
+  if (jobId !== null) await write((tx) => markIngesting(tx, version.id, { jobId, fingerprint, commit }));
 
   const result =
     commit === null
       ? { ok: false as const, configFile: undefined, errors: unparseableTag(release.tag), warnings: [] }
       : await ingestRelease(deps, { owner, repo, release, commit });
-  if (!result.ok) return recordFailure(deps, asset, version, options, fingerprint, commit, result);
+  if (!result.ok)
+    return recordFailure(write, asset, version, jobId, fingerprint, commit, result, deps.render);
 
   const good = result;
   try {
-    await deps.db.transaction(async (tx) => {
+    await write(async (tx) => {
       await saveGoodIngest(tx, version.id, {
         fingerprint,
         commitSha: commit!,
@@ -309,9 +378,14 @@ async function syncRelease(
         warnings: good.warnings,
         builds: good.builds,
       });
+      await saveVersionDocs(tx, version.id, {
+        readmeFile: good.readme?.file ?? null,
+        readme: good.readme?.text ?? null,
+        releaseNotes: release.notes ?? null,
+      });
       await appendIngestLog(tx, asset.id, {
         tag: release.tag,
-        jobId: options.jobId ?? null,
+        jobId,
         outcome: 'ingested',
         commitSha: commit,
         message: `${good.builds.length} build(s) from ${good.configFile}`,
@@ -337,21 +411,24 @@ async function syncRelease(
 }
 
 async function recordFailure(
-  deps: SyncDeps,
+  write: Write,
   asset: AssetRecord,
   version: VersionRecord,
-  options: SyncOptions,
-  fingerprint: string,
+  jobId: number | null,
+  fingerprint: string | null,
   commit: string | null,
   result: { configFile: string | undefined; errors: Diagnostic[]; warnings: Diagnostic[] },
+  /** Given when the failure may withdraw a served version (its signature no longer verifies). */
+  render?: RenderContext,
 ): Promise<VersionReport> {
   const diagnostics = [...result.errors, ...result.warnings];
   // Provenance is not "last good data": a version whose signature no longer verifies (a key revoked, a
   // namespace that now needs signatures) stops being served instead of staying served-stale.
   const withdraw =
+    render !== undefined &&
     isServed(version) &&
     result.errors.some((d) => d.code === 'SIGNATURE_MISSING' || d.code === 'SIGNATURE_INVALID');
-  await deps.db.transaction(async (tx: Queryable) => {
+  await write(async (tx: Queryable) => {
     await recordFailedAttempt(tx, version.id, {
       fingerprint,
       commit,
@@ -361,7 +438,7 @@ async function recordFailure(
     if (withdraw) await withdrawVersion(tx, version.id);
     await appendIngestLog(tx, asset.id, {
       tag: version.tag,
-      jobId: options.jobId ?? null,
+      jobId,
       outcome: 'failed',
       commitSha: commit,
       message: withdraw
@@ -371,7 +448,7 @@ async function recordFailure(
           : 'not ingested',
       diagnostics,
     });
-    if (withdraw) await renderAsset(tx, asset.id, deps.render, 'changed');
+    if (withdraw) await renderAsset(tx, asset.id, render, 'changed');
   });
   return {
     tag: version.tag,
@@ -381,4 +458,65 @@ async function recordFailure(
     diagnostics,
     ...(withdraw ? { withdrawn: true } : {}),
   };
+}
+
+/** A tag as messages show it: a hostile one may be kilobytes long. */
+const shownTag = (tag: string) => (tag.length > 100 ? `${tag.slice(0, 100)}…` : tag);
+
+function unexpectedProblem(tag: string, jobId: number | null, err: unknown): Diagnostic {
+  const code = isRegistryError(err) ? ` (${err.code})` : '';
+  return diagnostic(
+    'INGEST_FAILED',
+    `${shownTag(tag)} could not be ingested: an unexpected error${code} stopped it` +
+      (jobId === null ? '' : `; the registry log has the details under job ${jobId}`) +
+      '; the next sync tries again',
+  );
+}
+
+/** A release whose version row cannot even be written: the asset's ingest log keeps the error. */
+async function recordUntracked(
+  write: Write,
+  asset: AssetRecord,
+  tag: string,
+  jobId: number | null,
+  err: unknown,
+): Promise<VersionReport> {
+  const problem = unexpectedProblem(tag, jobId, err);
+  await write((tx) =>
+    appendIngestLog(tx, asset.id, {
+      tag: shownTag(tag),
+      jobId,
+      outcome: 'failed',
+      commitSha: null,
+      message: 'not ingested',
+      diagnostics: [problem],
+    }),
+  );
+  return { tag, outcome: 'failed', commit: null, diagnostics: [problem] };
+}
+
+/**
+ * An error no rule of the release explains (a bug, a render or store error): the version gets
+ * INGEST_FAILED, without the raw message (it may name internals; the log has it). Its content is not
+ * recorded as failing, so the next sync tries it again.
+ */
+async function recordUnexpected(
+  deps: SyncDeps,
+  write: Write,
+  asset: AssetRecord,
+  version: VersionRecord,
+  jobId: number | null,
+  err: unknown,
+): Promise<VersionReport> {
+  const problem = unexpectedProblem(version.tag, jobId, err);
+  try {
+    return await recordFailure(write, asset, version, jobId, null, version.attemptCommit, {
+      configFile: undefined,
+      errors: [problem],
+      warnings: [],
+    });
+  } catch (recordErr) {
+    deps.logger.error({ tag: version.tag, err: messageOf(recordErr) }, 'cannot record the failure');
+    throw recordErr;
+  }
 }

@@ -22,6 +22,8 @@ export interface JobRecord {
   payload: SyncPayload;
   state: JobState;
   attempts: number;
+  /** Taken anew by every claim: with `lockedBy`, it fences the holder's writes (see HeldJob). */
+  lease: number;
   runAt: Date;
   lockedBy: string | null;
   lastError: string | null;
@@ -37,6 +39,7 @@ interface JobRow {
   payload: SyncPayload;
   state: JobState;
   attempts: number;
+  lease: number;
   run_at: Date;
   locked_by: string | null;
   last_error: string | null;
@@ -46,7 +49,26 @@ interface JobRow {
 }
 
 const COLUMNS =
-  'id, kind, asset_id, payload, state, attempts, run_at, locked_by, last_error, result, created_at, finished_at';
+  'id, kind, asset_id, payload, state, attempts, lease, run_at, locked_by, last_error, result, created_at, finished_at';
+
+/**
+ * One claim of a running job: the holder and the lease number it took. Every write of the job names both
+ * (in its WHERE, or checked first in its transaction), so once another process claimed the job (after
+ * this one paused past its lease), this holder's writes change nothing.
+ */
+export interface HeldJob {
+  id: number;
+  holder: string;
+  lease: number;
+}
+
+/** The claim a claimed (or started) job record stands for. */
+export function heldBy(job: JobRecord, holder: string): HeldJob {
+  return { id: job.id, holder, lease: job.lease };
+}
+
+/** The condition a held job's row meets while its holder still holds it ($1 id, $2 holder, $3 lease). */
+const HELD = "id = $1 AND locked_by = $2 AND lease = $3 AND state = 'running'";
 
 function toRecord(r: JobRow): JobRecord {
   return {
@@ -56,6 +78,7 @@ function toRecord(r: JobRow): JobRecord {
     payload: r.payload,
     state: r.state,
     attempts: r.attempts,
+    lease: r.lease,
     runAt: r.run_at,
     lockedBy: r.locked_by,
     lastError: r.last_error,
@@ -101,7 +124,7 @@ export async function claimJob(
   try {
     const { rows } = await q.query<JobRow>(
       `UPDATE jobs SET state = 'running', locked_by = $1, locked_until = now() + $2 * interval '1 millisecond',
-         attempts = attempts + 1
+         attempts = attempts + 1, lease = lease + 1
        WHERE id = (
          SELECT j.id FROM jobs j
          WHERE ((j.state = 'pending' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now()))
@@ -133,8 +156,8 @@ export async function startOwnJob(
 ): Promise<JobRecord | undefined> {
   try {
     const { rows } = await q.query<JobRow>(
-      `INSERT INTO jobs (kind, asset_id, payload, state, attempts, locked_by, locked_until)
-       SELECT 'sync', $1::int, $2::json, 'running', 1, $3, now() + $4 * interval '1 millisecond'
+      `INSERT INTO jobs (kind, asset_id, payload, state, attempts, lease, locked_by, locked_until)
+       SELECT 'sync', $1::int, $2::json, 'running', 1, 1, $3, now() + $4 * interval '1 millisecond'
        WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE asset_id = $1::int AND state = 'running')
        RETURNING ${COLUMNS}`,
       [assetId, JSON.stringify(payload), holder, leaseMs],
@@ -155,63 +178,56 @@ export async function runningJob(q: Queryable, assetId: number): Promise<JobReco
   return rows[0] && toRecord(rows[0]);
 }
 
-/** Extends the lease of a running job; false when this worker no longer holds it. */
-export async function renewLease(
-  q: Queryable,
-  id: number,
-  worker: string,
-  leaseMs: number,
-): Promise<boolean> {
+/** Extends the lease of a running job; false when this holder no longer holds it. */
+export async function renewLease(q: Queryable, held: HeldJob, leaseMs: number): Promise<boolean> {
   const { rowCount } = await q.query(
-    `UPDATE jobs SET locked_until = now() + $3 * interval '1 millisecond'
-     WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
-    [id, worker, leaseMs],
+    `UPDATE jobs SET locked_until = now() + $4 * interval '1 millisecond' WHERE ${HELD}`,
+    [held.id, held.holder, held.lease, leaseMs],
   );
   return rowCount === 1;
 }
 
-export async function completeJob(
-  q: Queryable,
-  id: number,
-  worker: string,
-  result: unknown,
-): Promise<boolean> {
+/** False when this holder no longer holds the job (nothing written). */
+export async function completeJob(q: Queryable, held: HeldJob, result: unknown): Promise<boolean> {
   const { rowCount } = await q.query(
-    `UPDATE jobs SET state = 'done', result = $3::json, last_error = NULL, finished_at = now(), locked_until = NULL
-     WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
-    [id, worker, JSON.stringify(result ?? null)],
+    `UPDATE jobs SET state = 'done', result = $4::json, last_error = NULL, finished_at = now(), locked_until = NULL
+     WHERE ${HELD}`,
+    [held.id, held.holder, held.lease, JSON.stringify(result ?? null)],
   );
   return rowCount === 1;
 }
 
-/** A failed run: back to pending after `retryInMs`, or `failed` for good when that is undefined. */
+/**
+ * A failed run: back to pending after `retryInMs`, or `failed` for good when that is undefined. False when
+ * this holder no longer holds the job (nothing written).
+ */
 export async function failJob(
   q: Queryable,
-  id: number,
-  worker: string,
+  held: HeldJob,
   error: string,
   retryInMs: number | undefined,
 ): Promise<boolean> {
+  const params = [held.id, held.holder, held.lease, error];
   const { rowCount } =
     retryInMs === undefined
       ? await q.query(
-          `UPDATE jobs SET state = 'failed', last_error = $3, finished_at = now(), locked_until = NULL
-           WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
-          [id, worker, error],
+          `UPDATE jobs SET state = 'failed', last_error = $4, finished_at = now(), locked_until = NULL
+           WHERE ${HELD}`,
+          params,
         )
       : await q.query(
-          `UPDATE jobs SET state = 'pending', last_error = $3, run_at = now() + $4 * interval '1 millisecond',
+          `UPDATE jobs SET state = 'pending', last_error = $4, run_at = now() + $5 * interval '1 millisecond',
              locked_until = NULL
-           WHERE id = $1 AND locked_by = $2 AND state = 'running'
+           WHERE ${HELD}
              AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.dedupe_key = jobs.dedupe_key AND p.state = 'pending')`,
-          [id, worker, error, retryInMs],
+          [...params, retryInMs],
         );
   if (rowCount === 0 && retryInMs !== undefined) {
     // An identical job is already pending (a newer trigger): it will do this work, so this one is done.
     const superseded = await q.query(
-      `UPDATE jobs SET state = 'done', last_error = $3, finished_at = now(), locked_until = NULL
-       WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
-      [id, worker, `${error} (superseded by a newer pending job)`],
+      `UPDATE jobs SET state = 'done', last_error = $4, finished_at = now(), locked_until = NULL
+       WHERE ${HELD}`,
+      [...params.slice(0, 3), `${error} (superseded by a newer pending job)`],
     );
     return superseded.rowCount === 1;
   }
@@ -220,7 +236,9 @@ export async function failJob(
 
 /**
  * Hands this worker's running jobs back (graceful stop), or every running job when `worker` is undefined:
- * only for the embedded database, where a single process runs and nothing else can hold them.
+ * only for the embedded database, where a single process runs and nothing else can hold them. The claim
+ * that took a job stays counted (JOB_ATTEMPTS): a release that makes its process stop or get restarted
+ * every time must end as JOB_ABANDONED, not loop.
  */
 export async function releaseRunningJobs(q: Queryable, worker?: string): Promise<number> {
   const mine = "state = 'running' AND ($1::text IS NULL OR locked_by = $1)";
@@ -234,8 +252,7 @@ export async function releaseRunningJobs(q: Queryable, worker?: string): Promise
     [worker ?? null],
   );
   const { rowCount } = await q.query(
-    `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, attempts = greatest(attempts - 1, 0)
-     WHERE ${mine}`,
+    `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL WHERE ${mine}`,
     [worker ?? null],
   );
   return rowCount;

@@ -120,17 +120,21 @@ export async function saveTagRef(
 }
 
 export interface FailedAttempt {
-  fingerprint: string;
+  /** Null when the failure says nothing about the content (the next sync tries the same content again). */
+  fingerprint: string | null;
   commit: string | null;
   errors: Diagnostic[];
   warnings: Diagnostic[];
 }
 
+/** What ends an attempt also ends the version's "being ingested" mark. */
+const NOT_INGESTING = 'ingesting_job = NULL, ingesting_fingerprint = NULL, ingesting_commit = NULL';
+
 /** A failed attempt: recorded, while the last good data (if any) stays served. */
 export async function recordFailedAttempt(q: Queryable, id: number, attempt: FailedAttempt): Promise<void> {
   await q.query(
     `UPDATE versions SET attempt_state = 'failed', attempt_fingerprint = $2, attempt_commit = $3,
-       attempt_errors = $4::json, attempt_warnings = $5::json, attempted_at = now()
+       attempt_errors = $4::json, attempt_warnings = $5::json, attempted_at = now(), ${NOT_INGESTING}
      WHERE id = $1`,
     [
       id,
@@ -140,6 +144,50 @@ export async function recordFailedAttempt(q: Queryable, id: number, attempt: Fai
       JSON.stringify(attempt.warnings),
     ],
   );
+}
+
+/**
+ * Marks the version as being ingested by `jobId` (with the content it is ingesting): if the job ends
+ * before the version's outcome is written, `failIngestingVersions` gives it the job's error.
+ */
+export async function markIngesting(
+  q: Queryable,
+  id: number,
+  ingesting: { jobId: number; fingerprint: string | null; commit: string | null },
+): Promise<void> {
+  await q.query(
+    'UPDATE versions SET ingesting_job = $2, ingesting_fingerprint = $3, ingesting_commit = $4 WHERE id = $1',
+    [id, ingesting.jobId, ingesting.fingerprint, ingesting.commit],
+  );
+}
+
+/** The version's outcome needs no write (unchanged, still failing): it is no longer being ingested. */
+export async function clearIngesting(q: Queryable, id: number): Promise<void> {
+  await q.query(`UPDATE versions SET ${NOT_INGESTING} WHERE id = $1 AND ingesting_job IS NOT NULL`, [id]);
+}
+
+/**
+ * The job ended while ingesting these versions: each gets `error` as its failed attempt (the last good
+ * data stays served). With `sameContent`, the content being ingested is recorded as failing, so later
+ * syncs skip it until it changes or a forced sync (a release that crashes or stalls its process must not
+ * be tried again and again). Returns the versions changed, for the ingest log.
+ */
+export async function failIngestingVersions(
+  q: Queryable,
+  jobId: number,
+  error: Diagnostic,
+  sameContent: boolean,
+): Promise<{ assetId: number; tag: string; commit: string | null }[]> {
+  const { rows } = await q.query<{ asset_id: number; tag: string; commit: string | null }>(
+    `UPDATE versions SET attempt_state = 'failed',
+       attempt_fingerprint = CASE WHEN $3 THEN ingesting_fingerprint ELSE NULL END,
+       attempt_commit = ingesting_commit, attempt_errors = $2::json, attempt_warnings = '[]',
+       attempted_at = now(), ${NOT_INGESTING}
+     WHERE ingesting_job = $1
+     RETURNING asset_id, tag, attempt_commit AS commit`,
+    [jobId, JSON.stringify([error]), sameContent],
+  );
+  return rows.map((r) => ({ assetId: r.asset_id, tag: r.tag, commit: r.commit }));
 }
 
 /** A build as verified at ingest, before rendering. */
@@ -172,7 +220,7 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
     `UPDATE versions SET attempt_state = 'ingested', attempt_fingerprint = $2, attempt_commit = $3,
        attempt_errors = '[]', attempt_warnings = $4::json, attempted_at = now(),
        commit_sha = $3, fingerprint = $2, annotations = $5::json, labels = $6::json, ingested_at = now(),
-       removed_at = NULL, body = NULL, etag = NULL
+       removed_at = NULL, body = NULL, etag = NULL, ${NOT_INGESTING}
      WHERE id = $1`,
     [
       id,
@@ -221,7 +269,7 @@ export async function markRemoved(q: Queryable, id: number): Promise<void> {
 
 /** The release is back with the same content: serve the stored data again. */
 export async function markRestored(q: Queryable, id: number): Promise<void> {
-  await q.query('UPDATE versions SET removed_at = NULL WHERE id = $1', [id]);
+  await q.query(`UPDATE versions SET removed_at = NULL, ${NOT_INGESTING} WHERE id = $1`, [id]);
 }
 
 export interface StoredBuild {

@@ -43,6 +43,11 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry add-repo',
         'bonsai registry sync',
         'bonsai registry status',
+        'bonsai registry token',
+        'bonsai registry token create',
+        'bonsai registry token list',
+        'bonsai registry token revoke',
+        'bonsai registry audit',
         'bonsai keygen',
         'bonsai registry key',
         'bonsai registry key add',
@@ -50,7 +55,7 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry key revoke',
       ]),
     );
-    expect(VERBS.length).toBe(19);
+    expect(VERBS.length).toBe(24);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../registry/config.js';
+import { Metrics } from '../../registry/metrics.js';
 
 // No Docker engine runs in CI: the production files are checked by reading them, against the README
 // (what users are told) and the registry's own settings (what it accepts).
@@ -20,10 +21,13 @@ interface Service {
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  profiles?: string[];
+  configs?: { source: string; target: string }[];
 }
 const compose = load(read('docker-compose.yml')) as {
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
+  configs: Record<string, { file?: string; content?: string }>;
 };
 const readme = read('README.md');
 const dockerfile = read('Dockerfile');
@@ -91,7 +95,7 @@ describe('docker-compose.yml', () => {
   );
 
   it.each([
-    ['registry', /healthz/, 'GET /healthz'],
+    ['registry', /\/readyz'/, 'GET /readyz'],
     ['postgres', /pg_isready/, 'pg_isready'],
     ['redis', /redis-cli.*ping/, 'redis-cli ping'],
   ])('gives %s the health check the README names', (name, pattern, documented) => {
@@ -100,11 +104,61 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps the volumes the README names', () => {
-    expect(Object.keys(compose.volumes).sort()).toEqual(['artifacts', 'pgdata']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(['artifacts', 'pgdata', 'prometheus']);
     expect(registry?.volumes).toEqual(['artifacts:/data']);
     expect(registry?.environment?.DATA_DIR).toBe('/data');
     expect(postgres?.volumes).toEqual(['pgdata:/var/lib/postgresql/data']);
     expect(redis?.volumes).toBeUndefined();
+  });
+});
+
+describe('monitoring', () => {
+  const prometheus = compose.services.prometheus;
+  const scrape = load(read('deploy/prometheus.yml')) as {
+    scrape_configs: {
+      metrics_path: string;
+      authorization?: { type: string; credentials_file: string };
+      dns_sd_configs: { names: string[]; port: number }[];
+    }[];
+  };
+
+  it('runs Prometheus in the monitoring profile, scraping every registry replica on /metrics with METRICS_TOKEN', () => {
+    expect(prometheus?.profiles).toEqual(['monitoring']);
+    expect(readmeServices().get('prometheus')?.[1]).toContain('profile `monitoring`');
+    const job = scrape.scrape_configs[0]!;
+    expect(job.metrics_path).toBe('/metrics');
+    expect(job.dns_sd_configs[0]).toMatchObject({ names: ['registry'], port: 3000 });
+    const mounted = new Map(prometheus?.configs?.map((c) => [c.target, c.source]));
+    expect(compose.configs[mounted.get('/etc/prometheus/prometheus.yml')!]?.file).toBe(
+      './deploy/prometheus.yml',
+    );
+    expect(mounted.get(job.authorization!.credentials_file)).toBe('metrics-token');
+    expect(compose.configs['metrics-token']?.content).toBe('${METRICS_TOKEN:-}');
+    expect(compose.services.registry?.environment?.METRICS_TOKEN).toBe('${METRICS_TOKEN:-}');
+  });
+
+  it('ships a Grafana dashboard whose every query names metrics the registry exports', async () => {
+    const dashboard = JSON.parse(read('deploy/grafana-dashboard.json')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const exported = new Set(
+      (await new Metrics().registry.getMetricsAsJSON()).flatMap((m) =>
+        String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
+      ),
+    );
+    const functions = new Set(['sum', 'by', 'rate', 'increase', 'max', 'min', 'histogram_quantile', 'le']);
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        const names = expr
+          .replace(/\{[^}]*\}|\[[^\]]*\]/g, '')
+          .replace(/\bby \([^)]*\)/g, '')
+          .match(/[a-z_:][a-z0-9_:]*/g)!
+          .filter((n) => !functions.has(n));
+        expect(names.length, panel.title).toBeGreaterThan(0);
+        for (const name of names) expect(exported, `${panel.title}: ${name}`).toContain(name);
+      }
+    }
   });
 });
 

@@ -140,6 +140,49 @@ describe('connection resets', () => {
   });
 });
 
+describe('trickled downloads', () => {
+  async function download(assetId: number): Promise<Response> {
+    const api = await fetch(`${gh.apiUrl}/repos/${full}/releases/assets/${assetId}`, {
+      headers: { accept: 'application/octet-stream' },
+      redirect: 'manual',
+    });
+    return fetch(api.headers.get('location')!);
+  }
+
+  it('sends the body a few bytes at a time, then ends it', async () => {
+    const bytes = Buffer.from('0123456789');
+    const asset = gh.state.addAsset(release.id, { name: 'slow.tar.gz', data: bytes });
+    gh.faults.inject({
+      origin: 'cdn',
+      path: '/releases/*',
+      action: { kind: 'trickle', bytes: 3, everyMs: 5 },
+    });
+    const res = await download(asset.id);
+    const chunks: number[] = [];
+    for await (const chunk of res.body!) chunks.push(chunk.length);
+    expect(chunks.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(chunks.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('never ends a body sent forever, while data keeps coming', async () => {
+    const asset = gh.state.addAsset(release.id, { name: 'endless.tar.gz', data: Buffer.from('abc') });
+    gh.faults.inject({
+      origin: 'cdn',
+      path: '/releases/*',
+      action: { kind: 'trickle', bytes: 2, everyMs: 1, forever: true },
+    });
+    const res = await download(asset.id);
+    const reader = res.body!.getReader();
+    let received = 0;
+    while (received < 50) {
+      const { done, value } = await reader.read();
+      expect(done).toBe(false);
+      received += value!.length;
+    }
+    await reader.cancel();
+  });
+});
+
 describe('faults on the uploads origin', () => {
   it('retries a failed upload, which then lands once', async () => {
     gh.faults.inject({

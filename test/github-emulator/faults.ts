@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docs, GitHubApiError } from './errors.js';
 import { respond, type Middleware } from './http.js';
@@ -15,7 +16,13 @@ export type FaultAction =
   /** GitHub's primary rate limit: 403 with `x-ratelimit-remaining: 0` and a reset time. */
   | { kind: 'primary-rate-limit'; resetInSeconds?: number }
   /** Destroy the socket without answering. */
-  | { kind: 'connection-reset' };
+  | { kind: 'connection-reset' }
+  /**
+   * Answer normally, but send the body `bytes` at a time, one piece every `everyMs` (a slow or stalling
+   * server: never silent long enough for an idle timeout). Ends when the body is sent, or never with
+   * `forever` (the last byte is held back).
+   */
+  | { kind: 'trickle'; bytes: number; everyMs: number; forever?: boolean };
 
 export interface FaultRule {
   /** Any method when omitted. */
@@ -85,6 +92,10 @@ export class Faults {
         case 'delay':
           await sleep(action.ms);
           return next();
+        case 'trickle':
+          await next();
+          ctx.body = trickle(ctx.body, action);
+          return;
         case 'connection-reset':
           ctx.respond = false;
           ctx.req.socket.destroy();
@@ -110,4 +121,35 @@ export class Faults {
       }
     };
   }
+}
+
+/** A body (Buffer or string) sent a few bytes at a time; with `forever`, zero bytes follow it endlessly. */
+function trickle(
+  body: unknown,
+  { bytes, everyMs, forever }: { bytes: number; everyMs: number; forever?: boolean },
+): Readable {
+  const all = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  return new Readable({
+    read() {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (sent >= all.length && !forever) {
+          this.push(null);
+          return;
+        }
+        const piece = sent < all.length ? all.subarray(sent, sent + bytes) : Buffer.alloc(bytes);
+        sent += piece.length;
+        this.push(piece);
+      }, everyMs);
+    },
+    destroy(err, callback) {
+      clearTimeout(timer);
+      callback(err);
+    },
+  });
 }

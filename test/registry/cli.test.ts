@@ -6,7 +6,7 @@ import { loadConfig } from '../../registry/config.js';
 import { migrate, readMigrations } from '../../registry/db/migrate.js';
 import { openPglite } from '../../registry/db/pglite.js';
 import { openPostgres } from '../../registry/db/postgres.js';
-import { claimJob, completeJob, getJob } from '../../registry/jobs/queue.js';
+import { claimJob, completeJob, getJob, heldBy } from '../../registry/jobs/queue.js';
 import { startRegistry } from '../../registry/server.js';
 import { bonsai } from '../cli/run-cli.js';
 import { makeTempDir } from './support/databases.js';
@@ -42,7 +42,8 @@ describe('bonsai registry', () => {
   it('migrate applies the migrations once', async () => {
     expect(await run(['migrate'])).toEqual({
       code: 0,
-      stdout: 'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql, 0008_namespace_keys.sql\n',
+      stdout:
+        'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql, 0003_job_fencing.sql, 0006_version_docs.sql, 0007_api_tokens_and_audit.sql, 0008_namespace_keys.sql\n',
       stderr: '',
     });
     expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'database is up to date\n', stderr: '' });
@@ -184,14 +185,15 @@ describe('bonsai registry', () => {
     }
   });
 
-  it('refuses to open the embedded database a running registry holds', async () => {
+  it('refuses to open the embedded database a running registry holds (status goes through it)', async () => {
     const config = loadConfig({
       env: { ...env, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL: '0' },
       cwd: dataDir,
     });
     const registry = await startRegistry(config, pino({ level: 'silent' }));
     try {
-      const result = await run(['status']);
+      expect((await run(['status'])).code).toBe(0);
+      const result = await run(['migrate']);
       expect(result.code).toBe(3);
       expect(result.stderr).toContain(
         `error [DATABASE_IN_USE]: the embedded database in ${dataDir} is open in process ${process.pid}`,
@@ -291,7 +293,7 @@ describe('bonsai registry sync runs as a job, one per asset at a time', () => {
           'hint: wait for it to finish (bonsai registry status acme/busy shows it), then sync again\n',
       });
 
-      await completeJob(db, held.id, 'other-host:42:cafe', null);
+      await completeJob(db, heldBy(held, 'other-host:42:cafe'), null);
       const synced = await bonsai(['registry', 'sync', 'acme/busy'], { env: pgEnv, cwd: dataDir });
       expect(synced.code).toBe(0);
       expect(synced.stdout).toContain('1.0.0     ingested');
@@ -309,6 +311,32 @@ describe('bonsai registry sync runs as a job, one per asset at a time', () => {
     } finally {
       await db.close();
       await database.drop();
+    }
+  });
+
+  it('stops at JOB_DEADLINE on a download that never ends: exit 3, the version shows the code', async () => {
+    gh.state.createRepo('acme/endless');
+    const published = await publish(gh, 'acme/endless', '1.0.0');
+    const endless = gh.faults.inject({
+      origin: 'cdn',
+      path: `/releases/*/${published.files['endless_1.0.0_linux_amd64.tar.gz']!.id}`,
+      times: 'forever',
+      action: { kind: 'trickle', bytes: 1, everyMs: 100, forever: true },
+    });
+    try {
+      const deadlineEnv = { ...env, JOB_DEADLINE: '2', LOG_LEVEL: 'silent' };
+      await bonsai(['registry', 'add-repo', 'acme/endless'], { env: deadlineEnv, cwd: dataDir });
+      const synced = await bonsai(['registry', 'sync', 'acme/endless'], { env: deadlineEnv, cwd: dataDir });
+      expect(endless.hits).toBe(1);
+      expect(synced.code).toBe(3);
+      expect(synced.stderr).toMatch(
+        /^error \[JOB_DEADLINE\]: job \d+ ran longer than its deadline \(JOB_DEADLINE, 2 s\) and was stopped\nhint: /,
+      );
+      const shown = await run(['status', 'acme/endless']);
+      expect(shown.stdout).toContain('1.0.0  failed');
+      expect(shown.stdout).toContain('error JOB_DEADLINE  the ingest of this release never finished');
+    } finally {
+      gh.faults.clear();
     }
   });
 

@@ -221,23 +221,32 @@ describe('a release that cannot be ingested is recorded with its errors and not 
     expect(body.log.filter((e) => e.version === '1.0.0').map((e) => e.outcome)).toEqual(['failed']);
   });
 
-  it('stops on a database failure instead of retrying it as a GitHub outage', async () => {
+  it('fails only the version a store error hits (INGEST_FAILED, details in the log), retried next sync', async () => {
     const repo = await newRepo();
-    await publish(h.gh, repo, '1.0.0');
+    await publish(h.gh, repo, '1.0.0', { builds: [DEFAULT_BUILDS[1]!] });
+    await publish(h.gh, repo, '1.1.0');
     const { db, syncDeps } = h.registry.runtime;
     const asset = await findAsset(db, ...(repo.split('/') as [string, string]));
-    // The database refuses the version's builds (NOT VALID: rows already stored are left alone).
+    // The database refuses linux builds (NOT VALID: rows already stored are left alone): 1.1.0 only.
     await db.query(`ALTER TABLE builds ADD CONSTRAINT refuse_for_test CHECK (platform <> 'linux') NOT VALID`);
     try {
-      await expect(syncAsset(syncDeps, asset!.id, { force: false, conditional: false })).rejects.toThrow(
-        'refuse_for_test',
-      );
+      const report = await syncAsset(syncDeps, asset!.id, { force: false, conditional: false });
+      expect(report.versions.map((v) => [v.tag, v.outcome])).toEqual([
+        ['1.1.0', 'failed'],
+        ['1.0.0', 'ingested'],
+      ]);
     } finally {
       await db.query('ALTER TABLE builds DROP CONSTRAINT refuse_for_test');
     }
-    expect(await servedVersions(repo)).toEqual([]);
-    await h.sync(repo);
     expect(await servedVersions(repo)).toEqual(['1.0.0']);
+    const [error] = (await status(repo))['1.1.0']!.errors;
+    expect(error).toMatchObject({ code: 'INGEST_FAILED' });
+    expect(error!.message).toContain('1.1.0 could not be ingested: an unexpected error stopped it');
+    // The database's own words stay in the log.
+    expect(error!.message).not.toContain('refuse_for_test');
+    expect(h.logs.some((l) => l.includes('refuse_for_test') && l.includes('1.1.0'))).toBe(true);
+    await h.sync(repo);
+    expect(await servedVersions(repo)).toEqual(['1.0.0', '1.1.0']);
   });
 
   it('has no git tag behind it', async () => {
@@ -476,15 +485,18 @@ describe('mirror mode', () => {
     let second: Awaited<ReturnType<typeof publish>>;
     try {
       // 1.0.0 again (forced): the same bytes are already served, so its file is left alone.
-      await expect(syncAsset(syncDeps, asset.id, { force: true, conditional: false })).rejects.toThrow(
-        'refuse_for_test',
-      );
+      const forced = await syncAsset(syncDeps, asset.id, { force: true, conditional: false });
+      expect(forced.versions.map((v) => [v.tag, v.outcome, v.diagnostics[0]?.code])).toEqual([
+        ['1.0.0', 'failed', 'INGEST_FAILED'],
+      ]);
       expect((await fs.stat(served)).ino).toBe(ino);
       // 1.1.0, new: nothing of it reaches the mirror.
       second = await publish(m.gh, 'acme/rolled-back', '1.1.0');
-      await expect(syncAsset(syncDeps, asset.id, { force: false, conditional: false })).rejects.toThrow(
-        'refuse_for_test',
-      );
+      const next = await syncAsset(syncDeps, asset.id, { force: false, conditional: false });
+      expect(next.versions.map((v) => [v.tag, v.outcome])).toEqual([
+        ['1.1.0', 'failed'],
+        ['1.0.0', 'unchanged'],
+      ]);
     } finally {
       await db.query('ALTER TABLE builds DROP CONSTRAINT refuse_for_test');
     }

@@ -8,12 +8,14 @@ import {
   enqueueSync,
   failJob,
   getJob,
+  heldBy,
   releaseRunningJobs,
+  renewLease,
   type JobRecord,
   type SyncPayload,
 } from '../../registry/jobs/queue.js';
 import { enqueueDuePolls } from '../../registry/jobs/poll.js';
-import { JobWorker, backoffDelay } from '../../registry/jobs/worker.js';
+import { JobWorker, backoffDelay, type WorkerOptions } from '../../registry/jobs/worker.js';
 import { registerAsset } from '../../registry/store/assets.js';
 import { DB_KINDS, openTestDb, type TestDb } from './support/databases.js';
 import { answeredOrWaiting } from './support/postgres.js';
@@ -84,7 +86,7 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     expect(await claimJob(db, 'w2', LEASE)).toBeUndefined();
 
     // Retry in an hour: pending, but not due.
-    expect(await failJob(db, id, 'w1', 'GitHub said 502', 3_600_000)).toBe(true);
+    expect(await failJob(db, heldBy(first!, 'w1'), 'GitHub said 502', 3_600_000)).toBe(true);
     expect(await getJob(db, id)).toMatchObject({ state: 'pending', lastError: 'GitHub said 502' });
     expect(await claimJob(db, 'w2', LEASE)).toBeUndefined();
 
@@ -92,8 +94,8 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     const second = await claimJob(db, 'w2', LEASE);
     expect(second).toMatchObject({ id, attempts: 2, lockedBy: 'w2' });
     // Only the holder may finish it.
-    expect(await completeJob(db, id, 'w1', { ok: true })).toBe(false);
-    expect(await failJob(db, id, 'w2', 'still failing', undefined)).toBe(true);
+    expect(await completeJob(db, heldBy(first!, 'w1'), { ok: true })).toBe(false);
+    expect(await failJob(db, heldBy(second!, 'w2'), 'still failing', undefined)).toBe(true);
     expect(await getJob(db, id)).toMatchObject({ state: 'failed', lastError: 'still failing' });
   });
 
@@ -108,7 +110,7 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     // The second job of `asset` waits; the other asset's job goes ahead.
     expect((await claimJob(db, 'w2', LEASE))?.id).toBe(otherJob);
     expect(await claimJob(db, 'w3', LEASE)).toBeUndefined();
-    await completeJob(db, first!.id, 'w1', null);
+    await completeJob(db, heldBy(first!, 'w1'), null);
     expect((await claimJob(db, 'w3', LEASE))?.assetId).toBe(asset);
   });
 
@@ -116,11 +118,26 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     await drain(db);
     const asset = await newAsset(db, 'lease');
     const { id } = await enqueueSync(db, asset, FULL);
-    await claimJob(db, 'dead-worker', 1);
-    const taken = await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE));
-    expect(taken).toMatchObject({ id, attempts: 2, lockedBy: 'w2' });
-    expect(await completeJob(db, id, 'dead-worker', null)).toBe(false);
-    expect(await completeJob(db, id, 'w2', null)).toBe(true);
+    const dead = (await claimJob(db, 'dead-worker', 1))!;
+    const taken = (await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE)))!;
+    expect(taken).toMatchObject({ id, attempts: 2, lease: 2, lockedBy: 'w2' });
+    expect(await completeJob(db, heldBy(dead, 'dead-worker'), null)).toBe(false);
+    expect(await completeJob(db, heldBy(taken, 'w2'), null)).toBe(true);
+  });
+
+  it('fences a holder by its lease, even when the same worker claimed the job again', async () => {
+    await drain(db);
+    const asset = await newAsset(db, 'fenced');
+    const { id } = await enqueueSync(db, asset, FULL);
+    const paused = (await claimJob(db, 'w1', 1))!;
+    const again = (await waitFor('the lease to run out', () => claimJob(db, 'w1', LEASE)))!;
+    expect(again).toMatchObject({ id, lockedBy: 'w1', lease: paused.lease + 1 });
+    const stale = heldBy(paused, 'w1');
+    expect(await renewLease(db, stale, LEASE)).toBe(false);
+    expect(await failJob(db, stale, 'late', 1)).toBe(false);
+    expect(await completeJob(db, stale, { late: true })).toBe(false);
+    expect(await getJob(db, id)).toMatchObject({ state: 'running', lastError: null, result: null });
+    expect(await completeJob(db, heldBy(again, 'w1'), null)).toBe(true);
   });
 
   it('takes back a job whose process died before a newer job of the same asset', async () => {
@@ -131,10 +148,10 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     const { id: newer } = await enqueueSync(db, asset, FULL);
     // The newer job comes first in the queue; it still waits for the asset's interrupted job.
     await db.query("UPDATE jobs SET run_at = now() - interval '1 hour' WHERE id = $1", [newer]);
-    const taken = await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE));
+    const taken = (await waitFor('the lease to run out', () => claimJob(db, 'w2', LEASE)))!;
     expect(taken).toMatchObject({ id: dead, lockedBy: 'w2' });
     expect(await claimJob(db, 'w3', LEASE)).toBeUndefined();
-    await completeJob(db, dead, 'w2', null);
+    await completeJob(db, heldBy(taken, 'w2'), null);
     expect((await claimJob(db, 'w3', LEASE))?.id).toBe(newer);
   });
 
@@ -148,7 +165,8 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
     await claimJob(db, 'w1', LEASE);
     const { id: twin } = await enqueueSync(db, b, FULL);
     expect(await releaseRunningJobs(db, 'w1')).toBe(1);
-    expect(await getJob(db, ja)).toMatchObject({ state: 'pending', attempts: 0, lockedBy: null });
+    // The claim stays counted: a job whose process is stopped every time ends as JOB_ABANDONED.
+    expect(await getJob(db, ja)).toMatchObject({ state: 'pending', attempts: 1, lockedBy: null });
     expect(await getJob(db, jb)).toMatchObject({ state: 'done' });
     expect(await getJob(db, twin)).toMatchObject({ state: 'pending' });
   });
@@ -209,6 +227,102 @@ describe.each(DB_KINDS)('job table on %s', (kind) => {
   });
 });
 
+describe.each(DB_KINDS)('a worker facing jobs that never finish, on %s', (kind) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(kind);
+  });
+  afterAll(() => t?.cleanup());
+
+  function worker(handle: WorkerOptions['handle'], extra: Partial<WorkerOptions> = {}): JobWorker {
+    return new JobWorker({
+      db: t.db,
+      id: `w-${kind}`,
+      leaseMs: LEASE,
+      maxAttempts: 2,
+      backoffMs: 1,
+      idleMs: 10,
+      logger: silent,
+      handle,
+      ...extra,
+    });
+  }
+
+  it('fails a job claimed JOB_ATTEMPTS times without finishing as JOB_ABANDONED, without running it', async () => {
+    await drain(t.db);
+    const { id } = await enqueueSync(t.db, await newAsset(t.db, 'abandoned'), FULL);
+    // Two processes took it and died with it (their leases ran out).
+    for (const dead of ['dead-1', 'dead-2'])
+      await waitFor('a claim', async () => (await claimJob(t.db, dead, 1))?.id === id);
+    await t.db.query("UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [id]);
+    let ran = false;
+    const w = worker(async () => (ran = true));
+    w.start();
+    try {
+      const job = await waitFor('the job to fail', async () => {
+        const j = await getJob(t.db, id);
+        return j?.state === 'failed' && j;
+      });
+      expect(job.attempts).toBe(3);
+      expect(job.lastError).toMatch(
+        /^JOB_ABANDONED: job \d+ was claimed 2 times \(JOB_ATTEMPTS\) without finishing/,
+      );
+      expect(ran).toBe(false);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('runs jobs of several assets at once, and stops one at its deadline', async () => {
+    await drain(t.db);
+    const { id: slow } = await enqueueSync(t.db, await newAsset(t.db, 'deadline-slow'), FULL);
+    const { id: quick } = await enqueueSync(t.db, await newAsset(t.db, 'deadline-quick'), FULL);
+    const w = worker(
+      (job, _held, signal) =>
+        job.id === slow
+          ? new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+          : Promise.resolve('quick'),
+      { concurrency: 2, deadlineMs: 300 },
+    );
+    w.start();
+    try {
+      await waitFor('the quick job', async () => (await getJob(t.db, quick))?.state === 'done');
+      const failed = await waitFor('the deadline', async () => {
+        const j = await getJob(t.db, slow);
+        return j?.state === 'failed' && j;
+      });
+      expect(failed.lastError).toMatch(
+        /^JOB_DEADLINE: job \d+ ran longer than its deadline \(JOB_DEADLINE, 0.3 s\)/,
+      );
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('keeps the words of an unexpected error out of the job row (they may name internal hosts)', async () => {
+    await drain(t.db);
+    const { id } = await enqueueSync(t.db, await newAsset(t.db, 'internal'), FULL);
+    const w = worker(
+      async () => {
+        throw new Error('connect ECONNREFUSED 10.1.2.3:5432');
+      },
+      { maxAttempts: 1 },
+    );
+    w.start();
+    try {
+      const job = await waitFor('the job to fail', async () => {
+        const j = await getJob(t.db, id);
+        return j?.state === 'failed' && j;
+      });
+      expect(job.lastError).toBe(
+        `INTERNAL: the job failed on an unexpected error; the registry log has the details under job ${id}`,
+      );
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
 describe('a worker stopping', () => {
   it('logs that it could not hand its jobs back when the database is gone', async () => {
     const t = await openTestDb('pglite');
@@ -257,7 +371,7 @@ describe('job claims across processes on one Postgres', () => {
             if (!job) return;
             expect(claimedBy.has(job.id)).toBe(false);
             claimedBy.set(job.id, `w${n}`);
-            await completeJob(h, job.id, `w${n}`, null);
+            await completeJob(h, heldBy(job, `w${n}`), null);
           }
         }),
       );
@@ -291,7 +405,7 @@ describe('two connections claiming jobs of one asset at once', () => {
         [asset],
       );
       expect(rows).toEqual([{ id: first }]);
-      await completeJob(t.db, first, 'A', null);
+      await completeJob(t.db, heldBy(claimedByA!, 'A'), null);
       expect((await claimJob(other, 'B', LEASE))?.id).toBe(second);
     } finally {
       await t.cleanup();

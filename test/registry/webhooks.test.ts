@@ -213,12 +213,14 @@ describe('the CI trigger POST /assets/:ns/:name/build', () => {
     h.gh.state.createRepo('ci/check');
     await h.addRepo('ci/check');
     expect((await h.post('/assets/ci/check/build', '')).json()).toEqual(
-      unauthorized('missing "Authorization: Bearer TOKEN" header (the registry ADMIN_TOKEN)'),
+      unauthorized('missing "Authorization: Bearer TOKEN" header (the registry ADMIN_TOKEN or an API token)'),
     );
     const wrong = await h.post('/assets/ci/check/build', '', { authorization: 'Bearer nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.json()).toEqual(
-      unauthorized("the token in the Authorization header is not this registry's ADMIN_TOKEN"),
+      unauthorized(
+        "the token in the Authorization header is neither this registry's ADMIN_TOKEN nor one of its API tokens",
+      ),
     );
   });
 
@@ -355,7 +357,9 @@ describe('a registry without WEBHOOK_SECRET or ADMIN_TOKEN', () => {
       { authorization: 'Bearer anything' },
     );
     expect(admin.json()).toEqual(
-      unauthorized('this registry has no ADMIN_TOKEN set, so admin requests are refused'),
+      unauthorized(
+        "the token in the Authorization header is not one of this registry's API tokens (and no ADMIN_TOKEN is set)",
+      ),
     );
   });
 });

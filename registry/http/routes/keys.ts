@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RegistryError } from '../../errors.js';
 import { addNamespaceKey, keyJson, parseKeyText, parseNamespace, revokeNamespaceKey } from '../../signing.js';
 import { listKeys } from '../../store/keys.js';
-import { requireAdmin } from '../auth.js';
+import { authorize } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { readJsonBody } from '../raw-body.js';
 import { sendJson } from '../respond.js';
@@ -27,7 +27,7 @@ export function keyRoutes(router: Router, deps: HttpDeps): void {
   });
 
   router.post('/api/v1/namespaces/:namespace/keys', async (ctx) => {
-    requireAdmin(ctx, deps.adminToken);
+    const actor = await authorize(ctx, deps, 'admin');
     const namespace = parseNamespace((ctx.params as { namespace: string }).namespace);
     const parsed = addKeySchema.safeParse(await readJsonBody(ctx.req, MAX_KEY_BODY));
     if (!parsed.success) {
@@ -38,6 +38,7 @@ export function keyRoutes(router: Router, deps: HttpDeps): void {
       namespace,
       parseKeyText(parsed.data.public_key),
       (q, id, p) => deps.jobs.enqueueSync(q, id, p),
+      { actor: actor.name, requestId: ctx.state.requestId as string },
     );
     if (change.jobs.length > 0) deps.jobs.wake();
     sendJson(ctx, change.created ? 201 : 200, {
@@ -48,7 +49,7 @@ export function keyRoutes(router: Router, deps: HttpDeps): void {
   });
 
   router.post('/api/v1/namespaces/:namespace/keys/:keyId/revoke', async (ctx) => {
-    requireAdmin(ctx, deps.adminToken);
+    const actor = await authorize(ctx, deps, 'admin');
     const params = ctx.params as { namespace: string; keyId: string };
     const namespace = parseNamespace(params.namespace);
     if (!/^[0-9A-Fa-f]{16}$/.test(params.keyId)) {
@@ -57,8 +58,12 @@ export function keyRoutes(router: Router, deps: HttpDeps): void {
         `${JSON.stringify(params.keyId)} is not a key id (16 hex digits)`,
       );
     }
-    const change = await revokeNamespaceKey(deps.db, namespace, params.keyId, (q, id, p) =>
-      deps.jobs.enqueueSync(q, id, p),
+    const change = await revokeNamespaceKey(
+      deps.db,
+      namespace,
+      params.keyId,
+      (q, id, p) => deps.jobs.enqueueSync(q, id, p),
+      { actor: actor.name, requestId: ctx.state.requestId as string },
     );
     if (change.jobs.length > 0) deps.jobs.wake();
     sendJson(ctx, 200, { ...keyJson(change.key), job_ids: change.jobs });

@@ -7,7 +7,9 @@ import { assertCleanHeader, badName, invalidData, utf8Text } from '../clean-inpu
 import { parseRegistration, registerRepository } from '../../repos.js';
 import { findAsset, type AssetRecord } from '../../store/assets.js';
 import { linkDeliveryToJob, recordDelivery } from '../../store/deliveries.js';
-import { requireAdmin } from '../auth.js';
+import { recordAudit } from '../../store/audit.js';
+import { syncScope } from '../../tokens.js';
+import { authorize } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { assertDeclaredLength, readJsonBody, readRawBody, sameDigest, signatureDigest } from '../raw-body.js';
 import { sendJson } from '../respond.js';
@@ -191,6 +193,13 @@ async function handleWebhook(
       trigger: 'webhook',
     });
     await linkDeliveryToJob(tx, deliveryId, job.id);
+    await recordAudit(tx, {
+      actor: 'webhook',
+      action: 'sync.queue',
+      target: `${target.namespace}/${target.name}`,
+      requestId: ctx.state.requestId as string,
+      detail: { delivery: deliveryId, job: job.id },
+    });
     return job;
   });
   if (!outcome) return sendJson(ctx, 200, { message: `duplicate delivery ${deliveryId}: already accepted` });
@@ -216,13 +225,25 @@ export function triggerRoutes(router: Router, deps: HttpDeps): void {
 
   // Bonsai's CI trigger: a pipeline calls it after uploading the release files.
   router.post('/assets/:namespace/:name/build', async (ctx) => {
-    requireAdmin(ctx, deps.adminToken);
     const { namespace, name } = ctx.params as { namespace: string; name: string };
+    const actor = await authorize(ctx, deps, syncScope(namespace, name));
     const asset = await findAsset(deps.db, namespace, name);
     if (!asset) throw notFound();
-    const job = await deps.db.transaction((tx) =>
-      deps.jobs.enqueueSync(tx, asset.id, { force: false, conditional: false, trigger: 'ci' }),
-    );
+    const job = await deps.db.transaction(async (tx) => {
+      const queued = await deps.jobs.enqueueSync(tx, asset.id, {
+        force: false,
+        conditional: false,
+        trigger: 'ci',
+      });
+      await recordAudit(tx, {
+        actor: actor.name,
+        action: 'sync.queue',
+        target: `${asset.namespace}/${asset.name}`,
+        requestId: ctx.state.requestId as string,
+        detail: { job: queued.id },
+      });
+      return queued;
+    });
     deps.jobs.wake();
     sendJson(ctx, 202, {
       message: 'Please wait a minute or so for the repository releases to be recompiled.',
@@ -231,9 +252,12 @@ export function triggerRoutes(router: Router, deps: HttpDeps): void {
   });
 
   router.post('/api/v1/repos', async (ctx) => {
-    requireAdmin(ctx, deps.adminToken);
+    const actor = await authorize(ctx, deps, 'admin');
     const { ref, settings } = parseRegistration(await readJsonBody(ctx.req, MAX_ADMIN_BODY));
-    const registration = await registerRepository(deps, ref, settings, 'api');
+    const registration = await registerRepository(deps, ref, settings, 'api', {
+      actor: actor.name,
+      requestId: ctx.state.requestId as string,
+    });
     deps.jobs.wake();
     sendJson(ctx, registration.created ? 201 : 200, {
       name: `${registration.asset.namespace}/${registration.asset.name}`,

@@ -112,6 +112,10 @@ export interface PublishOptions {
   draft?: boolean;
   prerelease?: boolean;
   annotated?: boolean;
+  /** README.md at the tag (default `# REPO TAG`); null removes it. */
+  readme?: string | null;
+  /** The release notes (the release's body). */
+  notes?: string;
 }
 
 export interface Published {
@@ -131,7 +135,10 @@ export async function publish(
   const repo = fullName.split('/')[1]!;
   const yml = options.yml === undefined ? bonsaiYml(options.builds) : options.yml;
   const commit = gh.state.commit(fullName, {
-    files: { 'bonsai.yml': yml, 'README.md': `# ${repo} ${tag}\n` },
+    files: {
+      'bonsai.yml': yml,
+      'README.md': options.readme === undefined ? `# ${repo} ${tag}\n` : options.readme,
+    },
     tag,
     annotated: options.annotated ?? false,
   });
@@ -145,6 +152,7 @@ export async function publish(
     tag_name: tag,
     draft: options.draft ?? false,
     prerelease: options.prerelease ?? false,
+    ...(options.notes === undefined ? {} : { body: options.notes }),
   });
   const out: Published = { commit, releaseId: release.id, files: {} };
   for (const [name, data] of Object.entries(files)) {

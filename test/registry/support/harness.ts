@@ -61,6 +61,12 @@ export function registryEnv(gh: GitHubEmulator, dataDir: string): Record<string,
     ADMIN_TOKEN,
     POLL_INTERVAL: '0',
     JOB_BACKOFF: '0.05',
+    // Tests make many requests from one address; the rate-limit suite sets its own budgets.
+    RATE_LIMIT_READS: '0',
+    RATE_LIMIT_WRITES: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
+    // Pruning claims its hourly period; the retention suite turns it on when it wants it.
+    RETENTION_DAYS: '0',
   };
 }
 
