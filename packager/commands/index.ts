@@ -4,6 +4,8 @@ import { registerCheck } from './check/index.js';
 import { registerInit } from './init/index.js';
 import { registerKeygen } from './keygen/index.js';
 import { registerLint } from './lint/index.js';
+import { registerMirror } from './mirror/index.js';
+import { registerOutdated } from './outdated/index.js';
 import { registerPack } from './pack/index.js';
 import { registerPublish } from './publish/index.js';
 import { registerVerify } from './verify/index.js';
@@ -18,4 +20,6 @@ export const packagerVerbs: readonly VerbRegistration[] = [
   registerVerify,
   registerPublish,
   registerAdd,
+  registerMirror,
+  registerOutdated,
 ];

@@ -53,9 +53,11 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry key add',
         'bonsai registry key list',
         'bonsai registry key revoke',
+        'bonsai mirror',
+        'bonsai outdated',
       ]),
     );
-    expect(VERBS.length).toBe(24);
+    expect(VERBS.length).toBe(26);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {
