@@ -74,6 +74,14 @@ export const PACKAGER_ERROR_CODES = [
   'GITHUB_NOT_FOUND',
   'GITHUB_RATE_LIMITED',
   'GITHUB_UNAVAILABLE',
+  // signing: keygen, pack --sign, check --key, add --verify-key
+  'KEYGEN_EXISTS',
+  'SIGNING_KEY_UNREADABLE',
+  'SIGNING_KEY_INVALID',
+  'PUBLIC_KEY_INVALID',
+  'SIGNATURE_MISSING',
+  'SIGNATURE_INVALID',
+  'SIGNED_DIGEST_MISMATCH',
 ] as const;
 
 export type PackagerErrorCode = (typeof PACKAGER_ERROR_CODES)[number];

@@ -89,6 +89,16 @@ export const REGISTRY_ERROR_CODES = {
     exitCode: EXIT.INVALID,
     hint: 'it was loaded by bonsai registry import and is never synced from GitHub: update the mirror and import it again',
   },
+  KEY_INVALID: {
+    status: 400,
+    exitCode: EXIT.INVALID,
+    hint: 'send the public key bonsai keygen or minisign -G wrote (the .pub file, or its line starting RW)',
+  },
+  KEY_REVOKED: {
+    status: 409,
+    exitCode: EXIT.INVALID,
+    hint: 'a revoked key stays revoked: make a new key pair (bonsai keygen) and add its public key',
+  },
   DATABASE_NOT_FOUND: {
     status: 503,
     exitCode: EXIT.SERVICE,

@@ -2,6 +2,7 @@ import type { VerbRegistration } from '../../cli/program.js';
 import { registerAdd } from './add/index.js';
 import { registerCheck } from './check/index.js';
 import { registerInit } from './init/index.js';
+import { registerKeygen } from './keygen/index.js';
 import { registerLint } from './lint/index.js';
 import { registerMirror } from './mirror/index.js';
 import { registerOutdated } from './outdated/index.js';
@@ -13,6 +14,7 @@ import { registerVerify } from './verify/index.js';
 export const packagerVerbs: readonly VerbRegistration[] = [
   registerInit,
   registerLint,
+  registerKeygen,
   registerPack,
   registerCheck,
   registerVerify,

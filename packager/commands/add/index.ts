@@ -18,6 +18,8 @@ import {
 import { BonsaiApiClient, DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS } from '../../bonsai-api/client.js';
 import { PackagerError } from '../../errors.js';
 import { writeFileAtomically } from '../../fs/write-atomically.js';
+import { loadPublicKeys } from '../../signing/keys.js';
+import { verifyDefinition } from '../../signing/verify-definition.js';
 import { parseAssetReference } from './asset-reference.js';
 import { readExport, readInstalledAssets, type InstalledAsset } from '../../outdated/installed.js';
 
@@ -29,6 +31,7 @@ interface AddOptions {
   list?: boolean;
   upgrade?: string;
   timeout: string;
+  verifyKey?: string[];
 }
 
 export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
@@ -61,6 +64,11 @@ export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
         '--timeout <seconds>',
         'The timeout of each request, in seconds.',
         String(DEFAULT_TIMEOUT_MS / 1000),
+      )
+      .option(
+        '--verify-key <pubfile>',
+        "Refuse the definition unless the publisher's checksum file is signed by this minisign public key and lists every build's sha512 (repeatable).",
+        (value: string, previous: string[] = []) => [...previous, value],
       ),
     io,
     {
@@ -97,6 +105,8 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
     );
   }
   const asset = parseAssetReference(reference);
+  // Keys are read first: a wrong path must not cost requests.
+  const keys = await loadPublicKeys(io.cwd, options.verifyKey ?? []);
   // sensuctl parses the requested version before asking the registry anything.
   if (asset.version !== undefined && !parseVersion(asset.version)) throw malformedVersion(asset.version);
   if (options.list && (asset.version !== undefined || asset.latest)) {
@@ -163,6 +173,14 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
       'ASSET_DEFINITION_INVALID',
       `the registry's definition of ${asset.namespace}/${asset.name}:${version} would be refused by sensu: ` +
         problems.map((p) => p.message).join('; '),
+    );
+  }
+
+  if (keys.length > 0) {
+    const verified = await verifyDefinition(resource, keys, timeoutSeconds * 1000);
+    writeLine(
+      io.stderr,
+      `verified: every build's sha512 is in ${verified.checksumFiles.join(', ')}, signed by key ${verified.keyId}`,
     );
   }
 
