@@ -101,6 +101,7 @@ export const DIAGNOSTIC_CODES = {
   INGEST_FAILED: 'error',
   JOB_DEADLINE: 'error',
   JOB_ABANDONED: 'error',
+  ARTIFACT_STORE_FAILED: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
