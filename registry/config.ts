@@ -68,10 +68,10 @@ const schema = z.object({
     .string()
     .default('')
     .transform((text) => text.replace(/^\/+|\/+$/g, ''))
-    .refine((text) => !text.split('/').some((part) => part === '' || part === '.' || part === '..'), {
-      error: 'must be a key prefix like artifacts or bonsai/artifacts',
-    })
-    .or(z.literal('')),
+    .refine(
+      (text) => text === '' || !text.split('/').some((part) => part === '' || part === '.' || part === '..'),
+      { error: 'must be a key prefix like artifacts or bonsai/artifacts' },
+    ),
   S3_REGION: z.string().optional(),
   S3_ENDPOINT: httpUrl.optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: "must be 'true' or 'false'" }).default('false'),

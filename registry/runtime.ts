@@ -141,6 +141,7 @@ export async function openRuntime(
       syncDeps,
       metrics,
       async close() {
+        artifacts.close?.();
         await cache.close();
         await db.close();
       },

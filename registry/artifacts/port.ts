@@ -38,6 +38,8 @@ export interface Artifacts {
   locate(commit: string, fileName: string): string | undefined;
   /** s3 mode: a short-lived presigned URL of a stored object, or undefined when there is none. */
   redirect?(commit: string, fileName: string): Promise<string | undefined>;
+  /** Releases its connections (the S3 client's keep-alive sockets). */
+  close?(): void;
 }
 
 /** A commit id as GitHub writes it: 40 lowercase hex digits (64 for SHA-256 repositories). */

@@ -105,6 +105,7 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
     mode: 's3',
     description: `s3 ${where}, published at ${publicBase}`,
     locate: () => undefined,
+    close: () => client.destroy(),
     async redirect(commit, fileName) {
       if (!valid(commit, fileName)) return undefined;
       const key = keyOf(`${commit}/${fileName}`);

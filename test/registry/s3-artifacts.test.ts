@@ -155,11 +155,38 @@ describe('ARTIFACTS_MODE=s3', () => {
     expect((await keys()).filter((k) => k.includes('.partial'))).toEqual([]);
   });
 
+  it('points build URLs at ARTIFACTS_URL (a CDN or the public bucket) when it is set', async () => {
+    const publicBase = `${endpoint}/${BUCKET}/${PREFIX}`;
+    await h.stopRegistry();
+    await h.startRegistry({ ARTIFACTS_URL: publicBase });
+    try {
+      h.gh.state.createRepo('acme/cdn');
+      const published = await publish(h.gh, 'acme/cdn', '1.0.0');
+      await h.addRepo('acme/cdn');
+      const def = (await h.get('/api/v1/assets/acme/cdn/1.0.0/release_asset_builds')).json() as {
+        spec: { builds: { url: string; sha512: string }[] };
+      };
+      const name = 'cdn_1.0.0_linux_amd64.tar.gz';
+      expect(def.spec.builds[0]!.url).toBe(`${publicBase}/${published.commit}/${name}`);
+      expect(await download(def.spec.builds[0]!.url)).toEqual({
+        status: 200,
+        sha512: published.files[name]!.sha512,
+      });
+    } finally {
+      await h.stopRegistry();
+      await h.startRegistry();
+    }
+  });
+
   it('a store that refuses or cannot be reached fails the version with ARTIFACT_STORE_FAILED, and a later sync completes it', async () => {
     const closed = await freePort();
-    const cases = [
+    const cases: { repo: string; env: Record<string, string>; says: string }[] = [
       { repo: 'acme/no-bucket', env: { S3_BUCKET: 'no-such-bucket' }, says: 'NoSuchBucket' },
-      { repo: 'acme/unreachable', env: { S3_ENDPOINT: `http://127.0.0.1:${closed}` }, says: `127.0.0.1:${closed}` },
+      {
+        repo: 'acme/unreachable',
+        env: { S3_ENDPOINT: `http://127.0.0.1:${closed}` },
+        says: `127.0.0.1:${closed}`,
+      },
     ];
     for (const c of cases) {
       await h.stopRegistry();
