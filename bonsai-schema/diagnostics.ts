@@ -102,6 +102,9 @@ export const DIAGNOSTIC_CODES = {
   JOB_DEADLINE: 'error',
   JOB_ABANDONED: 'error',
   ARTIFACT_STORE_FAILED: 'error',
+  // signed checksum files (signatures.ts): required by a namespace's keys, REQUIRE_SIGNATURES, check --key
+  SIGNATURE_MISSING: 'error',
+  SIGNATURE_INVALID: 'error',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

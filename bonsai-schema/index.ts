@@ -15,6 +15,8 @@ export * from './filter-verdicts.js';
 export * from './filters.js';
 export * from './go-platforms.js';
 export * from './interpolate.js';
+export * from './minisign.js';
 export * from './packed-for.js';
+export * from './signatures.js';
 export * from './versions.js';
 export * from './yaml-source.js';

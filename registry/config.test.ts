@@ -100,6 +100,7 @@ describe('registry settings', () => {
       'DOWNLOAD_DEADLINE (--download-deadline): must be a number of seconds, more than 0',
     ],
     [{ ARTIFACT_HOSTS: 'https://cdn.example.com/' }, 'ARTIFACT_HOSTS (--artifact-hosts): must be host names'],
+    [{ REQUIRE_SIGNATURES: 'yes' }, "REQUIRE_SIGNATURES (--require-signatures): must be 'true' or 'false'"],
     [
       { LOG_LEVEL: 'loud' },
       'LOG_LEVEL (--log-level): must be one of fatal, error, warn, info, debug, trace, silent',

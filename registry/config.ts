@@ -104,6 +104,10 @@ const schema = z.object({
     .number({ error: 'must be a number of days (0: keep forever)' })
     .min(0, { error: 'must be a number of days (0: keep forever)' })
     .default(30),
+  REQUIRE_SIGNATURES: z
+    .enum(['true', 'false', '1', '0'], { error: "must be 'true' or 'false'" })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   CACHE_TTL: positiveInt.default(3600),
   CACHE_SIZE: positiveInt.default(10_000),
   JOB_ATTEMPTS: positiveInt.default(8),
@@ -329,6 +333,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Entries of the in-process cache (without REDIS_URL).',
   },
   {
+    env: 'REQUIRE_SIGNATURES',
+    flag: '--require-signatures <bool>',
+    defaultText: 'false',
+    description:
+      'true: every namespace needs signed checksum files (SIGNATURE_MISSING otherwise), not only those with keys (bonsai registry key add).',
+  },
+  {
     env: 'JOB_ATTEMPTS',
     flag: '--job-attempts <n>',
     defaultText: '8',
@@ -408,6 +419,7 @@ export interface RegistryConfig {
   artifactHosts: string[];
   rateLimits: { reads: number; writes: number; authFailures: number; trustProxy: number };
   retentionDays: number;
+  requireSignatures: boolean;
   cacheTtlSeconds: number;
   cacheSize: number;
   jobAttempts: number;
@@ -496,6 +508,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
       trustProxy: s.TRUST_PROXY,
     },
     retentionDays: s.RETENTION_DAYS,
+    requireSignatures: s.REQUIRE_SIGNATURES,
     cacheTtlSeconds: s.CACHE_TTL,
     cacheSize: s.CACHE_SIZE,
     jobAttempts: s.JOB_ATTEMPTS,

@@ -74,6 +74,16 @@ export const REGISTRY_ERROR_CODES = {
     exitCode: EXIT.SERVICE,
     hint: 'check HOST / --host names an address of this machine and that the port is allowed (below 1024 needs privileges)',
   },
+  KEY_INVALID: {
+    status: 400,
+    exitCode: EXIT.INVALID,
+    hint: 'send the public key bonsai keygen or minisign -G wrote (the .pub file, or its line starting RW)',
+  },
+  KEY_REVOKED: {
+    status: 409,
+    exitCode: EXIT.INVALID,
+    hint: 'a revoked key stays revoked: make a new key pair (bonsai keygen) and add its public key',
+  },
   DATABASE_NOT_FOUND: {
     status: 503,
     exitCode: EXIT.SERVICE,

@@ -129,6 +129,7 @@ export async function openRuntime(
       },
       onArtifactBytes: (bytes) => metrics.artifactDownloaded(bytes),
       logger,
+      requireSignatures: config.requireSignatures,
     };
     return {
       config,

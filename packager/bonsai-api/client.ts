@@ -31,11 +31,7 @@ export class BonsaiApiClient {
   }
 
   async fetchAssetVersions(namespace: string, name: string): Promise<AssetVersions> {
-    const url = this.url(namespace, name);
-    const body = await this.getJson(url, `asset ${namespace}/${name}`, 'ASSET_NOT_FOUND');
-    if (!isObject(body)) {
-      throw notAnObject(url, body);
-    }
+    const body = await this.fetchAsset(namespace, name);
     const listed = Array.isArray(body.versions) ? body.versions : [];
     const versions = listed.flatMap((v) => (isObject(v) && typeof v.version === 'string' ? [v.version] : []));
     return {
@@ -43,6 +39,14 @@ export class BonsaiApiClient {
       versions,
       skipped: listed.length - versions.length,
     };
+  }
+
+  /** The whole API asset object (`GET /api/v1/assets/NS/NAME`), as one JSON object. */
+  async fetchAsset(namespace: string, name: string): Promise<Record<string, unknown>> {
+    const url = this.url(namespace, name);
+    const body = await this.getJson(url, `asset ${namespace}/${name}`, 'ASSET_NOT_FOUND');
+    if (!isObject(body)) throw notAnObject(url, body);
+    return body;
   }
 
   /** The multi-build definition, as one JSON object (sensuctl refuses anything else). */

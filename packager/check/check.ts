@@ -14,6 +14,13 @@ import {
   selectChecksum,
   type Diagnostic,
   type PlannedBuild,
+  checkSignatures,
+  MAX_SIGNATURE_FILE_BYTES,
+  parseSignature,
+  SIGNATURE_HINTS,
+  SIGNATURE_SUFFIX,
+  type PublicKey,
+  type SignedChecksumFile,
 } from '../../bonsai-schema/index.js';
 import { buildsByArchive, releaseArchiveDiagnostics } from '../../bonsai-schema/release-archive.js';
 import type { ArchiveLimits } from '../../bonsai-schema/archive-lister.js';
@@ -31,6 +38,11 @@ export interface CheckOptions {
   show: (absolutePath: string) => string;
   /** The archive bounds, as the registry's settings (defaults: theirs). */
   limits?: ArchiveLimits;
+  /**
+   * Trusted public keys (`--key`): every checksum file must then be signed by one of them, as a registry
+   * whose namespace has keys requires. Without keys, signature files present are only read.
+   */
+  keys?: readonly PublicKey[];
 }
 
 export interface CheckedArchive {
@@ -99,6 +111,8 @@ export async function checkRelease(options: CheckOptions): Promise<CheckReport> 
     checksumFiles: checksumTexts,
     checksumFilesTooLarge: tooLarge,
   });
+  for (const d of await signatureDiagnostics(dist, plan.checksumFiles, present, options.keys))
+    report.diagnostics.push(d);
   const other = packedFor(config, releaseFiles, { repo, tag: version });
   // Said once, first, with the files listed once; the missing-file errors then only name their file.
   if (other) report.diagnostics.push(packedForOther(options, other, releaseFiles));
@@ -184,6 +198,49 @@ async function listReleaseFiles(dist: string, show: (p: string) => string): Prom
     .filter((e) => e.isFile() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
+}
+
+/**
+ * With keys: each checksum file present must be signed by one of them (SIGNATURE_MISSING / _INVALID, as
+ * ingest says). Without: a `.minisig` present must at least be a minisign signature.
+ */
+async function signatureDiagnostics(
+  dist: string,
+  checksumFiles: readonly string[],
+  present: ReadonlySet<string>,
+  keys: readonly PublicKey[] | undefined,
+): Promise<Diagnostic[]> {
+  const files: SignedChecksumFile[] = [];
+  const malformed: Diagnostic[] = [];
+  for (const name of checksumFiles) {
+    if (!present.has(name)) continue;
+    const signatureName = name + SIGNATURE_SUFFIX;
+    const signature = present.has(signatureName)
+      ? await readSmall(path.join(dist, signatureName), MAX_SIGNATURE_FILE_BYTES)
+      : undefined;
+    files.push({ fileName: name, bytes: await readFile(path.join(dist, name)), signature });
+    if (signature === undefined) continue;
+    try {
+      parseSignature(signature);
+    } catch (err) {
+      malformed.push({
+        ...diagnostic(
+          'SIGNATURE_INVALID',
+          `${signatureName}: not a minisign signature: ${(err as Error).message}`,
+          NO_POSITION,
+          signatureName,
+        ),
+        hint: SIGNATURE_HINTS.SIGNATURE_INVALID,
+      });
+    }
+  }
+  return keys && keys.length > 0 ? checkSignatures(files, keys).diagnostics : malformed;
+}
+
+/** A file's text, or a placeholder that fails to parse when it is larger than any signature. */
+async function readSmall(file: string, max: number): Promise<string> {
+  if ((await stat(file)).size > max) return `(larger than ${max} bytes)`;
+  return readFile(file, 'utf8');
 }
 
 /** The digest the build's checksum file gives its archive, chosen by Bonsai's rule; undefined if none. */

@@ -1,6 +1,6 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { formatChecksums, type PlannedBuild } from '../../bonsai-schema/index.js';
+import { formatChecksums, SIGNATURE_SUFFIX, type PlannedBuild } from '../../bonsai-schema/index.js';
 import { collectTree, type TreeEntry } from '../archive/tree.js';
 import { writeTarGz } from '../archive/writer.js';
 import { PackagerError, isPackagerError, packRefused } from '../errors.js';
@@ -21,6 +21,8 @@ export interface PackOptions {
   onProgress?: (progress: PackProgress) => void;
   /** Archives compressed at once (default: the CPUs available). */
   concurrency?: number;
+  /** Signs a checksum file's bytes: its `.minisig` text is written beside it, in the same batch. */
+  sign?: (fileName: string, bytes: Buffer) => string;
 }
 
 export interface PackProgress {
@@ -40,7 +42,7 @@ export interface PackedArchive {
 
 export interface PackResult {
   archives: PackedArchive[];
-  checksumFiles: { fileName: string; path: string; archives: string[] }[];
+  checksumFiles: { fileName: string; path: string; archives: string[]; signature?: string }[];
 }
 
 /**
@@ -96,11 +98,19 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
         checksum.archives.map((name) => ({ name, sha512: written.get(name)!.sha512 })),
       );
       await writeFile(batch.tempFor(checksum.fileName), text);
+      if (options.sign) {
+        const signature = options.sign(checksum.fileName, Buffer.from(text));
+        await writeFile(batch.tempFor(checksum.fileName + SIGNATURE_SUFFIX), signature);
+      }
     }
     await batch.commit();
     return {
       archives,
-      checksumFiles: plan.checksumFiles.map((c) => ({ ...c, path: batch.finalPath(c.fileName) })),
+      checksumFiles: plan.checksumFiles.map((c) => ({
+        ...c,
+        path: batch.finalPath(c.fileName),
+        ...(options.sign ? { signature: batch.finalPath(c.fileName + SIGNATURE_SUFFIX) } : {}),
+      })),
     };
   } catch (err) {
     await batch.discard();

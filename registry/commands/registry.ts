@@ -1,10 +1,11 @@
 import { withVerbHelp } from '../../cli/help.js';
 import type { VerbRegistration } from '../../cli/program.js';
+import { registerKeyVerbs } from './key-verbs.js';
 import { registerServe } from './serve.js';
 import { registerAddRepo, registerMigrate, registerStatus, registerSync } from './store-verbs.js';
 import { registerAudit, registerToken } from './token-verbs.js';
 
-/** `bonsai registry serve | migrate | add-repo | sync | status | token | audit`. */
+/** `bonsai registry serve | migrate | add-repo | sync | status | token | audit | key`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {
   const registry = withVerbHelp(
     program
@@ -37,4 +38,5 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerStatus(registry, io, run);
   registerToken(registry, io, run);
   registerAudit(registry, io, run);
+  registerKeyVerbs(registry, io, run);
 };

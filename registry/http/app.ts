@@ -10,6 +10,7 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { assetRoutes } from './routes/assets.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web/routes.js';
@@ -104,6 +105,7 @@ export function createApp(deps: HttpDeps): Koa {
   assetRoutes(router, deps);
   definitionRoutes(router, deps);
   triggerRoutes(router, deps);
+  keyRoutes(router, deps);
   artifactRoutes(router, deps);
   healthRoutes(router, deps);
   metricsRoutes(router, deps);

@@ -21,7 +21,15 @@ import {
   type CompiledBuild,
   type Diagnostic,
 } from '../../bonsai-schema/index.js';
+import {
+  checkSignatures,
+  MAX_SIGNATURE_FILE_BYTES,
+  SIGNATURE_SUFFIX,
+  type SignatureCheck,
+  type SignedChecksumFile,
+} from '../../bonsai-schema/index.js';
 import type { Artifacts } from '../artifacts/port.js';
+import type { SignaturePolicy } from '../signing.js';
 import type { GitHub, Release, ReleaseFile } from '../github/port.js';
 import type { NewBuild } from '../store/versions.js';
 import { readReadme, readmeOverride, type Readme } from './readme.js';
@@ -41,6 +49,8 @@ export interface ReleaseIngestDeps {
   maxArtifactSize: number;
   /** MAX_ARCHIVE_ENTRIES, MAX_UNPACKED_SIZE, DOWNLOAD_DEADLINE; the defaults when absent. */
   limits?: IngestLimits;
+  /** The namespace's keys (registry/signing.ts); absent or not required: signatures are not checked. */
+  signatures?: SignaturePolicy;
   /** Told the size of every artifact downloaded whole (the bytes-downloaded metric). */
   onArtifactBytes?: (bytes: number) => void;
 }
@@ -186,6 +196,10 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
   const diagnostics = [...picked.diagnostics, ...parsed.diagnostics, ...compiled.diagnostics];
   if (!compiled.ok) return failed(configFile, diagnostics);
 
+  // Before any artifact is downloaded: an unsigned version of a keyed namespace costs no download.
+  const signed = await verifySignatures(deps, target, checksumFiles, filesByName);
+  if (signed.diagnostics.length > 0) return failed(configFile, [...diagnostics, ...signed.diagnostics]);
+
   // Every artifact is downloaded once (builds may share a file), hashed, and its entries checked as the
   // agent would extract them, against every build that names it (Bonsai did neither).
   const verified = new Map<string, Verified>();
@@ -221,7 +235,7 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
     ok: true,
     configFile,
     readme,
-    annotations: config.annotations,
+    annotations: withSignatureAnnotations(config.annotations, signed.verified, filesByName),
     labels: config.labels,
     warnings: warningsOf([...diagnostics, ...found]),
     builds,
@@ -235,6 +249,68 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       discard: async () => void (await discardAll()),
     },
   };
+}
+
+/** Set by the registry only: bonsai.yml cannot claim a signature. */
+export const SIGNATURE_ANNOTATION = 'io.sensu.bonsai.signature';
+export const SIGNATURE_URL_ANNOTATION = 'io.sensu.bonsai.signature_url';
+
+/**
+ * The version's annotations: bonsai.yml's, without any signature claim of its own, then the key id(s)
+ * and signature file URL(s) that verified (additive: sensuctl ignores annotations it does not know).
+ */
+function withSignatureAnnotations(
+  annotations: Record<string, string>,
+  verified: SignatureCheck['verified'],
+  files: ReadonlyMap<string, ReleaseFile>,
+): Record<string, string> {
+  const result = { ...annotations };
+  delete result[SIGNATURE_ANNOTATION];
+  delete result[SIGNATURE_URL_ANNOTATION];
+  if (verified.length === 0) return result;
+  result[SIGNATURE_ANNOTATION] = [...new Set(verified.map((v) => v.keyId))].join(', ');
+  result[SIGNATURE_URL_ANNOTATION] = verified
+    .map((v) => files.get(v.signatureFile)!.browserDownloadUrl)
+    .join(', ');
+  return result;
+}
+
+/**
+ * When the namespace requires signatures: each checksum file's `.minisig` is downloaded (bounded) and
+ * verified over the checksum file's bytes against the namespace's keys that are not revoked.
+ */
+async function verifySignatures(
+  deps: ReleaseIngestDeps,
+  target: ReleaseTarget,
+  checksumFiles: Readonly<Record<string, string>>,
+  filesByName: ReadonlyMap<string, ReleaseFile>,
+): Promise<SignatureCheck> {
+  const policy = deps.signatures;
+  if (!policy?.required) return { diagnostics: [], verified: [] };
+  const files: SignedChecksumFile[] = [];
+  for (const [name, text] of Object.entries(checksumFiles)) {
+    const file = filesByName.get(name + SIGNATURE_SUFFIX);
+    let signature: string | undefined;
+    if (file) {
+      try {
+        const body = await deps.github.downloadReleaseFile(target.owner, target.repo, file);
+        signature = await readText(body, MAX_SIGNATURE_FILE_BYTES, `download of ${file.name}`, {
+          deadlineMs: deps.limits?.downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS,
+          startedAt: Date.now(),
+        });
+      } catch (err) {
+        const problem = downloadProblem(err, file.name);
+        if (problem) return { diagnostics: [problem], verified: [] };
+        if (!(err instanceof ArtifactTooLargeError)) throw err;
+        // Larger than any signature: it cannot parse as one, and says so.
+        signature = `(${file.name} is larger than ${MAX_SIGNATURE_FILE_BYTES} bytes)`;
+      }
+    }
+    // The checksum file was read as UTF-8 text: its bytes are those of that text (a file that is not
+    // valid UTF-8 does not round-trip, and then fails verification: never the other way round).
+    files.push({ fileName: name, bytes: Buffer.from(text, 'utf8'), signature });
+  }
+  return checkSignatures(files, policy.keys, policy.revoked);
 }
 
 /** One downloaded artifact: its problems and, in mirror mode, its copy waiting to be published or discarded. */

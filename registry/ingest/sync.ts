@@ -22,9 +22,11 @@ import {
   saveGoodIngest,
   saveTagRef,
   trackRelease,
+  withdrawVersion,
   type VersionRecord,
 } from '../store/versions.js';
 import { abortableGitHub } from './abortable.js';
+import { signaturePolicy, type SignaturePolicy } from '../signing.js';
 import { releaseFingerprint } from './fingerprint.js';
 import { ingestRelease, unparseableTag, type ReleaseIngestDeps } from './release.js';
 import { renderAsset, type RenderContext } from './render.js';
@@ -39,6 +41,10 @@ export interface SyncDeps {
   limits?: ReleaseIngestDeps['limits'];
   onArtifactBytes?: ReleaseIngestDeps['onArtifactBytes'];
   logger: Logger;
+  /** REQUIRE_SIGNATURES: every namespace needs signed checksum files, keyed or not. */
+  requireSignatures?: boolean;
+  /** Set by syncAsset for its namespace (registry/signing.ts). */
+  signatures?: SignaturePolicy;
 }
 
 export interface SyncOptions {
@@ -68,6 +74,8 @@ export interface VersionReport {
   builds?: number;
   diagnostics: Diagnostic[];
   message?: string;
+  /** A served version that stopped being served (its signature no longer verifies). */
+  withdrawn?: boolean;
 }
 
 export interface SyncReport {
@@ -109,9 +117,11 @@ export async function syncAsset(
   assetId: number,
   options: SyncOptions,
 ): Promise<SyncReport> {
-  const deps = options.signal
-    ? { ...baseDeps, github: abortableGitHub(baseDeps.github, options.signal) }
-    : baseDeps;
+  const deps: SyncDeps = {
+    ...(options.signal
+      ? { ...baseDeps, github: abortableGitHub(baseDeps.github, options.signal) }
+      : baseDeps),
+  };
   const write: Write = (fn) => {
     options.signal?.throwIfAborted();
     return fencedTransaction(deps.db, options.held, fn);
@@ -122,6 +132,8 @@ export async function syncAsset(
   const owner = asset.namespace;
   const repo = asset.name;
   const log = deps.logger.child({ asset: `${owner}/${repo}`, jobId: jobId ?? undefined });
+  // Read once per sync: every release of the asset is judged against the same keys.
+  deps.signatures = await signaturePolicy(deps.db, owner, deps.requireSignatures ?? false);
   const report: SyncReport = { asset: `${owner}/${repo}`, notModified: false, versions: [] };
 
   const listed = await deps.github.listReleases(
@@ -289,7 +301,8 @@ async function syncRelease(
   if (unparseableTag(release.tag).length === 0) {
     const ref = await deps.github.resolveTag(owner, repo, release.tag, previous?.tagEtag);
     if (ref === undefined) {
-      return recordFailure(write, asset, version, jobId, releaseFingerprint(null, release.files), null, {
+      const fingerprint = releaseFingerprint(null, release.files, deps.signatures?.fingerprint);
+      return recordFailure(write, asset, version, jobId, fingerprint, null, {
         configFile: undefined,
         errors: [
           diagnostic(
@@ -315,7 +328,7 @@ async function syncRelease(
       await write((tx) => saveTagRef(tx, version.id, fresh.etag, fresh.commit));
     }
   }
-  const fingerprint = releaseFingerprint(commit, release.files);
+  const fingerprint = releaseFingerprint(commit, release.files, deps.signatures?.fingerprint);
 
   const notIngesting = async () => {
     if (jobId !== null) await write((tx) => clearIngesting(tx, version.id));
@@ -351,7 +364,8 @@ async function syncRelease(
     commit === null
       ? { ok: false as const, configFile: undefined, errors: unparseableTag(release.tag), warnings: [] }
       : await ingestRelease(deps, { owner, repo, release, commit });
-  if (!result.ok) return recordFailure(write, asset, version, jobId, fingerprint, commit, result);
+  if (!result.ok)
+    return recordFailure(write, asset, version, jobId, fingerprint, commit, result, deps.render);
 
   const good = result;
   try {
@@ -404,8 +418,16 @@ async function recordFailure(
   fingerprint: string | null,
   commit: string | null,
   result: { configFile: string | undefined; errors: Diagnostic[]; warnings: Diagnostic[] },
+  /** Given when the failure may withdraw a served version (its signature no longer verifies). */
+  render?: RenderContext,
 ): Promise<VersionReport> {
   const diagnostics = [...result.errors, ...result.warnings];
+  // Provenance is not "last good data": a version whose signature no longer verifies (a key revoked, a
+  // namespace that now needs signatures) stops being served instead of staying served-stale.
+  const withdraw =
+    render !== undefined &&
+    isServed(version) &&
+    result.errors.some((d) => d.code === 'SIGNATURE_MISSING' || d.code === 'SIGNATURE_INVALID');
   await write(async (tx: Queryable) => {
     await recordFailedAttempt(tx, version.id, {
       fingerprint,
@@ -413,16 +435,20 @@ async function recordFailure(
       errors: result.errors,
       warnings: result.warnings,
     });
+    if (withdraw) await withdrawVersion(tx, version.id);
     await appendIngestLog(tx, asset.id, {
       tag: version.tag,
       jobId,
       outcome: 'failed',
       commitSha: commit,
-      message: isServed(version)
-        ? `not ingested; still serving the data of commit ${version.commitSha}`
-        : 'not ingested',
+      message: withdraw
+        ? 'not ingested; no longer served: its signature does not verify'
+        : isServed(version)
+          ? `not ingested; still serving the data of commit ${version.commitSha}`
+          : 'not ingested',
       diagnostics,
     });
+    if (withdraw) await renderAsset(tx, asset.id, render, 'changed');
   });
   return {
     tag: version.tag,
@@ -430,6 +456,7 @@ async function recordFailure(
     commit,
     ...(result.configFile ? { configFile: result.configFile } : {}),
     diagnostics,
+    ...(withdraw ? { withdrawn: true } : {}),
   };
 }
 

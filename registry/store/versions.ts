@@ -253,6 +253,15 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
   }
 }
 
+/**
+ * The version's served data is dropped (its signature no longer verifies): it leaves the API, its
+ * attempt stays recorded as failed, and a later good ingest serves it again.
+ */
+export async function withdrawVersion(q: Queryable, id: number): Promise<void> {
+  // The definition routes read the stored render: it goes too (a good ingest renders it again).
+  await q.query('UPDATE versions SET commit_sha = NULL, body = NULL, etag = NULL WHERE id = $1', [id]);
+}
+
 /** The release is gone from GitHub: the version leaves the API but stays in the store. */
 export async function markRemoved(q: Queryable, id: number): Promise<void> {
   await q.query('UPDATE versions SET removed_at = now() WHERE id = $1 AND removed_at IS NULL', [id]);

@@ -48,9 +48,16 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry token list',
         'bonsai registry token revoke',
         'bonsai registry audit',
+        'bonsai keygen',
+        'bonsai registry key',
+        'bonsai registry key add',
+        'bonsai registry key list',
+        'bonsai registry key revoke',
+        'bonsai mirror',
+        'bonsai outdated',
       ]),
     );
-    expect(VERBS.length).toBe(19);
+    expect(VERBS.length).toBe(26);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {

@@ -89,6 +89,26 @@ describe('bonsai publish', () => {
     expect(received.find((e) => e.action === 'published')).toEqual({ action: 'published', assets: 5 });
   });
 
+  it('uploads the signature pack wrote beside the checksum file', async () => {
+    const keys = await bonsai(['keygen', '--key', 'release.key', '--pub', 'release.pub'], { cwd: dir });
+    expect(keys.code, keys.stderr).toBe(0);
+    const packed = await bonsai(
+      ['pack', '--version', TAG, '--repo', 'hello-world', '--sign', 'release.key'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(packed.code, packed.stderr).toBe(0);
+    const run = await publish();
+    expect(run.code, run.stderr).toBe(0);
+    const signature = 'hello-world_0.0.1_sha512-checksums.txt.minisig';
+    const asset = theRelease()!.assets.find((a) => a.name === signature);
+    expect(asset).toBeDefined();
+    expect(gh.state.assetBytes(asset!.id).toString()).toBe(
+      await readFile(path.join(dir, 'dist', signature), 'utf8'),
+    );
+  });
+
   it('changes nothing on a re-run: every file is skipped, nothing is uploaded', async () => {
     expect((await publish()).code).toBe(0);
     const before = uploads().length;

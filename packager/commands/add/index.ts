@@ -5,6 +5,7 @@ import type { ActionRunner } from '../../../cli/program.js';
 import { UsageError } from '../../../cli/usage-error.js';
 import {
   ASSET_NAME_PATTERN,
+  compareVersions,
   errorsOf,
   latestVersion,
   parseVersion,
@@ -17,7 +18,10 @@ import {
 import { BonsaiApiClient, DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS } from '../../bonsai-api/client.js';
 import { PackagerError } from '../../errors.js';
 import { writeFileAtomically } from '../../fs/write-atomically.js';
+import { loadPublicKeys } from '../../signing/keys.js';
+import { verifyDefinition } from '../../signing/verify-definition.js';
 import { parseAssetReference } from './asset-reference.js';
+import { readExport, readInstalledAssets, type InstalledAsset } from '../../outdated/installed.js';
 
 interface AddOptions {
   registry?: string;
@@ -25,7 +29,9 @@ interface AddOptions {
   format: string;
   output?: string;
   list?: boolean;
+  upgrade?: string;
   timeout: string;
+  verifyKey?: string[];
 }
 
 export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
@@ -50,9 +56,19 @@ export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
       .option('-o, --output <file>', 'Write the definition to FILE (default: standard output).')
       .option('--list', 'List the versions of NAMESPACE/NAME instead, oldest first.')
       .option(
+        '--upgrade <export>',
+        'Write the definition once for each asset in EXPORT (sensuctl asset list --format json, or ' +
+          'sensuctl dump assets) that came from NAMESPACE/NAME, under its installed name and namespace.',
+      )
+      .option(
         '--timeout <seconds>',
         'The timeout of each request, in seconds.',
         String(DEFAULT_TIMEOUT_MS / 1000),
+      )
+      .option(
+        '--verify-key <pubfile>',
+        "Refuse the definition unless the publisher's checksum file is signed by this minisign public key and lists every build's sha512 (repeatable).",
+        (value: string, previous: string[] = []) => [...previous, value],
       ),
     io,
     {
@@ -60,6 +76,7 @@ export function registerAdd(program: Command, io: Io, run: ActionRunner): void {
         'bonsai add sensu/sensu-slack-handler --registry https://bonsai.example.com > slack.yml',
         'bonsai add demo/hello-world:0.0.1 -r hello -o hello.yml && sensuctl create -f hello.yml',
         'bonsai add --list demo/hello-world --format json',
+        'bonsai add acme/check-cpu:2.0.0 --upgrade assets.json -o upgrade.yml && sensuctl create -f upgrade.yml',
       ],
       exitCodes: [
         [0, 'The definition (or the list) was written.'],
@@ -88,11 +105,19 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
     );
   }
   const asset = parseAssetReference(reference);
+  // Keys are read first: a wrong path must not cost requests.
+  const keys = await loadPublicKeys(io.cwd, options.verifyKey ?? []);
   // sensuctl parses the requested version before asking the registry anything.
   if (asset.version !== undefined && !parseVersion(asset.version)) throw malformedVersion(asset.version);
   if (options.list && (asset.version !== undefined || asset.latest)) {
     throw new UsageError('--list takes NAMESPACE/NAME without a version');
   }
+  if (options.upgrade !== undefined && (options.list || options.rename !== undefined)) {
+    throw new UsageError('--upgrade keeps the installed names: it goes with neither --rename nor --list');
+  }
+  // Read the export first: a wrong file should fail before any request.
+  const installed =
+    options.upgrade === undefined ? undefined : await installedFrom(io, options.upgrade, asset);
   const registry = options.registry ?? io.env.BONSAI_REGISTRY_URL ?? DEFAULT_REGISTRY_URL;
   const client = new BonsaiApiClient(registry, timeoutSeconds * 1000);
 
@@ -130,6 +155,17 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
   writeLine(io.stderr, `fetching bonsai asset: ${asset.namespace}/${asset.name}:${version}`);
 
   const definition = await client.fetchDefinition(asset.namespace, asset.name, version);
+  if (installed !== undefined) {
+    return writeUpgrades(
+      io,
+      definition,
+      installed,
+      version,
+      format,
+      options.output,
+      `${asset.namespace}/${asset.name}`,
+    );
+  }
   const resource = renamed(definition, options.rename ?? `${asset.namespace}/${asset.name}`);
   const problems = errorsOf(validateAsset(resource));
   if (problems.length > 0) {
@@ -140,18 +176,18 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
     );
   }
 
+  if (keys.length > 0) {
+    const verified = await verifyDefinition(resource, keys, timeoutSeconds * 1000);
+    writeLine(
+      io.stderr,
+      `verified: every build's sha512 is in ${verified.checksumFiles.join(', ')}, signed by key ${verified.keyId}`,
+    );
+  }
+
   const text = format === 'json' ? JSON.stringify(resource, null, 2) + '\n' : toDefinitionYaml(resource);
   const assetName = resource.metadata.name;
   if (options.output !== undefined) {
-    const written = await writeFileAtomically(io.cwd, options.output, text).catch((err: unknown) => {
-      throw new PackagerError(
-        'OUTPUT_WRITE_FAILED',
-        `cannot write ${options.output}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    });
+    const written = await writeOutput(io, options.output, text);
     writeLine(io.stderr, `wrote asset: ${asset.namespace}/${asset.name}:${version} to ${options.output}`);
     writeLine(io.stderr, `create it with: sensuctl create -f ${written}`);
   } else {
@@ -197,4 +233,98 @@ function renamed(definition: Record<string, unknown>, name: string): AssetResour
   const specMetadata = resource.spec?.metadata;
   if (specMetadata && typeof specMetadata === 'object') specMetadata.name = name;
   return resource;
+}
+
+async function writeOutput(io: Io, file: string, text: string): Promise<string> {
+  return writeFileAtomically(io.cwd, file, text).catch((err: unknown) => {
+    throw new PackagerError('OUTPUT_WRITE_FAILED', `cannot write ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  });
+}
+
+/** The assets of the export that came from NAMESPACE/NAME (by their io.sensu.bonsai annotations). */
+async function installedFrom(io: Io, file: string, asset: { namespace: string; name: string }) {
+  const text = await readExport(io, file);
+  let all;
+  try {
+    all = readInstalledAssets(text);
+  } catch (err) {
+    throw new PackagerError(
+      'OUTDATED_EXPORT_INVALID',
+      `${file} is not a list of Sensu assets: ${(err as Error).message.split('\n')[0]}`,
+      { hint: 'give the output of sensuctl asset list --format json, or of sensuctl dump assets' },
+    );
+  }
+  const wanted = `${asset.namespace}/${asset.name}`.toLowerCase();
+  const matching = all.filter(
+    (a) => a.origin !== undefined && `${a.origin.namespace}/${a.origin.name}`.toLowerCase() === wanted,
+  );
+  if (matching.length === 0) {
+    throw new PackagerError(
+      'ADD_NOT_INSTALLED',
+      `no asset in ${file} came from ${asset.namespace}/${asset.name}`,
+      {
+        hint: 'the origin is read from the io.sensu.bonsai.namespace and .name annotations; bonsai outdated lists them',
+      },
+    );
+  }
+  return matching;
+}
+
+/**
+ * The new definition once per installed copy, under its installed name (and Sensu namespace), as one
+ * stream of documents `sensuctl create -f` takes; copies already at that version are left out.
+ */
+function writeUpgrades(
+  io: Io,
+  definition: Record<string, unknown>,
+  installed: InstalledAsset[],
+  version: string,
+  format: 'yaml' | 'json',
+  output: string | undefined,
+  origin: string,
+): Promise<ExitCode> {
+  const texts: string[] = [];
+  for (const copy of installed) {
+    const label = copy.namespace ? `${copy.namespace}/${copy.name}` : copy.name;
+    if (sameVersion(copy.version, version)) {
+      writeLine(io.stderr, `${label} is already at ${version}`);
+      continue;
+    }
+    const resource = renamed(definition, copy.name);
+    if (copy.namespace !== undefined) {
+      // The installed namespace: without it, sensuctl would create the copy in its current one.
+      const { name, ...rest } = resource.metadata;
+      resource.metadata = { name, namespace: copy.namespace, ...rest };
+    }
+    const problems = errorsOf(validateAsset(resource));
+    if (problems.length > 0) {
+      throw new PackagerError(
+        'ASSET_DEFINITION_INVALID',
+        `the registry's definition of ${origin}:${version} would be refused by sensu: ` +
+          problems.map((p) => p.message).join('; '),
+      );
+    }
+    writeLine(io.stderr, `upgrading ${label} (${origin}) from ${copy.version ?? 'unknown'} to ${version}`);
+    texts.push(format === 'json' ? JSON.stringify(resource, null, 2) + '\n' : toDefinitionYaml(resource));
+  }
+  return (async () => {
+    if (texts.length === 0) {
+      writeLine(io.stderr, 'nothing to upgrade');
+      return EXIT.OK;
+    }
+    if (output !== undefined) {
+      const written = await writeOutput(io, output, texts.join(''));
+      writeLine(io.stderr, `create them with: sensuctl create -f ${written}`);
+    } else io.stdout.write(texts.join(''));
+    return EXIT.OK;
+  })();
+}
+
+/** `v1.0.0` and `1.0.0` are the same release (go-version equality). */
+function sameVersion(installed: string | undefined, version: string): boolean {
+  const a = installed === undefined ? undefined : parseVersion(installed);
+  const b = parseVersion(version);
+  return a !== undefined && b !== undefined && compareVersions(a, b) === 0;
 }

@@ -7,6 +7,7 @@ import type { ActionRunner } from '../../../cli/program.js';
 import { checkRelease } from '../../check/check.js';
 import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { resolveRepo, resolveVersion } from '../../project/git.js';
+import { loadPublicKeys } from '../../signing/keys.js';
 import { displayPath, openProject } from '../../project/project.js';
 import { diagnosticJson, plural, printDiagnostics, reportingFailures, sortDiagnostics } from '../report.js';
 
@@ -16,6 +17,7 @@ interface CheckOptions extends ArchiveLimitOptions {
   repo?: string;
   strict?: boolean;
   json?: boolean;
+  key?: string[];
 }
 
 export function registerCheck(program: Command, io: Io, run: ActionRunner): void {
@@ -40,7 +42,12 @@ export function registerCheck(program: Command, io: Io, run: ActionRunner): void
           '--repo <name>',
           "The GitHub repository name for #{repo} (default: the origin remote's, else the folder's).",
         )
-        .option('--strict', 'Fail on warnings too (a filter that never matches, say).'),
+        .option('--strict', 'Fail on warnings too (a filter that never matches, say).')
+        .option(
+          '--key <pubfile>',
+          'Require every checksum file to be signed by this minisign public key, as a registry whose namespace has keys does (repeatable).',
+          (value: string, previous: string[] = []) => [...previous, value],
+        ),
     ).option('--json', 'Print one JSON object: {ok, repo, version, archives, diagnostics}.'),
     io,
     {
@@ -60,6 +67,7 @@ export function registerCheck(program: Command, io: Io, run: ActionRunner): void
 
 async function check(io: Io, dir: string | undefined, options: CheckOptions): Promise<ExitCode> {
   const limits = archiveLimits(options);
+  const keys = await loadPublicKeys(io.cwd, options.key ?? []);
   const project = await openProject(io.cwd, dir);
   const [version, repo] = await Promise.all([
     resolveVersion(project.dir, options.version),
@@ -68,7 +76,7 @@ async function check(io: Io, dir: string | undefined, options: CheckOptions): Pr
   const dist =
     options.dist === undefined ? path.join(project.dir, 'dist') : path.resolve(io.cwd, options.dist);
   const show = (p: string) => displayPath(io.cwd, p);
-  const report = await checkRelease({ project, dist, repo, version, show, limits });
+  const report = await checkRelease({ project, dist, repo, version, show, limits, keys });
 
   // Checksum and archive diagnostics name a file in dist: show where it is.
   const located = sortDiagnostics(

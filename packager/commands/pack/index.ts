@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { errorsOf, planRelease } from '../../../bonsai-schema/index.js';
+import {
+  errorsOf,
+  keyIdHex,
+  planRelease,
+  signMessage,
+  SIGNATURE_SUFFIX,
+} from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
@@ -9,6 +15,7 @@ import { packProject, type PackResult } from '../../pack/pack.js';
 import { changesSince, resolveRepo, resolveVersion } from '../../project/git.js';
 import { displayPath, openProject, requireConfig } from '../../project/project.js';
 import { sourceDateEpoch } from '../../project/source-date.js';
+import { loadSigningKey, SIGNING_KEY_ENV } from '../../signing/keys.js';
 import { formatBytes, plural, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
 
 interface PackOptions {
@@ -17,6 +24,7 @@ interface PackOptions {
   out?: string;
   json?: boolean;
   strict?: boolean;
+  sign?: string;
 }
 
 export function registerPack(program: Command, io: Io, run: ActionRunner): void {
@@ -41,6 +49,10 @@ export function registerPack(program: Command, io: Io, run: ActionRunner): void 
       )
       .option('--out <dir>', 'Where to write the archives (default: DIR/dist).')
       .option('--strict', 'Refuse to pack files that differ from the commit of the tag (PACK_DIRTY_TREE).')
+      .option(
+        '--sign <keyfile>',
+        `Sign each checksum file with this minisign secret key (bonsai keygen), writing <file>${SIGNATURE_SUFFIX} beside it (env ${SIGNING_KEY_ENV}: the key's text).`,
+      )
       .option('--json', 'Print one JSON object with every file written.'),
     io,
     {
@@ -66,6 +78,8 @@ export function registerPack(program: Command, io: Io, run: ActionRunner): void 
 
 async function pack(io: Io, dir: string | undefined, options: PackOptions): Promise<ExitCode> {
   const mtime = sourceDateEpoch(io.env);
+  // Read the key before any work: a wrong key must not cost a whole pack.
+  const signingKey = await loadSigningKey(io.cwd, io.env, options.sign);
   const project = await openProject(io.cwd, dir);
   printDiagnostics(io.stderr, project.diagnostics, project.configPath);
   const config = requireConfig(project);
@@ -99,6 +113,13 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
       builds: planned.builds,
       mtime,
       show,
+      // The signed timestamp is SOURCE_DATE_EPOCH's: Ed25519 is deterministic, so signatures reproduce too.
+      ...(signingKey
+        ? {
+            sign: (fileName: string, bytes: Buffer) =>
+              signMessage(bytes, signingKey, { fileName, timestamp: mtime.getTime() / 1000 }),
+          }
+        : {}),
       onProgress: (p) =>
         progress.update(
           `packing ${p.archivesDone}/${p.archivesTotal} archives  ${formatBytes(p.bytesRead)} / ${formatBytes(p.bytesTotal)}` +
@@ -119,7 +140,12 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
       mtime: mtime.toISOString(),
       warnings: dirty ? [dirty.toJSON()] : [],
       archives: result.archives.map((a) => ({ ...a, path: show(a.path) })),
-      checksumFiles: result.checksumFiles.map((c) => ({ ...c, path: show(c.path) })),
+      checksumFiles: result.checksumFiles.map((c) => ({
+        ...c,
+        path: show(c.path),
+        ...(c.signature ? { signature: show(c.signature) } : {}),
+      })),
+      ...(signingKey ? { signedBy: keyIdHex(signingKey.keyId) } : {}),
     });
   } else {
     const width = Math.max(...result.archives.map((a) => a.fileName.length));
@@ -129,8 +155,14 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
         `${a.fileName.padEnd(width)}  ${formatBytes(a.size).padStart(10)}  sha512:${a.sha512.slice(0, 16)}…`,
       );
     }
-    for (const c of result.checksumFiles)
+    for (const c of result.checksumFiles) {
       writeLine(io.stdout, `${c.fileName}  (${plural(c.archives.length, 'archive')})`);
+      if (c.signature)
+        writeLine(
+          io.stdout,
+          `${c.fileName}${SIGNATURE_SUFFIX}  (signed by key ${keyIdHex(signingKey!.keyId)})`,
+        );
+    }
   }
   writeLine(
     io.stderr,

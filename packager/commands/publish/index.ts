@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { errorsOf, planRelease, type Diagnostic } from '../../../bonsai-schema/index.js';
+import { errorsOf, planRelease, SIGNATURE_SUFFIX, type Diagnostic } from '../../../bonsai-schema/index.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
 import { withVerbHelp } from '../../../cli/help.js';
 import type { ActionRunner } from '../../../cli/program.js';
@@ -201,13 +201,26 @@ async function releaseFiles(
   tag: string,
 ): Promise<LocalFile[]> {
   const plan = planRelease(requireConfig(project), { repo, tag });
-  const names = [...new Set(plan.builds.map((b) => b.assetFilename)), ...plan.checksumFiles];
+  // A checksum file's signature goes with it when pack wrote one (the registry looks for it by name).
+  const signatures: string[] = [];
+  for (const name of plan.checksumFiles) {
+    const signature = name + SIGNATURE_SUFFIX;
+    if (await isFile(path.join(dist, signature))) signatures.push(signature);
+  }
+  const names = [...new Set(plan.builds.map((b) => b.assetFilename)), ...plan.checksumFiles, ...signatures];
   return Promise.all(
     names.map(async (fileName) => {
       const file = path.join(dist, fileName);
       const [info, sha512] = await Promise.all([stat(file), sha512File(file)]);
       return { name: fileName, path: file, size: info.size, sha512 };
     }),
+  );
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then(
+    (info) => info.isFile(),
+    () => false,
   );
 }
 

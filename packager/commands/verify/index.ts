@@ -7,11 +7,17 @@ import {
   type ArchiveEntryInfo,
 } from '../../../bonsai-schema/archive-rules.js';
 import {
+  checkSignatures,
+  diagnostic,
   errorsOf,
+  NO_POSITION,
   parseChecksums,
   selectChecksum,
+  SIGNATURE_HINTS,
+  SIGNATURE_SUFFIX,
   warningsOf,
   type Diagnostic,
+  type PublicKey,
 } from '../../../bonsai-schema/index.js';
 import { digestMismatch } from '../../../bonsai-schema/release-archive.js';
 import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
@@ -22,6 +28,7 @@ import { readArchive } from '../../archive/reader.js';
 import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { PackagerError } from '../../errors.js';
 import { displayPath } from '../../project/project.js';
+import { loadPublicKeys } from '../../signing/keys.js';
 import { diagnosticJson, formatBytes, plural, printDiagnostics, reportingFailures } from '../report.js';
 
 interface VerifyOptions extends ArchiveLimitOptions {
@@ -29,6 +36,8 @@ interface VerifyOptions extends ArchiveLimitOptions {
   checksums?: string;
   windows?: boolean;
   json?: boolean;
+  signature?: string;
+  key?: string[];
 }
 
 export function registerVerify(program: Command, io: Io, run: ActionRunner): void {
@@ -51,6 +60,15 @@ export function registerVerify(program: Command, io: Io, run: ActionRunner): voi
           'A checksum file listing the archive (sha512sum, goreleaser or BSD form).',
         )
         .option(
+          '--key <pubfile>',
+          'Require the checksum file to be signed by this minisign public key (repeatable; needs --checksums).',
+          (value: string, previous: string[] = []) => [...previous, value],
+        )
+        .option(
+          '--signature <file>',
+          `The checksum file's minisign signature (default: the checksum file's name plus ${SIGNATURE_SUFFIX}).`,
+        )
+        .option(
           '--windows',
           'Inspect it as a Windows build (bin/ needs a .exe, .bat or .cmd; exec bits do not matter).',
         ),
@@ -60,6 +78,7 @@ export function registerVerify(program: Command, io: Io, run: ActionRunner): voi
       examples: [
         'bonsai verify dist/x_1.0.0_linux_amd64.tar.gz --checksums dist/x_1.0.0_sha512-checksums.txt',
         'curl -sLO URL && bonsai verify x.tar.gz --sha512 "$SHA512"',
+        'bonsai verify x_1.0.0_linux_amd64.tar.gz --checksums x_1.0.0_sha512-checksums.txt --key acme.pub',
       ],
       exitCodes: [
         [0, 'The agent would install the archive.'],
@@ -78,7 +97,11 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
   if (options.sha512 !== undefined && options.checksums !== undefined) {
     throw new UsageError('give --sha512 or --checksums, not both');
   }
+  if ((options.key !== undefined || options.signature !== undefined) && options.checksums === undefined) {
+    throw new UsageError('--key and --signature verify a checksum file: give --checksums too');
+  }
   const limits = archiveLimits(options);
+  const keys = await loadPublicKeys(io.cwd, options.key ?? []);
   if (options.sha512 !== undefined && !/^[0-9a-f]{128}$/i.test(options.sha512)) {
     throw new UsageError(`--sha512 must be 128 hex digits (got ${options.sha512.length} characters)`);
   }
@@ -89,7 +112,7 @@ async function verify(io: Io, archive: string, options: VerifyOptions): Promise<
   const name = path.basename(file);
 
   const diagnostics: Diagnostic[] = [];
-  const expected = await expectedDigest(io, name, options, diagnostics);
+  const expected = await expectedDigest(io, name, options, diagnostics, keys);
   const reading = await readArchive(file, limits);
   if (expected && expected.sha512.toLowerCase() !== reading.sha512) {
     diagnostics.push(
@@ -191,17 +214,39 @@ async function expectedDigest(
   archiveName: string,
   options: VerifyOptions,
   diagnostics: Diagnostic[],
+  keys: readonly PublicKey[],
 ): Promise<ExpectedDigest | undefined> {
   if (options.sha512 !== undefined) return { sha512: options.sha512, source: '--sha512' };
   if (options.checksums === undefined) return undefined;
   const file = path.resolve(io.cwd, options.checksums);
   const shown = displayPath(io.cwd, file);
-  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw new PackagerError(
       'CHECKSUM_FILE_UNREADABLE',
       `${shown}: cannot read the checksum file (${err.code ?? err.message})`,
     );
   });
+  const text = bytes.toString('utf8');
+  if (keys.length > 0) {
+    // The signature first: a digest from a checksum file nobody trusted proves nothing.
+    const signatureFile = path.resolve(io.cwd, options.signature ?? options.checksums + SIGNATURE_SUFFIX);
+    const signature = await readFile(signatureFile, 'utf8').catch(() => undefined);
+    if (signature === undefined) {
+      diagnostics.push({
+        ...diagnostic(
+          'SIGNATURE_MISSING',
+          `${displayPath(io.cwd, signatureFile)}: no such file: the checksum file's signature is required (--key)`,
+          NO_POSITION,
+          displayPath(io.cwd, signatureFile),
+        ),
+        hint: SIGNATURE_HINTS.SIGNATURE_MISSING,
+      });
+    } else {
+      const checked = checkSignatures([{ fileName: path.basename(file), bytes, signature }], keys);
+      for (const d of checked.diagnostics)
+        diagnostics.push({ ...d, file: displayPath(io.cwd, signatureFile) });
+    }
+  }
   const parsed = parseChecksums(text, shown);
   for (const d of parsed.diagnostics) diagnostics.push(d);
   const selected = selectChecksum(parsed, archiveName);

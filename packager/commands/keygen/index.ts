@@ -1,0 +1,85 @@
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { formatPublicKey, formatSecretKey, generateKeyPair, keyIdHex } from '../../../bonsai-schema/index.js';
+import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
+import { withVerbHelp } from '../../../cli/help.js';
+import type { ActionRunner } from '../../../cli/program.js';
+import { PackagerError } from '../../errors.js';
+import { reportingFailures } from '../report.js';
+
+interface KeygenOptions {
+  key: string;
+  pub: string;
+  json?: boolean;
+}
+
+export function registerKeygen(program: Command, io: Io, run: ActionRunner): void {
+  withVerbHelp(
+    program
+      .command('keygen')
+      .summary('Make a minisign key pair to sign checksum files with (bonsai pack --sign).')
+      .description(
+        "Make an Ed25519 key pair in minisign's formats: the secret key, unencrypted and mode 0600 (it is " +
+          'meant for a CI secret such as BONSAI_SIGNING_KEY, where a password would sit beside it anyway), ' +
+          'and the public key to register at the registry (bonsai registry key add) and to give users ' +
+          '(bonsai add --verify-key, minisign -V). minisign itself signs with the secret key too. Existing ' +
+          'files are never overwritten.',
+      )
+      .option('--key <file>', 'Where to write the secret key.', 'bonsai.key')
+      .option('--pub <file>', 'Where to write the public key.', 'bonsai.pub')
+      .option('--json', 'Print one JSON object: {ok, keyId, publicKey, key, pub}.'),
+    io,
+    {
+      examples: ['bonsai keygen', 'bonsai keygen --key ~/.bonsai/release.key --pub release.pub'],
+      exitCodes: [
+        [0, 'Both files were written.'],
+        [1, 'A file exists already (nothing was written).'],
+        [2, 'Usage error, such as a folder that cannot be written.'],
+      ],
+    },
+  ).action(run((options: KeygenOptions) => reportingFailures(io, options.json, () => keygen(io, options))));
+}
+
+async function keygen(io: Io, options: KeygenOptions): Promise<ExitCode> {
+  const key = generateKeyPair();
+  const publicText = formatPublicKey(key);
+  await create(io.cwd, options.key, formatSecretKey(key), 0o600);
+  try {
+    await create(io.cwd, options.pub, publicText, 0o644);
+  } catch (err) {
+    // Never leave a secret key without its public half (nor beside an older, unrelated .pub).
+    await rm(path.resolve(io.cwd, options.key), { force: true });
+    throw err;
+  }
+  const keyId = keyIdHex(key.keyId);
+  const publicLine = publicText.split('\n')[1]!;
+  if (options.json) {
+    writeJson(io.stdout, { ok: true, keyId, publicKey: publicLine, key: options.key, pub: options.pub });
+  } else {
+    writeLine(io.stdout, `key id ${keyId}`);
+    writeLine(io.stdout, `public key: ${publicLine}`);
+  }
+  writeLine(
+    io.stderr,
+    `wrote ${options.pub} (public: register it with bonsai registry key add) and ${options.key} (secret: ` +
+      'keep it out of the repository; in CI put its text in BONSAI_SIGNING_KEY)',
+  );
+  return EXIT.OK;
+}
+
+async function create(cwd: string, file: string, text: string, mode: number): Promise<void> {
+  try {
+    await writeFile(path.resolve(cwd, file), text, { flag: 'wx', mode });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST') {
+      throw new PackagerError('KEYGEN_EXISTS', `${file} exists already; keygen never overwrites a key`, {
+        hint: 'choose other names with --key and --pub, or move the old key away first',
+      });
+    }
+    throw new PackagerError('OUTPUT_WRITE_FAILED', `cannot write ${file}: ${e.code ?? e.message}`, {
+      exitCode: EXIT.USAGE,
+    });
+  }
+}
