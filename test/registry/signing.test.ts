@@ -163,6 +163,12 @@ describe('keys per namespace at ingest', () => {
     ]);
     // Another namespace is not affected.
     expect(await served(other)).toEqual(['1.0.0']);
+    // The asset page says who signed the version; an unsigned namespace's page says nothing of it.
+    const html = { accept: 'text/html' };
+    const page = (await h.get(`/assets/${repo}/versions/1.0.0`, html)).text;
+    expect(page).toContain(`Signed by key <code>${ownerId}</code>`);
+    expect(page).toMatch(/href="[^"]*tool_1\.0\.0_sha512-checksums\.txt\.minisig"/);
+    expect((await h.get(`/assets/${other}/versions/1.0.0`, html)).text).not.toContain('Signed by key');
 
     const listed = await h.get('/api/v1/namespaces/signers/keys');
     expect(listed.status).toBe(200);

@@ -5,6 +5,7 @@ import {
   releaseAssetUrl,
   type Diagnostic,
 } from '../../../bonsai-schema/index.js';
+import { SIGNATURE_ANNOTATION, SIGNATURE_URL_ANNOTATION } from '../../ingest/release.js';
 import type { AssetRecord } from '../../store/assets.js';
 import type { VersionDocs } from '../../store/version-docs.js';
 import type { StoredBuild, VersionRecord } from '../../store/versions.js';
@@ -65,6 +66,20 @@ function installLines(p: AssetPage, tag: string): Html {
     </p>
     ${copyable('install-sensuctl', 'sensuctl asset add command', `sensuctl asset add ${full}`)}
   </section>`;
+}
+
+/** Set only by the registry when the checksum file's signature verified against a namespace key. */
+function signedBy(p: AssetPage): Html {
+  const keyId = p.version?.annotations?.[SIGNATURE_ANNOTATION];
+  if (!keyId) return html``;
+  const url = p.version?.annotations?.[SIGNATURE_URL_ANNOTATION]?.split(', ')[0];
+  return html`<p class="signed">
+    Signed by key <code>${keyId}</code>${url ? html` (<a href="${url}">signature file</a>)` : ''}: the
+    checksum file verified against this namespace's keys (<a
+      href="${p.base}/api/v1/namespaces/${encodeURIComponent(p.asset.namespace)}/keys"
+      >keys</a
+    >).
+  </p>`;
 }
 
 function buildsTable(p: AssetPage, tag: string): Html {
@@ -226,7 +241,7 @@ export function assetPage(p: AssetPage): Html {
         >${p.latest ? html` · Latest version: <a href="${versionUrl(p, p.latest)}">${p.latest}</a>` : ''}
       </p>
       ${p.version?.attemptState === 'failed' ? failure(p.version, served) : ''}
-      ${served && tag ? [installLines(p, tag), buildsTable(p, tag)] : ''}
+      ${served && tag ? [installLines(p, tag), signedBy(p), buildsTable(p, tag)] : ''}
       ${
         p.versionPage && p.docs?.releaseNotes
           ? html`<section class="readme" aria-labelledby="notes-h">
