@@ -101,6 +101,7 @@ export const DIAGNOSTIC_CODES = {
   INGEST_FAILED: 'error',
   JOB_DEADLINE: 'error',
   JOB_ABANDONED: 'error',
+  ARTIFACT_STORE_FAILED: 'error',
   // signed checksum files (signatures.ts): required by a namespace's keys, REQUIRE_SIGNATURES, check --key
   SIGNATURE_MISSING: 'error',
   SIGNATURE_INVALID: 'error',

@@ -70,7 +70,18 @@ describe('registry settings', () => {
       'DATABASE_URL (--database-url): must be a postgres:// or postgresql:// URL, got (hidden)',
     ],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL (--redis-url): must be a redis:// or rediss:// URL'],
-    [{ ARTIFACTS_MODE: 'copy' }, `ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got "copy"`],
+    [
+      { ARTIFACTS_MODE: 'copy' },
+      `ARTIFACTS_MODE (--artifacts-mode): must be 'link', 'mirror' or 's3', got "copy"`,
+    ],
+    [{ ARTIFACTS_MODE: 's3' }, 'S3_BUCKET (--s3-bucket) is required when ARTIFACTS_MODE is s3'],
+    [{ S3_BUCKET: 'My_Bucket' }, 'S3_BUCKET (--s3-bucket): must be an S3 bucket name'],
+    [{ S3_PREFIX: 'a/../b' }, 'S3_PREFIX (--s3-prefix): must be a key prefix'],
+    [{ S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT (--s3-endpoint): must be an http:// or https:// URL'],
+    [
+      { S3_FORCE_PATH_STYLE: 'yes' },
+      "S3_FORCE_PATH_STYLE (--s3-force-path-style): must be 'true' or 'false'",
+    ],
     [{ POLL_INTERVAL: '-1' }, 'POLL_INTERVAL (--poll-interval): must be a number of seconds, 0 or more'],
     [{ GITHUB_TIMEOUT: '0' }, 'GITHUB_TIMEOUT (--github-timeout): must be a number of seconds, more than 0'],
     [{ MAX_ARTIFACT_SIZE: '1.5' }, 'MAX_ARTIFACT_SIZE (--max-artifact-size): must be a whole number'],
@@ -99,6 +110,38 @@ describe('registry settings', () => {
     expect(err.code).toBe('SETTINGS_INVALID');
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain(message);
+  });
+
+  it('reads the S3 settings in s3 mode only, the region from AWS_REGION when S3_REGION is unset', () => {
+    expect(loadConfig({ env: { S3_BUCKET: 'bk1' }, cwd }).s3).toBeUndefined();
+    expect(
+      loadConfig({
+        env: { ARTIFACTS_MODE: 's3', S3_BUCKET: 'bonsai', S3_PREFIX: '/a/b/', AWS_REGION: 'eu-west-1' },
+        cwd,
+      }).s3,
+    ).toEqual({
+      bucket: 'bonsai',
+      prefix: 'a/b',
+      region: 'eu-west-1',
+      endpoint: undefined,
+      forcePathStyle: false,
+    });
+    expect(
+      loadConfig({
+        env: { ARTIFACTS_MODE: 's3', S3_BUCKET: 'bonsai' },
+        flags: { S3_REGION: 'auto', S3_ENDPOINT: 'http://minio:9000/', S3_FORCE_PATH_STYLE: 'true' },
+        cwd,
+      }).s3,
+    ).toEqual({
+      bucket: 'bonsai',
+      prefix: '',
+      region: 'auto',
+      endpoint: 'http://minio:9000',
+      forcePathStyle: true,
+    });
+    expect(loadConfig({ env: { ARTIFACTS_MODE: 's3', S3_BUCKET: 'bonsai' }, cwd }).s3?.region).toBe(
+      'us-east-1',
+    );
   });
 
   it('reads the ingest bounds, with their defaults', () => {

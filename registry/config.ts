@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_ARCHIVE_ENTRIES, DEFAULT_MAX_UNPACKED_SIZE } from '../bonsai-schema/archive-lister.js';
+import type { S3Settings } from './artifacts/s3.js';
 import { RegistryError } from './errors.js';
 import { parseArtifactHosts } from './github/redirect-policy.js';
 
@@ -55,8 +56,25 @@ const schema = z.object({
   WEBHOOK_SECRET: z.string().optional(),
   ADMIN_TOKEN: z.string().optional(),
   METRICS_TOKEN: z.string().optional(),
-  ARTIFACTS_MODE: z.enum(['link', 'mirror'], { error: "must be 'link' or 'mirror'" }).default('link'),
+  ARTIFACTS_MODE: z
+    .enum(['link', 'mirror', 's3'], { error: "must be 'link', 'mirror' or 's3'" })
+    .default('link'),
   ARTIFACTS_URL: httpUrl.optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' })
+    .optional(),
+  S3_PREFIX: z
+    .string()
+    .default('')
+    .transform((text) => text.replace(/^\/+|\/+$/g, ''))
+    .refine(
+      (text) => text === '' || !text.split('/').some((part) => part === '' || part === '.' || part === '..'),
+      { error: 'must be a key prefix like artifacts or bonsai/artifacts' },
+    ),
+  S3_REGION: z.string().optional(),
+  S3_ENDPOINT: httpUrl.optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: "must be 'true' or 'false'" }).default('false'),
   POLL_INTERVAL: seconds.default(300),
   MAX_ARTIFACT_SIZE: positiveInt.default(512 * 1024 * 1024),
   MAX_ARCHIVE_ENTRIES: positiveInt.default(DEFAULT_MAX_ARCHIVE_ENTRIES),
@@ -189,14 +207,45 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'ARTIFACTS_MODE',
     flag: '--artifacts-mode <mode>',
     defaultText: 'link',
-    description: "'link': build URLs point at GitHub; 'mirror': verified copies under DATA_DIR/artifacts.",
+    description:
+      "'link': build URLs point at GitHub; 'mirror': verified copies under DATA_DIR/artifacts; 's3': verified copies in S3_BUCKET.",
   },
   {
     env: 'ARTIFACTS_URL',
     flag: '--artifacts-url <url>',
     defaultText: 'PUBLIC_URL/artifacts',
     description:
-      'Public base of mirrored artifacts (a CDN in front of DATA_DIR/artifacts), mirror mode only.',
+      'Public base of mirrored artifacts (a CDN in front of DATA_DIR/artifacts, or of the bucket and S3_PREFIX), mirror and s3 modes only.',
+  },
+  {
+    env: 'S3_BUCKET',
+    flag: '--s3-bucket <name>',
+    defaultText: '(required in s3 mode)',
+    description: 'Bucket holding the verified copies in s3 mode.',
+  },
+  {
+    env: 'S3_PREFIX',
+    flag: '--s3-prefix <prefix>',
+    defaultText: '(unset: the bucket root)',
+    description: 'Key prefix: objects are PREFIX/COMMIT/FILE, uploads in progress PREFIX/.partial/.',
+  },
+  {
+    env: 'S3_REGION',
+    flag: '--s3-region <region>',
+    defaultText: 'AWS_REGION, else us-east-1',
+    description: 'Region of the bucket.',
+  },
+  {
+    env: 'S3_ENDPOINT',
+    flag: '--s3-endpoint <url>',
+    defaultText: '(unset: AWS S3)',
+    description: 'Endpoint of an S3-compatible store (MinIO, Ceph, R2, ...).',
+  },
+  {
+    env: 'S3_FORCE_PATH_STYLE',
+    flag: '--s3-force-path-style <bool>',
+    defaultText: 'false',
+    description: "'true': bucket in the path (http://HOST/BUCKET/KEY), as MinIO and Ceph usually need.",
   },
   {
     env: 'POLL_INTERVAL',
@@ -337,7 +386,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   },
 ];
 
-export type ArtifactsMode = 'link' | 'mirror';
+export type ArtifactsMode = 'link' | 'mirror' | 's3';
 
 /** The parsed settings, in the units the code uses. */
 export interface RegistryConfig {
@@ -360,6 +409,8 @@ export interface RegistryConfig {
   artifactsMode: ArtifactsMode;
   /** Explicit ARTIFACTS_URL, else derived from the public URL. */
   artifactsUrl: string | undefined;
+  /** s3 mode only (S3_BUCKET is required there). */
+  s3: S3Settings | undefined;
   pollIntervalMs: number;
   maxArtifactSize: number;
   maxArchiveEntries: number;
@@ -409,6 +460,15 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     });
   }
   const s = parsed.data;
+  if (s.ARTIFACTS_MODE === 's3' && s.S3_BUCKET === undefined) {
+    throw new RegistryError(
+      'SETTINGS_INVALID',
+      'invalid registry settings: S3_BUCKET (--s3-bucket) is required when ARTIFACTS_MODE is s3',
+      {
+        hint: 'set S3_BUCKET (see the settings table in README.md)',
+      },
+    );
+  }
   return {
     port: s.PORT,
     host: s.HOST,
@@ -425,6 +485,16 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     metricsToken: s.METRICS_TOKEN,
     artifactsMode: s.ARTIFACTS_MODE,
     artifactsUrl: s.ARTIFACTS_URL,
+    s3:
+      s.ARTIFACTS_MODE === 's3' && s.S3_BUCKET !== undefined
+        ? {
+            bucket: s.S3_BUCKET,
+            prefix: s.S3_PREFIX,
+            region: s.S3_REGION ?? input.env.AWS_REGION ?? 'us-east-1',
+            endpoint: s.S3_ENDPOINT,
+            forcePathStyle: s.S3_FORCE_PATH_STYLE === 'true',
+          }
+        : undefined,
     pollIntervalMs: s.POLL_INTERVAL * 1000,
     maxArtifactSize: s.MAX_ARTIFACT_SIZE,
     maxArchiveEntries: s.MAX_ARCHIVE_ENTRIES,

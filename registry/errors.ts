@@ -48,6 +48,11 @@ export const REGISTRY_ERROR_CODES = {
   CACHE_FAILED: { status: 503, exitCode: EXIT.SERVICE },
   GITHUB_FAILED: { status: 502, exitCode: EXIT.SERVICE },
   ARTIFACTS_FAILED: { status: 500, exitCode: EXIT.SERVICE },
+  ARTIFACT_STORE_FAILED: {
+    status: 502,
+    exitCode: EXIT.SERVICE,
+    hint: 'the S3 store refused or could not be reached: check S3_BUCKET, S3_ENDPOINT, S3_REGION and the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE); the next sync tries again',
+  },
   INTERNAL: { status: 500, exitCode: EXIT.SERVICE },
   METHOD_NOT_ALLOWED: {
     status: 405,

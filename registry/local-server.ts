@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { RegistryConfig } from './config.js';
+import { processAlive } from './process-alive.js';
 
 /**
  * The embedded database has one process: while `serve` runs on it, the CLI's `add-repo`, `sync` and
@@ -40,20 +41,11 @@ async function readServerFile(file: string): Promise<LocalServer | undefined> {
   return undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The `serve` running on this DATA_DIR's embedded database, if any (a crashed one's file is ignored). */
 export async function findLocalServer(
   config: Pick<RegistryConfig, 'databaseUrl' | 'dataDir'>,
 ): Promise<LocalServer | undefined> {
   if (config.databaseUrl) return undefined;
   const server = await readServerFile(path.join(config.dataDir, LOCAL_SERVER_FILE));
-  return server && alive(server.pid) ? server : undefined;
+  return server && processAlive(server.pid) ? server : undefined;
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createLinkArtifacts } from './artifacts/link.js';
 import { createMirrorArtifacts } from './artifacts/mirror.js';
 import type { Artifacts } from './artifacts/port.js';
+import { createS3Artifacts } from './artifacts/s3.js';
 import { createMemoryCache } from './cache/memory.js';
 import type { Cache } from './cache/port.js';
 import { createRedisCache } from './cache/redis.js';
@@ -101,7 +102,9 @@ export async function openRuntime(
     const artifacts =
       config.artifactsMode === 'mirror'
         ? await createMirrorArtifacts(path.join(config.dataDir, 'artifacts'), urls.artifactsUrl)
-        : createLinkArtifacts();
+        : config.s3
+          ? createS3Artifacts(config.s3, urls.artifactsUrl)
+          : createLinkArtifacts();
     const github =
       overrides.github ??
       createGitHub({
@@ -139,6 +142,7 @@ export async function openRuntime(
       syncDeps,
       metrics,
       async close() {
+        artifacts.close?.();
         await cache.close();
         await db.close();
       },

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { releaseFileNameProblem } from '../../bonsai-schema/file-names.js';
 import { RegistryError } from '../errors.js';
 import { COMMIT_PATTERN, type Artifacts, type WrittenBytes } from './port.js';
+import { processAlive } from '../process-alive.js';
 
 /**
  * Verified copies under `dir/COMMIT/FILE` (Bonsai's CDN layout), served as immutable. A download goes to
@@ -84,21 +85,13 @@ async function removeOrphans(partial: string): Promise<void> {
     const file = path.join(partial, name);
     const owner = /^(.+)\.(\d+)\.[0-9a-f-]{36}$/.exec(name);
     let orphan: boolean;
-    if (owner && owner[1] === host) orphan = Number(owner[2]) === process.pid || !alive(Number(owner[2]));
+    if (owner && owner[1] === host)
+      orphan = Number(owner[2]) === process.pid || !processAlive(Number(owner[2]));
     else {
       const stat = await fs.stat(file).catch(() => undefined);
       orphan = stat !== undefined && Date.now() - stat.mtimeMs > FOREIGN_ORPHAN_AGE_MS;
     }
     if (orphan) await fs.rm(file, { force: true, recursive: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

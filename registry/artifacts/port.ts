@@ -30,12 +30,16 @@ export interface ArtifactSink {
  * URL (the registry's /artifacts route, or a CDN in front of the folder).
  */
 export interface Artifacts {
-  readonly mode: 'link' | 'mirror';
+  readonly mode: 'link' | 'mirror' | 's3';
   readonly description: string;
   /** Where to write a download being verified; undefined in link mode. */
   openSink(commit: string, fileName: string): Promise<ArtifactSink | undefined>;
   /** The file behind a mirror path, or undefined (never outside the mirror folder). */
   locate(commit: string, fileName: string): string | undefined;
+  /** s3 mode: a short-lived presigned URL of a stored object, or undefined when there is none. */
+  redirect?(commit: string, fileName: string): Promise<string | undefined>;
+  /** Releases its connections (the S3 client's keep-alive sockets). */
+  close?(): void;
 }
 
 /** A commit id as GitHub writes it: 40 lowercase hex digits (64 for SHA-256 repositories). */

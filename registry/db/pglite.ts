@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { RegistryError, messageOf } from '../errors.js';
 import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
+import { processAlive } from '../process-alive.js';
 
 interface PgliteLike {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
@@ -28,7 +29,7 @@ async function takeLock(lockFile: string, dataDir: string): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number((await fs.readFile(lockFile, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
       throw new RegistryError(
         'DATABASE_IN_USE',
         `the embedded database in ${dataDir} is open in process ${owner}${owner === process.pid ? ' (this one)' : ''}`,
@@ -39,15 +40,6 @@ async function takeLock(lockFile: string, dataDir: string): Promise<void> {
     }
     // The owner died without cleaning up: the lock is stale.
     await fs.rm(lockFile, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

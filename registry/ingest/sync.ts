@@ -474,6 +474,12 @@ async function recordFailure(
 const shownTag = (tag: string) => (tag.length > 100 ? `${tag.slice(0, 100)}…` : tag);
 
 function unexpectedProblem(tag: string, jobId: number | null, err: unknown): Diagnostic {
+  // The artifact store failing is an outside service, not a bug: its coded message says which and where.
+  if (isRegistryError(err) && err.code === 'ARTIFACT_STORE_FAILED')
+    return diagnostic(
+      err.code,
+      `${shownTag(tag)} could not be stored: ${err.message}; the next sync tries again`,
+    );
   const code = isRegistryError(err) ? ` (${err.code})` : '';
   return diagnostic(
     'INGEST_FAILED',

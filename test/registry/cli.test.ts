@@ -233,7 +233,7 @@ describe('bonsai registry', () => {
       'error [SETTINGS_INVALID]: invalid registry settings: PORT (--port): must be an integer',
     );
     expect(result.stderr).toContain(
-      "ARTIFACTS_MODE (--artifacts-mode): must be 'link' or 'mirror', got \"copy\"",
+      "ARTIFACTS_MODE (--artifacts-mode): must be 'link', 'mirror' or 's3', got \"copy\"",
     );
   });
 

@@ -1,9 +1,9 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { relay } from './support/tcp-relay.js';
 import { waitFor } from './support/wait.js';
 
 /**
@@ -11,29 +11,6 @@ import { waitFor } from './support/wait.js';
  * behind a port that closed, bodies carry no host:port and no stack, and the log keeps the detail
  * under the request id the answer returns.
  */
-
-/** A TCP relay to Postgres that the test can close, so DATABASE_URL ends up at a closed port. */
-async function relay(target: URL): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  };
-}
 
 let database: TestDatabase;
 let proxy: Awaited<ReturnType<typeof relay>>;
