@@ -74,6 +74,26 @@ export const REGISTRY_ERROR_CODES = {
     exitCode: EXIT.SERVICE,
     hint: 'check HOST / --host names an address of this machine and that the port is allowed (below 1024 needs privileges)',
   },
+  IMPORT_INVALID: {
+    status: 400,
+    exitCode: EXIT.INVALID,
+    hint: 'give the folder written by bonsai mirror (it holds bonsai-mirror.json and artifacts/); nothing was imported',
+  },
+  IMPORT_CHECKSUM_MISMATCH: {
+    status: 400,
+    exitCode: EXIT.INVALID,
+    hint: 'the mirror folder is damaged: run bonsai mirror again into it (it downloads what is missing) and import again; nothing was imported',
+  },
+  IMPORT_CONFLICT: {
+    status: 409,
+    exitCode: EXIT.INVALID,
+    hint: 'this registry syncs that asset from GitHub; leave it out of the mirror, or import into another registry',
+  },
+  ASSET_IMPORTED: {
+    status: 409,
+    exitCode: EXIT.INVALID,
+    hint: 'it was loaded by bonsai registry import and is never synced from GitHub: update the mirror and import it again',
+  },
   KEY_INVALID: {
     status: 400,
     exitCode: EXIT.INVALID,

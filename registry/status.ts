@@ -19,6 +19,8 @@ export type VersionState = 'served' | 'served-stale' | 'failed' | 'removed' | 'p
 
 export interface VersionStatus {
   version: string;
+  /** Where its data came from: `github`, or `mirror <base-url>` when imported. */
+  source: string;
   state: VersionState;
   commit: string | null;
   ingested_at: string | null;
@@ -30,6 +32,8 @@ export interface VersionStatus {
 export interface AssetStatus {
   name: string;
   github_url: string;
+  /** `github` (synced from its repository), or `mirror <base-url>` (loaded by bonsai registry import). */
+  source: string;
   synced_at: string | null;
   versions: VersionStatus[];
   jobs: {
@@ -71,14 +75,17 @@ export async function assetStatus(
   const byTag = new Map(versions.map((v) => [v.tag, v]));
   const sorted = sortVersions(versions.map((v) => v.tag));
   const order = [...sorted, ...versions.map((v) => v.tag).filter((t) => !sorted.includes(t))];
+  const source = asset.importedFrom === null ? 'github' : `mirror ${asset.importedFrom}`;
   return {
     name: `${asset.namespace}/${asset.name}`,
     github_url: asset.githubUrl,
+    source,
     synced_at: iso(asset.syncedAt),
     versions: order.map((tag) => {
       const v = byTag.get(tag)!;
       return {
         version: tag,
+        source,
         state: versionState(v),
         commit: v.commitSha ?? v.attemptCommit,
         ingested_at: iso(v.ingestedAt),

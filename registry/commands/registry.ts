@@ -1,11 +1,12 @@
 import { withVerbHelp } from '../../cli/help.js';
 import type { VerbRegistration } from '../../cli/program.js';
+import { registerImport } from './import-verb.js';
 import { registerKeyVerbs } from './key-verbs.js';
 import { registerServe } from './serve.js';
 import { registerAddRepo, registerMigrate, registerStatus, registerSync } from './store-verbs.js';
 import { registerAudit, registerToken } from './token-verbs.js';
 
-/** `bonsai registry serve | migrate | add-repo | sync | status | token | audit | key`. */
+/** `bonsai registry serve | migrate | add-repo | sync | status | import | token | audit | key`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {
   const registry = withVerbHelp(
     program
@@ -36,6 +37,7 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerAddRepo(registry, io, run);
   registerSync(registry, io, run);
   registerStatus(registry, io, run);
+  registerImport(registry, io, run);
   registerToken(registry, io, run);
   registerAudit(registry, io, run);
   registerKeyVerbs(registry, io, run);

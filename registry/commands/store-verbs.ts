@@ -7,7 +7,7 @@ import { migrate, pendingMigrations, readMigrations } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';
 import { RegistryError, messageOf } from '../errors.js';
-import { summarizeSync, syncAsset, type SyncReport } from '../ingest/sync.js';
+import { importedAsset, summarizeSync, syncAsset, type SyncReport } from '../ingest/sync.js';
 import { newHolderId } from '../jobs/lease.js';
 import { heldBy, releaseRunningJobs, runningJob, startOwnJob } from '../jobs/queue.js';
 import { jobErrorText, recordJobEnd, runHeldJob, versionErrorOf } from '../jobs/run.js';
@@ -325,6 +325,7 @@ export function registerSync(registry: Command, io: Io, run: ActionRunner): void
         const asset = await findAsset(runtime.db, ref.namespace, ref.name);
         if (!asset) throw notRegistered(repository);
         const name = `${asset.namespace}/${asset.name}`;
+        if (asset.importedFrom !== null) throw importedAsset(name, asset.importedFrom);
         const report = await syncAsOwnJob(runtime, asset.id, name, options.force === true);
         if (options.json === true) writeJson(io.stdout, report);
         else printReport(io, report);
@@ -363,7 +364,8 @@ function printAssetStatus(io: Io, status: AssetStatus, json: boolean): ExitCode 
     writeJson(io.stdout, status);
     return EXIT.OK;
   }
-  writeLine(io.stdout, `${status.name}  (${status.github_url}; last sync ${status.synced_at ?? 'never'})`);
+  const origin = status.source === 'github' ? status.github_url : status.source;
+  writeLine(io.stdout, `${status.name}  (${origin}; last sync ${status.synced_at ?? 'never'})`);
   for (const v of status.versions) {
     writeLine(io.stdout, `  ${v.version}  ${v.state}${v.commit ? `  ${v.commit.slice(0, 12)}` : ''}`);
     for (const d of [...v.errors, ...v.warnings])

@@ -129,6 +129,8 @@ export async function syncAsset(
   const jobId = options.held?.id ?? options.jobId ?? null;
   const asset = await getAsset(deps.db, assetId);
   if (!asset) throw notFound();
+  if (asset.importedFrom !== null)
+    throw importedAsset(`${asset.namespace}/${asset.name}`, asset.importedFrom);
   const owner = asset.namespace;
   const repo = asset.name;
   const log = deps.logger.child({ asset: `${owner}/${repo}`, jobId: jobId ?? undefined });
@@ -246,6 +248,14 @@ export async function syncAsset(
 }
 
 /** What a job keeps of a sync: counts per outcome (the details are in the ingest log). */
+/** Imported assets are served from their mirror's data: syncing them from GitHub is refused. */
+export function importedAsset(name: string, mirror: string): RegistryError {
+  return new RegistryError(
+    'ASSET_IMPORTED',
+    `${name} was imported from the mirror ${mirror}; it is not synced from GitHub`,
+  );
+}
+
 export function summarizeSync(report: SyncReport): {
   notModified: boolean;
   outcomes: Record<string, number>;

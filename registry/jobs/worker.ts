@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/port.js';
-import { RegistryError, messageOf } from '../errors.js';
+import { RegistryError, isRegistryError, messageOf } from '../errors.js';
 import { claimJob, heldBy, releaseRunningJobs, type HeldJob, type JobRecord } from './queue.js';
 import { jobErrorText, recordJobEnd, runHeldJob, versionErrorOf } from './run.js';
 
@@ -170,7 +170,10 @@ export class JobWorker {
         log.error({ code: end.error.code }, 'job stopped at its deadline');
         return;
       case 'failed': {
-        const retry = job.attempts < maxAttempts ? backoffDelay(backoffMs, job.attempts) : undefined;
+        // An imported asset is never synced from GitHub: retrying cannot help.
+        const refused = isRegistryError(end.error) && end.error.code === 'ASSET_IMPORTED';
+        const retry =
+          job.attempts < maxAttempts && !refused ? backoffDelay(backoffMs, job.attempts) : undefined;
         const recorded = await recordJobEnd(db, held, {
           kind: 'failed',
           error: jobErrorText(end.error, job.id),

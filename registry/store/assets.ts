@@ -20,6 +20,8 @@ export interface AssetRecord {
   createdAt: Date;
   updatedAt: Date;
   syncedAt: Date | null;
+  /** The mirror base URL when loaded by `bonsai registry import` (never synced from GitHub); else null. */
+  importedFrom: string | null;
 }
 
 interface AssetRow {
@@ -39,10 +41,11 @@ interface AssetRow {
   created_at: Date;
   updated_at: Date;
   synced_at: Date | null;
+  imported_from: string | null;
 }
 
 const COLUMNS = `id, namespace, name, description, description_locked, github_url, tier, tags, deprecated,
-  downloads, releases_etags, body, etag, created_at, updated_at, synced_at`;
+  downloads, releases_etags, body, etag, created_at, updated_at, synced_at, imported_from`;
 
 function toRecord(r: AssetRow): AssetRecord {
   return {
@@ -62,6 +65,7 @@ function toRecord(r: AssetRow): AssetRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     syncedAt: r.synced_at,
+    importedFrom: r.imported_from,
   };
 }
 
@@ -144,6 +148,18 @@ export async function updateFromGitHub(
   );
 }
 
+/** Marks an asset as loaded from the mirror at `baseUrl` (and synced now, for status). */
+export async function markImported(
+  q: Queryable,
+  id: number,
+  asset: { baseUrl: string; description: string; githubUrl: string },
+): Promise<void> {
+  await q.query(
+    `UPDATE assets SET imported_from = $2, description = $3, github_url = $4, synced_at = now() WHERE id = $1`,
+    [id, asset.baseUrl, asset.description, asset.githubUrl],
+  );
+}
+
 /** Stores the rendered asset object; `changed` also bumps updated_at (served data changed). */
 export async function saveAssetRender(
   q: Queryable,
@@ -172,7 +188,7 @@ export async function saveReleasesEtags(q: Queryable, id: number, etags: string[
 export async function takeAssetsDueForPoll(q: Queryable, intervalMs: number): Promise<number[]> {
   const { rows } = await q.query<{ id: number }>(
     `UPDATE assets SET polled_at = now()
-     WHERE polled_at <= now() - $1 * interval '1 millisecond'
+     WHERE polled_at <= now() - $1 * interval '1 millisecond' AND imported_from IS NULL
      RETURNING id`,
     [intervalMs],
   );

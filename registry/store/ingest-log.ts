@@ -5,7 +5,7 @@ import type { Queryable } from '../db/port.js';
  * What happened to one tag in one sync: `ingested` (new or changed data now served), `failed` (errors,
  * last good data kept), `removed` (release deleted on GitHub), `restored` (release back, same content).
  */
-export type IngestOutcome = 'ingested' | 'failed' | 'removed' | 'restored';
+export type IngestOutcome = 'ingested' | 'failed' | 'removed' | 'restored' | 'imported';
 
 export interface IngestLogEntry {
   id: number;

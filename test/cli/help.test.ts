@@ -43,6 +43,7 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry add-repo',
         'bonsai registry sync',
         'bonsai registry status',
+        'bonsai registry import',
         'bonsai registry token',
         'bonsai registry token create',
         'bonsai registry token list',
@@ -57,7 +58,7 @@ describe('bonsai --help, for every verb', () => {
         'bonsai outdated',
       ]),
     );
-    expect(VERBS.length).toBe(26);
+    expect(VERBS.length).toBe(27);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
+import { withVerbHelp } from '../../cli/help.js';
+import type { ActionRunner } from '../../cli/program.js';
+import { importMirror, MIRROR_INDEX } from '../import/mirror-import.js';
+import { createLogger } from '../logger.js';
+import { openRuntime } from '../runtime.js';
+import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
+
+export function registerImport(registry: Command, io: Io, run: ActionRunner): void {
+  withVerbHelp(
+    withSettingFlags(
+      registry
+        .command('import')
+        .summary('Load a folder written by `bonsai mirror` into the registry.')
+        .description(
+          `Load a folder written by \`bonsai mirror\` (it holds ${MIRROR_INDEX}) into the registry, so its ` +
+            "assets are listed, searched and served with the mirror's artifact URLs. Every artifact is " +
+            'checked against its sha512 first and everything is written in one transaction: a damaged mirror ' +
+            'imports nothing. Imported assets are never polled or synced from GitHub; status shows their ' +
+            'source. Importing the same mirror again changes nothing; an updated mirror adds its new versions.',
+        )
+        .argument('<DIR>', 'The mirror folder.')
+        .option('--json', 'Print the result as JSON.'),
+      STORE_SETTINGS,
+    ),
+    io,
+    {
+      examples: [
+        'bonsai registry import ./mirror',
+        'DATABASE_URL=postgres://bonsai@db/bonsai bonsai registry import /srv/mirror --json',
+      ],
+      exitCodes: [
+        [0, 'The mirror was imported (or was already).'],
+        [
+          1,
+          'DIR is not a mirror, an artifact does not match its sha512, or an asset is synced from GitHub here (nothing was imported).',
+        ],
+        [2, 'Usage error, such as an invalid setting.'],
+        [3, 'The database failed.'],
+      ],
+    },
+  ).action(
+    run(async (dir: string, options: Record<string, unknown>) => {
+      const config = configFrom(io, options);
+      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, io.stderr);
+      const runtime = await openRuntime(config, logger);
+      try {
+        const report = await importMirror(
+          { db: runtime.db, cache: runtime.cache, render: runtime.syncDeps.render },
+          path.resolve(io.cwd, dir),
+        );
+        if (options.json === true) writeJson(io.stdout, report);
+        else {
+          for (const a of report.assets) {
+            const unchanged = a.unchanged.length > 0 ? ` (unchanged: ${a.unchanged.join(', ')})` : '';
+            writeLine(
+              io.stdout,
+              `${a.name}: imported ${a.imported.length > 0 ? a.imported.join(', ') : 'nothing new'}${unchanged}`,
+            );
+          }
+          writeLine(io.stdout, `source: mirror ${report.base_url}`);
+        }
+        return EXIT.OK;
+      } finally {
+        await runtime.close();
+      }
+    }),
+  );
+}
