@@ -4,27 +4,15 @@ import type { Command } from 'commander';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
 import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
-import { openDb } from '../db/open.js';
-import { migrate } from '../db/migrate.js';
 import { RegistryError } from '../errors.js';
 import { enqueueSync } from '../jobs/queue.js';
 import { addNamespaceKey, keyJson, parseKeyText, parseNamespace, revokeNamespaceKey } from '../signing.js';
 import { listKeys } from '../store/keys.js';
 import { cliActor } from './actor.js';
-import { configFrom, withSettingFlags } from './options.js';
-import type { Db } from '../db/port.js';
+import { withMigratedDb } from './migrated-db.js';
+import { DATABASE_SETTINGS, withSettingFlags } from './options.js';
 
-const DB_SETTINGS = ['DATABASE_URL', 'DATA_DIR'] as const;
-
-async function withDb<T>(io: Io, options: Record<string, unknown>, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(configFrom(io, options), () => undefined);
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const DB_SETTINGS = DATABASE_SETTINGS;
 
 const EXIT_CODES = (zero: string) =>
   [
@@ -80,7 +68,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
         throw new RegistryError('KEY_INVALID', `cannot read ${file}: ${err.message}`);
       });
       const publicKey = parseKeyText(text.slice(0, 16 * 1024));
-      return withDb(io, options, async (db) => {
+      return withMigratedDb(io, options, async (db) => {
         const change = await addNamespaceKey(db, ns, publicKey, enqueueSync, { actor: cliActor() });
         if (options.json === true) writeJson(io.stdout, { ...keyJson(change.key), created: change.created });
         else
@@ -112,7 +100,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
   ).action(
     run(async (namespace: string | undefined, options: Record<string, unknown>) => {
       const ns = namespace === undefined ? undefined : parseNamespace(namespace);
-      return withDb(io, options, async (db) => {
+      return withMigratedDb(io, options, async (db) => {
         const keys = await listKeys(db, ns);
         if (options.json === true) {
           writeJson(io.stdout, { keys: keys.map(keyJson) });
@@ -155,7 +143,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
           hint: `bonsai registry key list ${ns} shows the key ids`,
         });
       }
-      return withDb(io, options, async (db) => {
+      return withMigratedDb(io, options, async (db) => {
         const change = await revokeNamespaceKey(db, ns, keyId, enqueueSync, { actor: cliActor() });
         if (options.json === true) writeJson(io.stdout, keyJson(change.key));
         else

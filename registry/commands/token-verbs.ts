@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
 import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
 import type { ActionRunner } from '../../cli/program.js';
-import { migrate } from '../db/migrate.js';
-import { openDb } from '../db/open.js';
-import type { Db } from '../db/port.js';
 import { RegistryError } from '../errors.js';
 import { recentAudit, recordAudit } from '../store/audit.js';
 import { insertToken, listTokens, revokeToken } from '../store/tokens.js';
 import { hashToken, newToken, parseExpiry, parseScopes } from '../tokens.js';
 import { withVerbHelp } from '../../cli/help.js';
-import { DATABASE_SETTINGS, configFrom, withSettingFlags } from './options.js';
+import { DATABASE_SETTINGS, withSettingFlags } from './options.js';
 import { cliActor } from './actor.js';
+import { withMigratedDb } from './migrated-db.js';
 
 const DB_SETTINGS = DATABASE_SETTINGS;
 
@@ -21,17 +19,6 @@ const EXIT_CODES = (done: string) =>
     [2, 'Usage error, such as an invalid setting.'],
     [3, 'The database failed, or serve holds the embedded database (stop it first).'],
   ] as const;
-
-/** Opens the registry's database (migrated) for one command. */
-async function withDb<T>(io: Io, options: Record<string, unknown>, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(configFrom(io, options), () => undefined);
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -96,7 +83,7 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
       const scopes = parseScopes(options.scope as string[]);
       const expiresAt = typeof options.expires === 'string' ? parseExpiry(options.expires) : null;
       const secret = newToken();
-      const record = await withDb(io, options, (db) =>
+      const record = await withMigratedDb(io, options, (db) =>
         db.transaction(async (tx) => {
           const created = await insertToken(tx, { name, tokenHash: hashToken(secret), scopes, expiresAt });
           await recordAudit(tx, {
@@ -144,7 +131,7 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
     },
   ).action(
     run(async (options: Record<string, unknown>) => {
-      const tokens = await withDb(io, options, listTokens);
+      const tokens = await withMigratedDb(io, options, listTokens);
       const rows = tokens.map((t) => ({
         name: t.name,
         scopes: t.scopes,
@@ -191,7 +178,7 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
     },
   ).action(
     run(async (name: string, options: Record<string, unknown>) => {
-      const revoked = await withDb(io, options, (db) =>
+      const revoked = await withMigratedDb(io, options, (db) =>
         db.transaction(async (tx) => {
           const done = await revokeToken(tx, name);
           if (done) await recordAudit(tx, { actor: cliActor(), action: 'token.revoke', target: name });
@@ -233,7 +220,7 @@ export function registerAudit(registry: Command, io: Io, run: ActionRunner): voi
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
         throw new RegistryError('INVALID_DATA', `--limit ${JSON.stringify(options.limit)} is not 1 to 10000`);
-      const rows = await withDb(io, options, (db) => recentAudit(db, limit));
+      const rows = await withMigratedDb(io, options, (db) => recentAudit(db, limit));
       if (options.json === true) {
         writeJson(
           io.stdout,
