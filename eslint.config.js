@@ -2,6 +2,12 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/** cli/ registers the verbs and imports the layers below it; nothing below imports cli/. */
+const NO_CLI = {
+  group: ['**/cli/**'],
+  message: 'only cli/ (and tests) import cli/ (README: Architecture): share through common/.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.bonsai-data/', '**/fixtures/**'] },
   js.configs.recommended,
@@ -15,8 +21,10 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  // DESIGN: packager/ and registry/ never import each other; bonsai-schema/ holds pure rules (no file,
-  // network or process I/O) and imports neither.
+  // DESIGN: imports flow one way: cli/ -> packager/ | registry/ -> common/, bonsai-schema/. packager/ and
+  // registry/ never import each other nor cli/ (the verbs are registered by cli/, not the reverse);
+  // common/ is below both; bonsai-schema/ holds pure rules (no file, network or process I/O) and imports
+  // nothing of the project.
   {
     files: ['packager/**/*.ts'],
     ignores: ['**/*.test.ts'],
@@ -29,6 +37,7 @@ export default tseslint.config(
               group: ['**/registry/**'],
               message: 'packager/ never imports registry/ (DESIGN.md): share through bonsai-schema/.',
             },
+            NO_CLI,
           ],
         },
       ],
@@ -46,6 +55,25 @@ export default tseslint.config(
               group: ['**/packager/**'],
               message: 'registry/ never imports packager/ (DESIGN.md): share through bonsai-schema/.',
             },
+            NO_CLI,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/packager/**', '**/registry/**'],
+              message: 'common/ is below packager/ and registry/ (README: Architecture): it imports neither.',
+            },
+            NO_CLI,
           ],
         },
       ],
@@ -77,7 +105,7 @@ export default tseslint.config(
           ]),
           patterns: [
             {
-              group: ['**/packager/**', '**/registry/**', '**/cli/**'],
+              group: ['**/packager/**', '**/registry/**', '**/cli/**', '**/common/**'],
               message: 'bonsai-schema/ imports nothing of the project.',
             },
           ],

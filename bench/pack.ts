@@ -12,7 +12,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Io } from '../cli/io.js';
+import type { Io } from '../common/io.js';
 import { runCli } from '../cli/program.js';
 import { verbs } from '../cli/verbs.js';
 import { makeBenchTree } from './tree.js';

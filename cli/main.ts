@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { EXIT } from './io.js';
+import { EXIT } from '../common/exit-codes.js';
 import { internalErrorText, runCli } from './program.js';
 import { userFolder } from './user-folder.js';
 import { verbs } from './verbs.js';

@@ -1,15 +1,10 @@
 import { Command, CommanderError } from 'commander';
-import { helpWidth, withVerbHelp } from './help.js';
-import { EXIT, isCodedFailure, writeLine, type ExitCode, type Io } from './io.js';
+import { EXIT, type ExitCode } from '../common/exit-codes.js';
+import { isCodedFailure } from '../common/failure.js';
+import { writeLine, type Io } from '../common/io.js';
+import { helpWidth, withVerbHelp } from '../common/verb-help.js';
+import type { ActionRunner, VerbRegistration } from '../common/verb.js';
 import { PACKAGE_VERSION } from './version.js';
-
-/** Registers one verb (or a group of verbs) on the root program. */
-export type VerbRegistration = (program: Command, io: Io, run: ActionRunner) => void;
-
-/** Wraps a handler so that its exit code reaches `runCli`. */
-export type ActionRunner = <A extends unknown[]>(
-  handler: (...args: A) => Promise<ExitCode>,
-) => (...args: A) => Promise<void>;
 
 export function createProgram(io: Io, verbs: readonly VerbRegistration[], result: { exitCode: ExitCode }) {
   const program = new Command('bonsai')

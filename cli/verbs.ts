@@ -1,4 +1,4 @@
-import type { VerbRegistration } from './program.js';
+import type { VerbRegistration } from '../common/verb.js';
 import { packagerVerbs } from '../packager/commands/index.js';
 import { registryVerbs } from '../registry/commands/index.js';
 

@@ -1,4 +1,5 @@
-import { EXIT, type CodedFailure, type ExitCode } from '../cli/io.js';
+import { EXIT, type ExitCode } from '../common/exit-codes.js';
+import type { CodedFailure } from '../common/failure.js';
 
 /**
  * Every failure of the packager's verbs, by stable code (tests and `--json` consumers match on these).

@@ -1,4 +1,5 @@
-import { EXIT, type CodedFailure, type ExitCode } from '../cli/io.js';
+import { EXIT, type ExitCode } from '../common/exit-codes.js';
+import type { CodedFailure } from '../common/failure.js';
 
 /**
  * Every error the registry raises, with the HTTP status it answers with and the CLI exit code it maps to.

@@ -1,6 +1,6 @@
 import { PackagerError } from '../errors.js';
-import { EXIT } from '../../cli/io.js';
-import { networkFailure } from '../../cli/network-failure.js';
+import { EXIT } from '../../common/exit-codes.js';
+import { networkFailure } from '../../common/network-failure.js';
 
 /** sensuctl's own timeout for each Bonsai request (sensu-go `bonsai/client.go`). */
 export const DEFAULT_TIMEOUT_MS = 15_000;

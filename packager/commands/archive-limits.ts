@@ -4,7 +4,7 @@ import {
   DEFAULT_MAX_UNPACKED_SIZE,
   type ArchiveLimits,
 } from '../../bonsai-schema/archive-lister.js';
-import { UsageError } from '../../cli/usage-error.js';
+import { UsageError } from '../../common/usage-error.js';
 
 /** The flags of the archive bounds, as the registry's MAX_ARCHIVE_ENTRIES and MAX_UNPACKED_SIZE settings. */
 export interface ArchiveLimitOptions {

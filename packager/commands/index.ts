@@ -1,4 +1,4 @@
-import type { VerbRegistration } from '../../cli/program.js';
+import type { VerbRegistration } from '../../common/verb.js';
 import { registerAdd } from './add/index.js';
 import { registerCheck } from './check/index.js';
 import { registerInit } from './init/index.js';

@@ -1,5 +1,7 @@
 import { formatDiagnostic, type Diagnostic } from '../../bonsai-schema/index.js';
-import { isCodedFailure, writeJson, writeLine, type ExitCode, type Io } from '../../cli/io.js';
+import { isCodedFailure } from '../../common/failure.js';
+import { writeJson, writeLine, type Io } from '../../common/io.js';
+import type { ExitCode } from '../../common/exit-codes.js';
 import { isPackagerError } from '../errors.js';
 
 /**

@@ -2,8 +2,8 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
-import { EXIT } from '../../cli/io.js';
-import { networkFailure } from '../../cli/network-failure.js';
+import { EXIT } from '../../common/exit-codes.js';
+import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 
 const PublishingOctokit = Octokit.plugin(retry, throttling);

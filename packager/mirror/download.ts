@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
-import { EXIT } from '../../cli/io.js';
-import { networkFailure } from '../../cli/network-failure.js';
+import { EXIT } from '../../common/exit-codes.js';
+import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 
 export interface DownloadOptions {

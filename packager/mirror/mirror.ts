@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EXIT } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
 import { parseVersion, sensuctlVersion, sortVersions } from '../../bonsai-schema/index.js';
 import { BonsaiApiClient } from '../bonsai-api/client.js';
 import { PackagerError } from '../errors.js';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
-import { EXIT, type Io } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
+import type { Io } from '../../common/io.js';
 import { PackagerError } from '../errors.js';
 
 /** One asset as a Sensu backend holds it, and where it came from (its `io.sensu.bonsai.*` annotations). */

@@ -1,5 +1,5 @@
-import { EXIT } from '../../cli/io.js';
-import { networkFailure } from '../../cli/network-failure.js';
+import { EXIT } from '../../common/exit-codes.js';
+import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 
 /** How many assets each page asks for; the backend says with `Sensu-Continue` when there are more. */

@@ -8,7 +8,7 @@ import {
   type ConfigResult,
   type Diagnostic,
 } from '../../bonsai-schema/index.js';
-import { UsageError } from '../../cli/usage-error.js';
+import { UsageError } from '../../common/usage-error.js';
 import { displayPath } from './display-path.js';
 
 export interface ConfigFile {

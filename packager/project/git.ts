@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { EXIT } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorsOf, type BonsaiConfig, type Diagnostic } from '../../bonsai-schema/index.js';
-import { EXIT } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 import { findConfigFile, parseConfigFile } from './config-file.js';
 import { displayPath } from './display-path.js';

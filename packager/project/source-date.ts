@@ -1,4 +1,4 @@
-import { EXIT } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 
 /** The mtime of every archive entry when SOURCE_DATE_EPOCH is not set: the epoch, as `--mtime=@0`. */

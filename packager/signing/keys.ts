@@ -7,7 +7,7 @@ import {
   type PublicKey,
   type SecretKey,
 } from '../../bonsai-schema/index.js';
-import { EXIT } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 
 /** The environment variable holding a secret key's text (a CI secret), used when --sign is not given. */

@@ -7,7 +7,7 @@ import {
   type AssetResource,
   type PublicKey,
 } from '../../bonsai-schema/index.js';
-import { EXIT } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 
 /** The annotation the registry sets on a version whose checksum file signature it verified. */

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
-import { withVerbHelp } from '../../cli/help.js';
-import type { ActionRunner } from '../../cli/program.js';
+import { EXIT } from '../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../common/io.js';
+import { withVerbHelp } from '../../common/verb-help.js';
+import type { ActionRunner } from '../../common/verb.js';
 import { importMirror, MIRROR_INDEX } from '../import/mirror-import.js';
 import { createLogger } from '../logger.js';
 import { openRuntime } from '../runtime.js';

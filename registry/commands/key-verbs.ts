@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
-import { withVerbHelp } from '../../cli/help.js';
-import type { ActionRunner } from '../../cli/program.js';
+import { EXIT } from '../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../common/io.js';
+import { withVerbHelp } from '../../common/verb-help.js';
+import type { ActionRunner } from '../../common/verb.js';
 import { RegistryError } from '../errors.js';
 import { enqueueSync } from '../jobs/queue.js';
 import { addNamespaceKey, keyJson, parseKeyText, parseNamespace, revokeNamespaceKey } from '../signing.js';

@@ -1,4 +1,4 @@
-import type { Io } from '../../cli/io.js';
+import type { Io } from '../../common/io.js';
 import { migrate } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Io } from '../../cli/io.js';
+import type { Io } from '../../common/io.js';
 import { SETTINGS, loadConfig, type RegistryConfig, type SettingName } from '../config.js';
 
 /** Adds a flag for every setting that has one (secrets have none: they come from the environment). */

@@ -1,5 +1,5 @@
-import { withVerbHelp } from '../../cli/help.js';
-import type { VerbRegistration } from '../../cli/program.js';
+import { withVerbHelp } from '../../common/verb-help.js';
+import type { VerbRegistration } from '../../common/verb.js';
 import { registerImport } from './import-verb.js';
 import { registerKeyVerbs } from './key-verbs.js';
 import { registerServe } from './serve.js';

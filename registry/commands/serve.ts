@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { EXIT, type Io } from '../../cli/io.js';
-import { withVerbHelp } from '../../cli/help.js';
-import type { ActionRunner } from '../../cli/program.js';
+import { EXIT } from '../../common/exit-codes.js';
+import type { Io } from '../../common/io.js';
+import { withVerbHelp } from '../../common/verb-help.js';
+import type { ActionRunner } from '../../common/verb.js';
 import { createLogger, logFormatFor } from '../logger.js';
 import { startRegistry } from '../server.js';
 import { configFrom, withSettingFlags } from './options.js';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../bonsai-schema/index.js';
-import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../cli/io.js';
-import { withVerbHelp } from '../../cli/help.js';
-import type { ActionRunner } from '../../cli/program.js';
+import { EXIT, type ExitCode } from '../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../common/io.js';
+import { withVerbHelp } from '../../common/verb-help.js';
+import type { ActionRunner } from '../../common/verb.js';
 import { migrate, pendingMigrations, readMigrations } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
-import type { ActionRunner } from '../../cli/program.js';
+import { EXIT } from '../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../common/io.js';
+import type { ActionRunner } from '../../common/verb.js';
 import { RegistryError } from '../errors.js';
 import { recentAudit, recordAudit } from '../store/audit.js';
 import { insertToken, listTokens, revokeToken } from '../store/tokens.js';
 import { hashToken, newToken, parseExpiry, parseScopes } from '../tokens.js';
-import { withVerbHelp } from '../../cli/help.js';
+import { withVerbHelp } from '../../common/verb-help.js';
 import { DATABASE_SETTINGS, withSettingFlags } from './options.js';
 import { cliActor } from './actor.js';
 import { withMigratedDb } from './migrated-db.js';

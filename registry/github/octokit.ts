@@ -2,7 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
-import { networkFailure } from '../../cli/network-failure.js';
+import { networkFailure } from '../../common/network-failure.js';
 import { RegistryError, messageOf } from '../errors.js';
 import type { Conditional, GitHub, Release, ReleaseFile, Repository } from './port.js';
 import { ArtifactRedirectRefusedError, checkRedirect } from './redirect-policy.js';

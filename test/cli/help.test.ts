@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../cli/io.js';
+import { EXIT } from '../../common/exit-codes.js';
 import { createProgram } from '../../cli/program.js';
 import { verbs } from '../../cli/verbs.js';
 import { bonsai } from './run-cli.js';

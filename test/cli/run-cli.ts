@@ -1,6 +1,6 @@
 import { runCli } from '../../cli/program.js';
 import { verbs } from '../../cli/verbs.js';
-import type { Io, Output } from '../../cli/io.js';
+import type { Io, Output } from '../../common/io.js';
 
 export interface CapturedRun {
   code: number;

@@ -1,5 +1,5 @@
 import { PackagerError } from '../../errors.js';
-import { EXIT } from '../../../cli/io.js';
+import { EXIT } from '../../../common/exit-codes.js';
 
 export interface AssetReference {
   namespace: string;

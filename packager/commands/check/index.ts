@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { errorsOf, warningsOf, type Diagnostic } from '../../../bonsai-schema/index.js';
-import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
-import { withVerbHelp } from '../../../cli/help.js';
-import type { ActionRunner } from '../../../cli/program.js';
+import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../../common/io.js';
+import { withVerbHelp } from '../../../common/verb-help.js';
+import type { ActionRunner } from '../../../common/verb.js';
 import { checkRelease } from '../../check/check.js';
 import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { resolveRepo, resolveVersion } from '../../project/git.js';

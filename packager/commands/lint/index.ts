@@ -7,10 +7,11 @@ import {
   type BonsaiConfig,
   type Diagnostic,
 } from '../../../bonsai-schema/index.js';
-import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
-import { withVerbHelp } from '../../../cli/help.js';
-import type { ActionRunner } from '../../../cli/program.js';
-import { UsageError } from '../../../cli/usage-error.js';
+import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../../common/io.js';
+import { withVerbHelp } from '../../../common/verb-help.js';
+import type { ActionRunner } from '../../../common/verb.js';
+import { UsageError } from '../../../common/usage-error.js';
 import { findConfigFile, parseConfigFile } from '../../project/config-file.js';
 import { plural, printDiagnostics, sortDiagnostics } from '../report.js';
 

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
-import { withVerbHelp } from '../../../cli/help.js';
-import type { ActionRunner } from '../../../cli/program.js';
-import { UsageError } from '../../../cli/usage-error.js';
+import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../../common/io.js';
+import { withVerbHelp } from '../../../common/verb-help.js';
+import type { ActionRunner } from '../../../common/verb.js';
+import { UsageError } from '../../../common/usage-error.js';
 import { parseVersion } from '../../../bonsai-schema/index.js';
 import { DEFAULT_TIMEOUT_MS } from '../../bonsai-api/client.js';
 import { PackagerError } from '../../errors.js';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
-import { withVerbHelp } from '../../../cli/help.js';
-import type { ActionRunner } from '../../../cli/program.js';
-import { UsageError } from '../../../cli/usage-error.js';
+import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../../common/io.js';
+import { withVerbHelp } from '../../../common/verb-help.js';
+import type { ActionRunner } from '../../../common/verb.js';
+import { UsageError } from '../../../common/usage-error.js';
 import { DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS, assetsEndpoint } from '../../bonsai-api/client.js';
 import { PackagerError } from '../../errors.js';
 import { readExport, readInstalledAssets } from '../../outdated/installed.js';

@@ -7,9 +7,10 @@ import {
   signMessage,
   SIGNATURE_SUFFIX,
 } from '../../../bonsai-schema/index.js';
-import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
-import { withVerbHelp } from '../../../cli/help.js';
-import type { ActionRunner } from '../../../cli/program.js';
+import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../../common/io.js';
+import { withVerbHelp } from '../../../common/verb-help.js';
+import type { ActionRunner } from '../../../common/verb.js';
 import { PackagerError } from '../../errors.js';
 import { packProject, type PackResult } from '../../pack/pack.js';
 import { changesSince, resolveRepo, resolveVersion } from '../../project/git.js';

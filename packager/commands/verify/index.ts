@@ -20,10 +20,11 @@ import {
   type PublicKey,
 } from '../../../bonsai-schema/index.js';
 import { digestMismatch } from '../../../bonsai-schema/release-archive.js';
-import { EXIT, writeJson, writeLine, type ExitCode, type Io } from '../../../cli/io.js';
-import { withVerbHelp } from '../../../cli/help.js';
-import type { ActionRunner } from '../../../cli/program.js';
-import { UsageError } from '../../../cli/usage-error.js';
+import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
+import { writeJson, writeLine, type Io } from '../../../common/io.js';
+import { withVerbHelp } from '../../../common/verb-help.js';
+import type { ActionRunner } from '../../../common/verb.js';
+import { UsageError } from '../../../common/usage-error.js';
 import { readArchive } from '../../archive/reader.js';
 import { archiveLimitOptions, archiveLimits, type ArchiveLimitOptions } from '../archive-limits.js';
 import { PackagerError } from '../../errors.js';
