@@ -11,9 +11,9 @@ import {
   type ArchiveLimitCode,
 } from './archive-rules.js';
 
-/** Defaults of MAX_ARCHIVE_ENTRIES and MAX_UNPACKED_SIZE (registry settings, `bonsai verify/check` flags). */
-export const DEFAULT_MAX_ARCHIVE_ENTRIES = 100_000;
-export const DEFAULT_MAX_UNPACKED_SIZE = 1024 * 1024 * 1024;
+import { DEFAULT_MAX_ARCHIVE_ENTRIES, DEFAULT_MAX_UNPACKED_SIZE } from './archive-defaults.js';
+
+export { DEFAULT_MAX_ARCHIVE_ENTRIES, DEFAULT_MAX_UNPACKED_SIZE };
 /**
  * A gzip that inflates more than this many times its size is a bomb: real assets (binaries, scripts)
  * compress 2-10x, zeros ~1000x. Checked only past RATIO_FLOOR so small, very regular archives pass.

@@ -4,6 +4,7 @@ import { isCodedFailure } from '../common/failure.js';
 import { writeLine, type Io } from '../common/io.js';
 import { helpWidth, withVerbHelp } from '../common/verb-help.js';
 import type { ActionRunner, VerbRegistration } from '../common/verb.js';
+import { verbsFor, type VerbEntry } from './lazy-group.js';
 import { PACKAGE_VERSION } from './version.js';
 
 export function createProgram(io: Io, verbs: readonly VerbRegistration[], result: { exitCode: ExitCode }) {
@@ -64,11 +65,11 @@ export function createProgram(io: Io, verbs: readonly VerbRegistration[], result
 export async function runCli(
   argv: readonly string[],
   io: Io,
-  verbs: readonly VerbRegistration[],
+  verbs: readonly VerbEntry[],
 ): Promise<ExitCode> {
   const result: { exitCode: ExitCode } = { exitCode: EXIT.OK };
-  const program = createProgram(io, verbs, result);
   try {
+    const program = createProgram(io, await verbsFor(argv, verbs), result);
     await program.parseAsync([...argv], { from: 'user' });
     return result.exitCode;
   } catch (err) {

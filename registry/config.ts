@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MAX_ARCHIVE_ENTRIES, DEFAULT_MAX_UNPACKED_SIZE } from '../bonsai-schema/archive-lister.js';
+import { DEFAULT_MAX_ARCHIVE_ENTRIES, DEFAULT_MAX_UNPACKED_SIZE } from '../bonsai-schema/archive-defaults.js';
 import type { S3Settings } from './artifacts/s3.js';
 import { RegistryError } from './errors.js';
 import { parseArtifactHosts } from './github/redirect-policy.js';

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import {
   DEFAULT_MAX_ARCHIVE_ENTRIES,
   DEFAULT_MAX_UNPACKED_SIZE,
-  type ArchiveLimits,
-} from '../../bonsai-schema/archive-lister.js';
+} from '../../bonsai-schema/archive-defaults.js';
+import type { ArchiveLimits } from '../../bonsai-schema/archive-lister.js';
 import { UsageError } from '../../common/usage-error.js';
 
 /** The flags of the archive bounds, as the registry's MAX_ARCHIVE_ENTRIES and MAX_UNPACKED_SIZE settings. */

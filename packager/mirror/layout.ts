@@ -1,4 +1,5 @@
 import { latestStable, sortVersions } from '../../bonsai-schema/index.js';
+import { INDEX_FILE } from './index-file.js';
 
 /**
  * Where a static mirror keeps each thing, and the JSON it serves there: the Bonsai API paths, rendered
@@ -8,7 +9,7 @@ import { latestStable, sortVersions } from '../../bonsai-schema/index.js';
  * so the asset object is `NAME/index.html`: nginx, S3 websites, `python3 -m http.server` redirect
  * `.../NAME` to `.../NAME/` and serve it, and sensuctl and `bonsai add` follow the redirect.
  */
-export const INDEX_FILE = 'bonsai-mirror.json';
+export { INDEX_FILE };
 export const ASSETS_DIR = 'api/v1/assets';
 export const DIRECTORY_INDEX = 'index.html';
 

@@ -9,9 +9,9 @@ import {
 } from '../../bonsai-schema/index.js';
 import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
+import { SIGNING_KEY_ENV } from './key-env.js';
 
-/** The environment variable holding a secret key's text (a CI secret), used when --sign is not given. */
-export const SIGNING_KEY_ENV = 'BONSAI_SIGNING_KEY';
+export { SIGNING_KEY_ENV };
 
 /**
  * The secret key pack signs with: the file `--sign` names, else the text of BONSAI_SIGNING_KEY (CI

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../common/exit-codes.js';
 import { createProgram } from '../../cli/program.js';
+import { loadAllVerbs } from '../../cli/lazy-group.js';
 import { verbs } from '../../cli/verbs.js';
 import { bonsai } from './run-cli.js';
 
@@ -11,9 +12,13 @@ import { bonsai } from './run-cli.js';
  */
 
 const silent = { write: () => true };
-const program = createProgram({ stdout: silent, stderr: silent, cwd: '/', env: {} }, verbs, {
-  exitCode: EXIT.OK,
-});
+const program = createProgram(
+  { stdout: silent, stderr: silent, cwd: '/', env: {} },
+  await loadAllVerbs(verbs),
+  {
+    exitCode: EXIT.OK,
+  },
+);
 
 /** Every command under the root, as the words a user types, the root itself first. */
 function walk(command: Command, path: string[] = []): { path: string[]; command: Command }[] {

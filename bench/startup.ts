@@ -1,0 +1,60 @@
+/**
+ * `npm run bench:startup`: how long the compiled `bonsai` bin takes to start, as a ratio to `node -e 0`
+ * measured in the same run (rounds alternate, so load on the machine hits both alike):
+ *
+ *   bonsai --help, bonsai --version, bonsai lint examples/hello-world
+ *
+ *   npm run build && npm run bench:startup -- [--rounds N]
+ *
+ * Each verb loads only its own modules (cli/verbs.ts, packager/commands/VERB/index.ts), so these stay
+ * near Node's own start-up; the goal is at most 0.15 s on a developer machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/bonsai.js', import.meta.url));
+if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
+  console.error('error: dist/ is missing: run npm run build first (the bench times the compiled bin)');
+  process.exit(2);
+}
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' } } });
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+
+const CASES: readonly { label: string; args: readonly string[] }[] = [
+  { label: 'node -e 0', args: ['-e', '0'] },
+  { label: 'bonsai --help', args: [bin, '--help'] },
+  { label: 'bonsai --version', args: [bin, '--version'] },
+  { label: 'bonsai lint examples/hello-world', args: [bin, 'lint', 'examples/hello-world'] },
+];
+
+function timeOnce(args: readonly string[]): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
+  const elapsed = performance.now() - started;
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
+  return elapsed;
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const times = CASES.map(() => [] as number[]);
+for (const c of CASES) timeOnce(c.args); // warm the file system cache
+for (let round = 0; round < rounds; round++) CASES.forEach((c, i) => times[i]!.push(timeOnce(c.args)));
+
+const reference = median(times[0]!);
+console.log(`start-up, median of ${rounds} runs (node ${process.version})`);
+CASES.forEach((c, i) => {
+  const m = median(times[i]!);
+  const ratio =
+    i === 0 ? '' : `  ${(m / reference).toFixed(2)}x node -e 0  (+${(m - reference).toFixed(0)} ms)`;
+  console.log(`  ${c.label.padEnd(34)} ${(m / 1000).toFixed(3)} s${ratio}`);
+});
