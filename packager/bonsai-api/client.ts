@@ -1,5 +1,4 @@
 import { PackagerError } from '../errors.js';
-import { EXIT } from '../../common/exit-codes.js';
 import { networkFailure } from '../../common/network-failure.js';
 
 /** sensuctl's own timeout for each Bonsai request (sensu-go `bonsai/client.go`). */
@@ -90,7 +89,7 @@ export class BonsaiApiClient {
       throw new PackagerError(
         'REGISTRY_HTTP_ERROR',
         `bonsai api returned status code: ${response.status} for ${url}${detail}`,
-        { exitCode: EXIT.SERVICE },
+        {},
       );
     }
     try {
@@ -102,7 +101,6 @@ export class BonsaiApiClient {
         `the registry answered ${url} with something that is not JSON (content-type ${type}, starting ` +
           `${JSON.stringify(text.slice(0, 40))})`,
         {
-          exitCode: EXIT.SERVICE,
           hint: `is this a Bonsai-compatible registry? Give its base URL (bonsai add appends ${ASSETS_PATH})`,
         },
       );
@@ -123,7 +121,6 @@ export function assetsEndpoint(registryUrl: string): string {
       'REGISTRY_URL_INVALID',
       `registry URL ${JSON.stringify(registryUrl)} is not an http(s) URL`,
       {
-        exitCode: EXIT.USAGE,
         hint: `e.g. --registry https://bonsai.example.com (default ${DEFAULT_REGISTRY_URL})`,
       },
     );
@@ -139,7 +136,6 @@ function transportError(url: string, err: unknown, timeoutMs: number): PackagerE
       'REGISTRY_TIMEOUT',
       `the registry did not answer ${url} within ${timeoutMs / 1000} s`,
       {
-        exitCode: EXIT.SERVICE,
         hint: 'try again later, or raise --timeout',
       },
     );
@@ -147,7 +143,6 @@ function transportError(url: string, err: unknown, timeoutMs: number): PackagerE
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const reason = networkFailure(err) ?? String((cause as Error)?.message ?? cause);
   return new PackagerError('REGISTRY_UNREACHABLE', `cannot reach the registry at ${url} (${reason})`, {
-    exitCode: EXIT.SERVICE,
     hint: 'check --registry / BONSAI_REGISTRY_URL, and that the registry is running',
     cause: err,
   });
@@ -169,9 +164,7 @@ function notAnObject(url: string, body: unknown): PackagerError {
   return new PackagerError(
     'REGISTRY_NOT_JSON',
     `the registry answered ${url} with ${found}; sensuctl needs one JSON object`,
-    {
-      exitCode: EXIT.SERVICE,
-    },
+    {},
   );
 }
 

@@ -5,8 +5,10 @@ import type { ExitCode } from '../../common/exit-codes.js';
 import { isPackagerError } from '../errors.js';
 
 /**
- * Runs a verb's body and reports a coded failure the packager's way: the error, then each of its causes
- * with its hint, on stderr; with `--json`, also `{ok: false, error, problems}` on stdout for scripts.
+ * Runs a verb's body and reports a coded failure the packager's way, the one failure shape of every
+ * packaging verb: on stderr the problems found in files (FILE:LINE:COL  severity CODE  message), the
+ * error, each of its causes with its hint, then its hint; with `--json`, also
+ * `{ok: false, error, problems}` on stdout for scripts (problems: the causes, then the diagnostics).
  */
 export async function reportingFailures(
   io: Io,
@@ -18,6 +20,9 @@ export async function reportingFailures(
   } catch (err) {
     if (!isCodedFailure(err)) throw err;
     const causes = isPackagerError(err) ? err.causes : [];
+    // Each diagnostic carries its file (PackagerErrorOptions.diagnostics), so no default file is needed.
+    const diagnostics = isPackagerError(err) ? err.diagnostics : [];
+    printDiagnostics(io.stderr, diagnostics, '');
     writeLine(io.stderr, `error [${err.code}]: ${err.message}`);
     for (const cause of causes) {
       writeLine(io.stderr, `  error ${cause.code}  ${cause.message}`);
@@ -26,7 +31,8 @@ export async function reportingFailures(
     if (err.hint) writeLine(io.stderr, `hint: ${err.hint}`);
     if (json) {
       const error = { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
-      writeJson(io.stdout, { ok: false, error, problems: causes.map((c) => c.toJSON()) });
+      const problems = [...causes.map((c) => c.toJSON()), ...diagnostics.map((d) => diagnosticJson(d, ''))];
+      writeJson(io.stdout, { ok: false, error, problems });
     }
     return err.exitCode;
   }

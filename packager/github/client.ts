@@ -2,7 +2,6 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
-import { EXIT } from '../../common/exit-codes.js';
 import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 import { DEFAULT_GITHUB_API_URL } from './api-url.js';
@@ -155,7 +154,6 @@ export function gitHubFailure(err: unknown, what: string, repo: string): Package
       'GITHUB_RATE_LIMITED',
       `GitHub's rate limit is spent (${what}); it resets at ${when}`,
       {
-        exitCode: EXIT.SERVICE,
         hint: `run the same command again after ${when}: files already uploaded are skipped`,
         cause: err,
       },
@@ -164,7 +162,6 @@ export function gitHubFailure(err: unknown, what: string, repo: string): Package
   if ((status === 403 || status === 429) && /secondary rate limit/i.test(message)) {
     const after = headers['retry-after'] ?? 60;
     return new PackagerError('GITHUB_RATE_LIMITED', `GitHub's secondary rate limit stopped ${what}`, {
-      exitCode: EXIT.SERVICE,
       hint: `wait ${after} s and run the same command again: files already uploaded are skipped`,
       cause: err,
     });
@@ -187,7 +184,6 @@ export function gitHubFailure(err: unknown, what: string, repo: string): Package
   }
   if ((err as { cause?: unknown }).cause instanceof GitHubTimeoutError) {
     return new PackagerError('GITHUB_UNAVAILABLE', `${what} failed after retries: ${message}`, {
-      exitCode: EXIT.SERVICE,
       hint: 'run the same command again later: files already uploaded are skipped',
       cause: err,
     });
@@ -200,7 +196,6 @@ export function gitHubFailure(err: unknown, what: string, repo: string): Package
       'GITHUB_UNAVAILABLE',
       `${what} failed: cannot reach GitHub${host ? ` at ${host}` : ''} (${network})`,
       {
-        exitCode: EXIT.SERVICE,
         hint: 'check the network and --github-api-url / GITHUB_API_URL, then run the same command again: files already uploaded are skipped',
         cause: err,
       },
@@ -213,7 +208,6 @@ export function gitHubFailure(err: unknown, what: string, repo: string): Package
         ? `GitHub answered ${status}${message ? `: ${message}` : ''}`
         : `GitHub answered ${status}: ${message}`;
   return new PackagerError('GITHUB_UNAVAILABLE', `${what} failed after retries: ${reason}`, {
-    exitCode: EXIT.SERVICE,
     hint: 'run the same command again later: files already uploaded are skipped',
     cause: err,
   });

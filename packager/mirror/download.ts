@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
-import { EXIT } from '../../common/exit-codes.js';
 import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 
@@ -86,7 +85,6 @@ function controllerAborted(err: unknown): boolean {
 
 function downloadFailed(url: string, why: string, cause?: unknown): PackagerError {
   return new PackagerError('MIRROR_DOWNLOAD_FAILED', `cannot download ${url} (${why})`, {
-    exitCode: EXIT.SERVICE,
     hint: 'check that the source registry (and the host its artifacts are on) can be reached, then run the mirror again: what is already mirrored is kept',
     cause,
   });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EXIT } from '../../common/exit-codes.js';
 import { parseVersion, sensuctlVersion, sortVersions } from '../../bonsai-schema/index.js';
 import { BonsaiApiClient } from '../bonsai-api/client.js';
 import { PackagerError } from '../errors.js';
@@ -59,7 +58,6 @@ export async function mirror(request: MirrorRequest): Promise<MirrorResult> {
   const baseUrl = (request.baseUrl ?? index?.base_url)?.replace(/\/+$/, '');
   if (baseUrl === undefined) {
     throw new PackagerError('MIRROR_BASE_URL_MISSING', `--base-url is needed: ${out} holds no mirror yet`, {
-      exitCode: EXIT.USAGE,
       hint: 'give the URL the folder will be served at, e.g. --base-url https://assets.example.internal (later runs reuse it)',
     });
   }
@@ -130,9 +128,11 @@ async function fetchAsset(
   const raw = await client.fetchAsset(reference.namespace, reference.name);
   const name = typeof raw.name === 'string' && raw.name.split('/').every(isSafeSegment) ? raw.name : label;
   if (!name.split('/').every(isSafeSegment) || name.split('/').length !== 2) {
-    throw new PackagerError('ADD_BAD_NAME', `${JSON.stringify(name)} cannot be a folder name in a mirror`, {
-      exitCode: EXIT.USAGE,
-    });
+    throw new PackagerError(
+      'ADD_BAD_NAME',
+      `${JSON.stringify(name)} cannot be a folder name in a mirror`,
+      {},
+    );
   }
   const listedEntries = (Array.isArray(raw.versions) ? raw.versions : []).filter(
     (v): v is Json => typeof v === 'object' && v !== null && typeof (v as Json).version === 'string',

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
-import { EXIT } from '../../common/exit-codes.js';
 import type { Io } from '../../common/io.js';
 import { PackagerError } from '../errors.js';
 
@@ -108,7 +107,6 @@ export async function readExport(io: Io, file: string): Promise<string> {
     return await readFile(path.resolve(io.cwd, file), 'utf8');
   } catch (err) {
     throw new PackagerError('OUTDATED_EXPORT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`, {
-      exitCode: EXIT.USAGE,
       hint: 'write one with: sensuctl asset list --format json > assets.json',
     });
   }

@@ -1,6 +1,5 @@
-import { EXIT } from '../../common/exit-codes.js';
 import { networkFailure } from '../../common/network-failure.js';
-import { PackagerError } from '../errors.js';
+import { PackagerError, usageFailure } from '../errors.js';
 
 /** How many assets each page asks for; the backend says with `Sensu-Continue` when there are more. */
 const PAGE = 500;
@@ -23,13 +22,10 @@ export async function fetchSensuAssets(
   timeoutMs: number,
 ): Promise<string> {
   if (!/^https?:\/\/[^/]/.test(sensuUrl)) {
-    throw new PackagerError(
+    throw usageFailure(
       'SENSU_API_FAILED',
       `--sensu-url ${JSON.stringify(sensuUrl)} is not an http(s) URL`,
-      {
-        exitCode: EXIT.USAGE,
-        hint: 'the backend API URL, e.g. --sensu-url http://sensu-backend:8080',
-      },
+      'the backend API URL, e.g. --sensu-url http://sensu-backend:8080',
     );
   }
   const authorization =
@@ -39,10 +35,11 @@ export async function fetchSensuAssets(
         ? `Bearer ${credentials.accessToken}`
         : undefined;
   if (authorization === undefined) {
-    throw new PackagerError('SENSU_API_FAILED', 'no credentials for the Sensu API', {
-      exitCode: EXIT.USAGE,
-      hint: 'set SENSU_API_KEY (sensuctl api-key grant USER) or SENSU_ACCESS_TOKEN',
-    });
+    throw usageFailure(
+      'SENSU_API_FAILED',
+      'no credentials for the Sensu API',
+      'set SENSU_API_KEY (sensuctl api-key grant USER) or SENSU_ACCESS_TOKEN',
+    );
   }
   const base = sensuUrl.replace(/\/+$/, '');
   const assets: unknown[] = [];
@@ -66,13 +63,10 @@ export async function fetchSensuAssets(
         );
       }
       if (response.status === 401 || response.status === 403) {
-        throw new PackagerError(
+        throw usageFailure(
           'SENSU_API_FAILED',
           `the Sensu API refused the credentials (${response.status}) for ${url}`,
-          {
-            exitCode: EXIT.USAGE,
-            hint: 'check SENSU_API_KEY / SENSU_ACCESS_TOKEN and that its user may list assets in that namespace',
-          },
+          'check SENSU_API_KEY / SENSU_ACCESS_TOKEN and that its user may list assets in that namespace',
         );
       }
       if (response.status !== 200) throw failed(`the Sensu API answered ${response.status} for ${url}`);
@@ -93,7 +87,6 @@ export async function fetchSensuAssets(
 
 function failed(message: string, cause?: unknown): PackagerError {
   return new PackagerError('SENSU_API_FAILED', message, {
-    exitCode: EXIT.SERVICE,
     hint: 'check --sensu-url (the backend API, port 8080 by default) and that the backend is running',
     cause,
   });

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 
 const run = promisify(execFile);
@@ -32,8 +31,7 @@ export async function tagsAtHead(dir: string): Promise<string[]> {
  */
 export async function resolveVersion(dir: string, flag: string | undefined): Promise<string> {
   if (flag !== undefined) {
-    if (flag.trim() === '')
-      throw new PackagerError('VERSION_UNKNOWN', '--version is empty', { exitCode: EXIT.USAGE });
+    if (flag.trim() === '') throw new PackagerError('VERSION_UNKNOWN', '--version is empty');
     return flag;
   }
   const tags = await tagsAtHead(dir);
@@ -46,13 +44,11 @@ export async function resolveVersion(dir: string, flag: string | undefined): Pro
         'VERSION_UNKNOWN',
         `no --version given and HEAD of ${dir} carries no git tag: the nearest tag, ${nearest.tag}, is ${behind} behind HEAD`,
         {
-          exitCode: EXIT.USAGE,
           hint: `tag this commit as the new release (git tag NEW-VERSION), check out ${nearest.tag} to pack that release, or pass --version; the tag is used verbatim in file names`,
         },
       );
     }
     throw new PackagerError('VERSION_UNKNOWN', `no --version given and HEAD of ${dir} carries no git tag`, {
-      exitCode: EXIT.USAGE,
       hint: 'tag the release (git tag 1.0.0) or pass --version 1.0.0; the tag is used verbatim in file names',
     });
   }
@@ -60,7 +56,6 @@ export async function resolveVersion(dir: string, flag: string | undefined): Pro
     'VERSION_AMBIGUOUS',
     `HEAD carries several tags (${tags.join(', ')}); which one is the release?`,
     {
-      exitCode: EXIT.USAGE,
       hint: `pass --version ${tags[tags.length - 1]}`,
     },
   );

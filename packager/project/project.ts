@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorsOf, type BonsaiConfig, type Diagnostic } from '../../bonsai-schema/index.js';
-import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 import { findConfigFile, parseConfigFile } from './config-file.js';
 import { displayPath } from './display-path.js';
@@ -26,7 +25,6 @@ export async function openProject(cwd: string, dir: string | undefined): Promise
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new PackagerError('PROJECT_NOT_FOUND', `${dir ?? absolute}: no such project folder`, {
-      exitCode: EXIT.USAGE,
       hint: 'run it in the asset project, or give its folder: bonsai pack path/to/project (bonsai init creates one)',
     });
   }

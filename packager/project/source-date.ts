@@ -1,4 +1,3 @@
-import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 
 /** The mtime of every archive entry when SOURCE_DATE_EPOCH is not set: the epoch, as `--mtime=@0`. */
@@ -19,7 +18,7 @@ export function sourceDateEpoch(env: Readonly<Record<string, string | undefined>
     throw new PackagerError(
       'SOURCE_DATE_EPOCH_INVALID',
       `SOURCE_DATE_EPOCH=${JSON.stringify(raw)} is not a whole number of seconds since 1970 (at most ${MAX_USTAR_SECONDS})`,
-      { exitCode: EXIT.USAGE, hint: 'set it to e.g. $(git log -1 --format=%ct), or unset it to use 0' },
+      { hint: 'set it to e.g. $(git log -1 --format=%ct), or unset it to use 0' },
     );
   }
   return new Date(seconds * 1000);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 import { gitHubFailure, type GitHubClient } from '../github/client.js';
 
@@ -267,7 +266,6 @@ async function planUploads(
       'PUBLISH_ASSET_CONFLICT',
       `the release already has different files with these names: ${conflicts.join(', ')}; nothing was uploaded`,
       {
-        exitCode: EXIT.INVALID,
         hint: 'a published file is what users pinned by sha512: cut a new version, or pass --replace if nobody can have fetched it yet',
       },
     );

@@ -7,8 +7,7 @@ import {
   type PublicKey,
   type SecretKey,
 } from '../../bonsai-schema/index.js';
-import { EXIT } from '../../common/exit-codes.js';
-import { PackagerError } from '../errors.js';
+import { PackagerError, usageFailure } from '../errors.js';
 import { SIGNING_KEY_ENV } from './key-env.js';
 
 export { SIGNING_KEY_ENV };
@@ -73,9 +72,10 @@ async function readKeyFile(
     if (text.length > 4096) throw new Error('too large to be a key file');
     return text;
   } catch (err) {
-    throw new PackagerError(code, `cannot read the key file ${file}: ${(err as Error).message}`, {
-      exitCode: EXIT.USAGE,
-      hint: 'give the path of a key file bonsai keygen (or minisign -G) wrote',
-    });
+    throw usageFailure(
+      code,
+      `cannot read the key file ${file}: ${(err as Error).message}`,
+      'give the path of a key file bonsai keygen (or minisign -G) wrote',
+    );
   }
 }

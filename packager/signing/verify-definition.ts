@@ -7,7 +7,6 @@ import {
   type AssetResource,
   type PublicKey,
 } from '../../bonsai-schema/index.js';
-import { EXIT } from '../../common/exit-codes.js';
 import { PackagerError } from '../errors.js';
 
 /** The annotation the registry sets on a version whose checksum file signature it verified. */
@@ -118,15 +117,12 @@ async function download(url: string, maxBytes: number, timeoutMs: number): Promi
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
   } catch (err) {
     throw new PackagerError('REGISTRY_UNREACHABLE', `cannot download ${url}: ${(err as Error).message}`, {
-      exitCode: EXIT.SERVICE,
       cause: err,
     });
   }
   if (response.status >= 400) {
     await response.body?.cancel();
-    throw new PackagerError('REGISTRY_HTTP_ERROR', `downloading ${url} answered ${response.status}`, {
-      exitCode: EXIT.SERVICE,
-    });
+    throw new PackagerError('REGISTRY_HTTP_ERROR', `downloading ${url} answered ${response.status}`, {});
   }
   const chunks: Buffer[] = [];
   let size = 0;

@@ -166,7 +166,7 @@ describe('bonsai publish', () => {
     expect(run.stderr.split('hello-world_0.0.1_linux_amd64.tar.gz')).toHaveLength(2);
     expect(run.stderr).toContain('missing GitHub release asset for other_0.0.1_linux_amd64.tar.gz\n');
     const result = JSON.parse(run.stdout);
-    expect(result.diagnostics[0]).toMatchObject({ code: 'DIST_PACKED_FOR_OTHER_RELEASE', file: 'dist' });
+    expect(result.problems[0]).toMatchObject({ code: 'DIST_PACKED_FOR_OTHER_RELEASE', file: 'dist' });
   });
 
   it('refuses a broken dist before sending any request', async () => {
@@ -179,8 +179,13 @@ describe('bonsai publish', () => {
       'error [PUBLISH_CHECK_FAILED]: check failed for acme/hello-world 0.0.1: nothing was uploaded',
     );
     const result = JSON.parse(run.stdout);
-    expect(result).toMatchObject({ ok: false, error: { code: 'PUBLISH_CHECK_FAILED' } });
-    expect(result.diagnostics[0]).toMatchObject({ code: 'RELEASE_ASSET_MISSING', line: 14 });
+    // The one failure shape of every verb: {ok, error, problems}.
+    expect(Object.keys(result)).toEqual(['ok', 'error', 'problems']);
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'PUBLISH_CHECK_FAILED', hint: expect.stringContaining('bonsai check') },
+    });
+    expect(result.problems[0]).toMatchObject({ code: 'RELEASE_ASSET_MISSING', line: 14 });
   });
 
   it('refuses files that differ from those already uploaded, uploading nothing; --replace replaces them', async () => {

@@ -1,5 +1,4 @@
 import { PackagerError } from '../../errors.js';
-import { EXIT } from '../../../common/exit-codes.js';
 
 export interface AssetReference {
   namespace: string;
@@ -15,7 +14,6 @@ export function parseAssetReference(reference: string): AssetReference {
   const parts = reference.split(':');
   if (parts.length > 2) {
     throw new PackagerError('ADD_BAD_NAME', `only one colon is permitted in the asset name: ${reference}`, {
-      exitCode: EXIT.USAGE,
       hint: 'one colon separates the version: mynamespace/cpu-check:1.2.0',
     });
   }
@@ -26,7 +24,7 @@ export function parseAssetReference(reference: string): AssetReference {
     throw new PackagerError(
       'ADD_BAD_NAME',
       `asset name must be specified in the format "namespace/asset" (e.g. mynamespace/cpu-check), not ${JSON.stringify(reference)}`,
-      { exitCode: EXIT.USAGE, hint: badNameHint(segments, version) },
+      { hint: badNameHint(segments, version) },
     );
   }
   const latest = version === 'latest';

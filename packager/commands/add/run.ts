@@ -153,7 +153,6 @@ async function add(io: Io, reference: string, options: AddOptions): Promise<Exit
 /** sensuctl's error for a version go-version cannot parse (checked before any request). */
 function malformedVersion(version: string): PackagerError {
   return new PackagerError('ADD_BAD_VERSION', `Malformed version: ${version}`, {
-    exitCode: EXIT.USAGE,
     hint: 'versions look like 1.2.3, v1.2.3 or 1.2.3-rc.1; `latest` (or no version) takes the newest',
   });
 }

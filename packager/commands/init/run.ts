@@ -23,7 +23,6 @@ async function init(io: Io, dir: string | undefined, options: InitOptions): Prom
   const name = options.name ?? path.basename(root);
   if (!PROJECT_NAME.test(name)) {
     throw new PackagerError('INIT_BAD_NAME', `'${name}' cannot name an asset and its command`, {
-      exitCode: EXIT.USAGE,
       hint: 'use letters, digits, dots, dashes and underscores, starting with a letter or digit: --name hello-world',
     });
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatPublicKey, formatSecretKey, generateKeyPair, keyIdHex } from '../../../bonsai-schema/index.js';
 import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
 import { writeJson, writeLine, type Io } from '../../../common/io.js';
-import { PackagerError } from '../../errors.js';
+import { PackagerError, usageFailure } from '../../errors.js';
 import { reportingFailures } from '../report.js';
 
 export interface KeygenOptions {
@@ -54,8 +54,6 @@ async function create(cwd: string, file: string, text: string, mode: number): Pr
         hint: 'choose other names with --key and --pub, or move the old key away first',
       });
     }
-    throw new PackagerError('OUTPUT_WRITE_FAILED', `cannot write ${file}: ${e.code ?? e.message}`, {
-      exitCode: EXIT.USAGE,
-    });
+    throw usageFailure('OUTPUT_WRITE_FAILED', `cannot write ${file}: ${e.code ?? e.message}`);
   }
 }

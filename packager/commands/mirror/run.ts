@@ -51,7 +51,6 @@ async function mirrorAssets(io: Io, assets: string[], options: MirrorOptions): P
     const reference = parseAssetReference(text);
     if (reference.version !== undefined && !parseVersion(reference.version)) {
       throw new PackagerError('ADD_BAD_VERSION', `Malformed version: ${reference.version}`, {
-        exitCode: EXIT.USAGE,
         hint: 'versions look like 1.2.3 or v1.2.3; `latest` takes the newest; no version takes every one',
       });
     }
@@ -103,7 +102,6 @@ async function readList(io: Io, file: string): Promise<string[]> {
     text = await readFile(path.resolve(io.cwd, file), 'utf8');
   } catch (err) {
     throw new PackagerError('MIRROR_LIST_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`, {
-      exitCode: EXIT.USAGE,
       hint: 'the list names one asset a line: NAMESPACE/NAME[:VERSION]',
     });
   }

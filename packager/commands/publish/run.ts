@@ -10,7 +10,7 @@ import { sha512File } from '../../fs/sha512-file.js';
 import { createGitHubClient, DEFAULT_GITHUB_API_URL } from '../../github/client.js';
 import { displayPath, openProject, requireConfig } from '../../project/project.js';
 import { publishRelease, type LocalFile, type PublishEvent } from '../../publish/publish.js';
-import { diagnosticJson, formatBytes, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
+import { formatBytes, ProgressLine, reportingFailures } from '../report.js';
 
 export interface PublishOptions {
   repo: string;
@@ -42,7 +42,6 @@ async function publish(io: Io, dir: string | undefined, options: PublishOptions)
       'GITHUB_TOKEN_MISSING',
       'GITHUB_TOKEN is not set: publishing needs a GitHub token',
       {
-        exitCode: EXIT.USAGE,
         hint: 'create a token with contents: write on the repository, then: export GITHUB_TOKEN=...',
       },
     );
@@ -59,21 +58,14 @@ async function publish(io: Io, dir: string | undefined, options: PublishOptions)
     d.file === undefined ? d : { ...d, file: show(path.join(dist, d.file)) },
   );
   if (!report.ok || errorsOf(located).length > 0) {
-    printDiagnostics(io.stderr, located, project.configPath);
-    const message = `check failed for ${options.repo} ${options.tag}: nothing was uploaded`;
-    writeLine(io.stderr, `error [PUBLISH_CHECK_FAILED]: ${message}`);
-    writeLine(
-      io.stderr,
-      'hint: fix the problems above (bonsai check shows the same list), then publish again',
+    throw new PackagerError(
+      'PUBLISH_CHECK_FAILED',
+      `check failed for ${options.repo} ${options.tag}: nothing was uploaded`,
+      {
+        hint: 'fix the problems above (bonsai check shows the same list), then publish again',
+        diagnostics: located.map((d) => ({ ...d, file: d.file ?? project.configPath })),
+      },
     );
-    if (options.json) {
-      writeJson(io.stdout, {
-        ok: false,
-        error: { code: 'PUBLISH_CHECK_FAILED', message },
-        diagnostics: located.map((d) => diagnosticJson(d, project.configPath)),
-      });
-    }
-    return EXIT.INVALID;
   }
 
   const files = await releaseFiles(project, dist, name, options.tag);
@@ -176,9 +168,7 @@ async function readNotes(cwd: string, file: string): Promise<string> {
     throw new PackagerError(
       'PUBLISH_NOTES_UNREADABLE',
       `cannot read the release notes ${file}: ${(err as Error).message}`,
-      {
-        exitCode: EXIT.USAGE,
-      },
+      {},
     );
   }
 }
