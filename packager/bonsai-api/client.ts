@@ -89,7 +89,6 @@ export class BonsaiApiClient {
       throw new PackagerError(
         'REGISTRY_HTTP_ERROR',
         `bonsai api returned status code: ${response.status} for ${url}${detail}`,
-        {},
       );
     }
     try {
@@ -164,7 +163,6 @@ function notAnObject(url: string, body: unknown): PackagerError {
   return new PackagerError(
     'REGISTRY_NOT_JSON',
     `the registry answered ${url} with ${found}; sensuctl needs one JSON object`,
-    {},
   );
 }
 

@@ -128,11 +128,7 @@ async function fetchAsset(
   const raw = await client.fetchAsset(reference.namespace, reference.name);
   const name = typeof raw.name === 'string' && raw.name.split('/').every(isSafeSegment) ? raw.name : label;
   if (!name.split('/').every(isSafeSegment) || name.split('/').length !== 2) {
-    throw new PackagerError(
-      'ADD_BAD_NAME',
-      `${JSON.stringify(name)} cannot be a folder name in a mirror`,
-      {},
-    );
+    throw new PackagerError('ADD_BAD_NAME', `${JSON.stringify(name)} cannot be a folder name in a mirror`);
   }
   const listedEntries = (Array.isArray(raw.versions) ? raw.versions : []).filter(
     (v): v is Json => typeof v === 'object' && v !== null && typeof (v as Json).version === 'string',

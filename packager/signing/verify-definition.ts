@@ -122,7 +122,7 @@ async function download(url: string, maxBytes: number, timeoutMs: number): Promi
   }
   if (response.status >= 400) {
     await response.body?.cancel();
-    throw new PackagerError('REGISTRY_HTTP_ERROR', `downloading ${url} answered ${response.status}`, {});
+    throw new PackagerError('REGISTRY_HTTP_ERROR', `downloading ${url} answered ${response.status}`);
   }
   const chunks: Buffer[] = [];
   let size = 0;

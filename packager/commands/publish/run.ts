@@ -168,7 +168,6 @@ async function readNotes(cwd: string, file: string): Promise<string> {
     throw new PackagerError(
       'PUBLISH_NOTES_UNREADABLE',
       `cannot read the release notes ${file}: ${(err as Error).message}`,
-      {},
     );
   }
 }
