@@ -94,6 +94,17 @@ describe('bonsai lint', () => {
     });
   });
 
+  it('prints a usage failure under --json in the one failure shape, {ok, error, problems}', async () => {
+    const run = await bonsai(['lint', '--json', '--repo', 'sensu-check'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error [USAGE]: --repo and --tag go together');
+    expect(JSON.parse(run.stdout)).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: expect.stringContaining('--repo and --tag go together') },
+      problems: [],
+    });
+  });
+
   it('keeps the templates in --json builds without --repo/--tag, and reports errors as objects', async () => {
     await writeFile(path.join(dir, 'bonsai.yml'), GOOD);
     const good = JSON.parse((await bonsai(['lint', '--json'], { cwd: dir })).stdout);

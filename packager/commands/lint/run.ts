@@ -10,7 +10,7 @@ import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
 import { writeJson, writeLine, type Io } from '../../../common/io.js';
 import { UsageError } from '../../../common/usage-error.js';
 import { findConfigFile, parseConfigFile } from '../../project/config-file.js';
-import { plural, printDiagnostics, sortDiagnostics } from '../report.js';
+import { plural, printDiagnostics, reportingFailures, sortDiagnostics } from '../report.js';
 
 export interface LintOptions {
   repo?: string;
@@ -38,7 +38,7 @@ interface LintedBuild {
 
 /** `bonsai lint`: loaded when the verb runs (cli/ registers it from ./index.ts). */
 export function runLint(io: Io, file: string | undefined, options: LintOptions): Promise<ExitCode> {
-  return lint(io, file, options);
+  return reportingFailures(io, options.json, () => lint(io, file, options));
 }
 
 async function lint(io: Io, target: string | undefined, options: LintOptions): Promise<ExitCode> {
