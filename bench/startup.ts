@@ -4,13 +4,16 @@
  *
  *   bonsai --help, bonsai --version, bonsai lint examples/hello-world
  *
- *   npm run build && npm run bench:startup -- [--rounds N]
+ *   npm run build && npm run bench:startup -- [--rounds N] [--baseline DIR]
+ *
+ * --baseline DIR also times the same commands of another built checkout (say, main's) in the same rounds.
  *
  * Each verb loads only its own modules (cli/verbs.ts, packager/commands/VERB/index.ts), so these stay
  * near Node's own start-up; the goal is at most 0.15 s on a developer machine.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -21,15 +24,23 @@ if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
   process.exit(2);
 }
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '15' }, baseline: { type: 'string' } },
+});
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
 
+const bonsaiCases = (label: string, bonsaiBin: string) => [
+  { label: `${label}--help`, args: [bonsaiBin, '--help'] },
+  { label: `${label}--version`, args: [bonsaiBin, '--version'] },
+  { label: `${label}lint examples/hello-world`, args: [bonsaiBin, 'lint', 'examples/hello-world'] },
+];
 const CASES: readonly { label: string; args: readonly string[] }[] = [
   { label: 'node -e 0', args: ['-e', '0'] },
-  { label: 'bonsai --help', args: [bin, '--help'] },
-  { label: 'bonsai --version', args: [bin, '--version'] },
-  { label: 'bonsai lint examples/hello-world', args: [bin, 'lint', 'examples/hello-world'] },
+  ...bonsaiCases('bonsai ', bin),
+  ...(values.baseline === undefined
+    ? []
+    : bonsaiCases('baseline ', path.resolve(values.baseline, 'bin', 'bonsai.js'))),
 ];
 
 function timeOnce(args: readonly string[]): number {
@@ -56,5 +67,5 @@ CASES.forEach((c, i) => {
   const m = median(times[i]!);
   const ratio =
     i === 0 ? '' : `  ${(m / reference).toFixed(2)}x node -e 0  (+${(m - reference).toFixed(0)} ms)`;
-  console.log(`  ${c.label.padEnd(34)} ${(m / 1000).toFixed(3)} s${ratio}`);
+  console.log(`  ${c.label.padEnd(36)} ${(m / 1000).toFixed(3)} s${ratio}`);
 });
