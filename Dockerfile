@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY cli ./cli
+COPY common ./common
 COPY bonsai-schema ./bonsai-schema
 COPY packager ./packager
 COPY registry ./registry
