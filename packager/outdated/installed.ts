@@ -111,3 +111,18 @@ export async function readExport(io: Io, file: string): Promise<string> {
     });
   }
 }
+
+/** The assets of an export (or of the Sensu API's answer) read from `source`; OUTDATED_EXPORT_INVALID when it is none. */
+export function installedAssetsOf(text: string, source: string): InstalledAsset[] {
+  try {
+    return readInstalledAssets(text);
+  } catch (err) {
+    throw new PackagerError(
+      'OUTDATED_EXPORT_INVALID',
+      `${source} is not a list of Sensu assets: ${(err as Error).message.split('\n')[0]}`,
+      {
+        hint: 'give the output of sensuctl asset list --format json, or of sensuctl dump assets (--format json or yaml)',
+      },
+    );
+  }
+}

@@ -19,7 +19,7 @@ import { writeFileAtomically } from '../../fs/write-atomically.js';
 import { loadPublicKeys } from '../../signing/keys.js';
 import { verifyDefinition } from '../../signing/verify-definition.js';
 import { parseAssetReference } from './asset-reference.js';
-import { readExport, readInstalledAssets, type InstalledAsset } from '../../outdated/installed.js';
+import { readExport, installedAssetsOf, type InstalledAsset } from '../../outdated/installed.js';
 
 export interface AddOptions {
   registry?: string;
@@ -194,16 +194,7 @@ async function writeOutput(io: Io, file: string, text: string): Promise<string> 
 /** The assets of the export that came from NAMESPACE/NAME (by their io.sensu.bonsai annotations). */
 async function installedFrom(io: Io, file: string, asset: { namespace: string; name: string }) {
   const text = await readExport(io, file);
-  let all;
-  try {
-    all = readInstalledAssets(text);
-  } catch (err) {
-    throw new PackagerError(
-      'OUTDATED_EXPORT_INVALID',
-      `${file} is not a list of Sensu assets: ${(err as Error).message.split('\n')[0]}`,
-      { hint: 'give the output of sensuctl asset list --format json, or of sensuctl dump assets' },
-    );
-  }
+  const all = installedAssetsOf(text, file);
   const wanted = `${asset.namespace}/${asset.name}`.toLowerCase();
   const matching = all.filter(
     (a) => a.origin !== undefined && `${a.origin.namespace}/${a.origin.name}`.toLowerCase() === wanted,

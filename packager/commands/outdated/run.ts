@@ -2,8 +2,7 @@ import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
 import { writeJson, writeLine, type Io } from '../../../common/io.js';
 import { UsageError } from '../../../common/usage-error.js';
 import { DEFAULT_REGISTRY_URL, assetsEndpoint } from '../../bonsai-api/client.js';
-import { PackagerError } from '../../errors.js';
-import { readExport, readInstalledAssets } from '../../outdated/installed.js';
+import { readExport, installedAssetsOf } from '../../outdated/installed.js';
 import { fetchSensuAssets } from '../../outdated/sensu-api.js';
 import { findOutdated, type OutdatedRow } from '../../outdated/outdated.js';
 import { reportingFailures } from '../report.js';
@@ -43,18 +42,7 @@ async function outdated(io: Io, options: OutdatedOptions): Promise<ExitCode> {
           { apiKey: io.env.SENSU_API_KEY, accessToken: io.env.SENSU_ACCESS_TOKEN },
           timeoutSeconds * 1000,
         );
-  let installed;
-  try {
-    installed = readInstalledAssets(text);
-  } catch (err) {
-    throw new PackagerError(
-      'OUTDATED_EXPORT_INVALID',
-      `${source} is not a list of Sensu assets: ${(err as Error).message.split('\n')[0]}`,
-      {
-        hint: 'give the output of sensuctl asset list --format json, or of sensuctl dump assets (--format json or yaml)',
-      },
-    );
-  }
+  const installed = installedAssetsOf(text, source);
   const rows = await findOutdated(installed, {
     registry: options.registry,
     fallbackRegistry: io.env.BONSAI_REGISTRY_URL ?? DEFAULT_REGISTRY_URL,
