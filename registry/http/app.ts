@@ -8,10 +8,10 @@ import type { HttpDeps } from './deps.js';
 import { sendError } from './respond.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { assetRoutes } from './routes/assets.js';
-import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { readRoutes } from './read-table.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web/routes.js';
 
@@ -102,8 +102,8 @@ export function createApp(deps: HttpDeps): Koa {
   const router = new Router();
   // First: it answers browsers on routes it shares with assetRoutes and passes everyone else on.
   webRoutes(router, deps);
+  readRoutes(router, deps);
   assetRoutes(router, deps);
-  definitionRoutes(router, deps);
   triggerRoutes(router, deps);
   keyRoutes(router, deps);
   artifactRoutes(router, deps);
