@@ -3,6 +3,7 @@ import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { NOT_FOUND_MESSAGE, RegistryError, isRegistryError } from '../errors.js';
 import { assertCleanTarget } from './clean-input.js';
+import { logRequest as writeRequestLine, type RequestLogFields } from '../logger.js';
 import { hideAddresses } from './redact.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './respond.js';
@@ -22,15 +23,7 @@ export function requestIdFor(given: string | undefined): string {
 
 /** One log line per request, the same from Koa and from the fast path. */
 export function logRequest(deps: Pick<HttpDeps, 'logger'>, fields: RequestLogFields): void {
-  if (deps.logger.isLevelEnabled('info')) deps.logger.info(fields, 'request');
-}
-
-export interface RequestLogFields {
-  requestId: string;
-  method: string;
-  path: string;
-  status: number;
-  ms: number;
+  writeRequestLine(deps.logger, fields);
 }
 
 /**
