@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +132,7 @@ interface Registry {
 async function startRegistry(env: Record<string, string>, logFile?: string): Promise<Registry> {
   const port = await freePort();
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
+  const errors = openSync(path.join(work, 'registry-stderr.log'), 'a');
   const child = spawn(
     process.execPath,
     process.env.BENCH_DIST
@@ -139,7 +140,7 @@ async function startRegistry(env: Record<string, string>, logFile?: string): Pro
       : ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve'],
     {
       cwd: ROOT,
-      stdio: ['ignore', out, 'ignore'],
+      stdio: ['ignore', out, errors],
       env: {
         PATH: process.env.PATH ?? '',
         PORT: String(port),
@@ -182,18 +183,25 @@ async function ingest(registry: Registry): Promise<void> {
       body: JSON.stringify({ repository }),
     });
   }
-  await until('the releases to be ingested', async () => {
-    const res = await fetch(
-      `${registry.base}/api/v1/assets/bench/check-bench/${LATEST}/release_asset_builds`,
-    );
-    const small = await fetch(`${registry.base}/api/v1/assets/bench/check-small/1.0.0/release_asset_builds`);
-    return res.ok && small.ok ? true : undefined;
-  });
+  const served = async (asset: string, count: number) => {
+    const res = await fetch(`${registry.base}/api/v1/assets/${asset}/status`);
+    if (!res.ok) return false;
+    const status = (await res.json()) as { versions: { state: string }[] };
+    return status.versions.filter((v) => v.state === 'served').length === count;
+  };
+  await until('the releases to be ingested', async () =>
+    (await served('bench/check-bench', versionCount)) && (await served('bench/check-small', 1))
+      ? true
+      : undefined,
+  );
 }
 
-/** Bytes of one answer (warms the cache); fails on anything but 200. */
+/**
+ * Bytes of one answer (warms the cache); fails on anything but 200. Retried: a kept-alive connection
+ * idle through a wrk run may be closed by the server just as fetch reuses it.
+ */
 async function bytesOf(url: string, headers: Record<string, string> = {}): Promise<Buffer> {
-  const res = await fetch(url, { headers });
+  const res = await until(url, () => fetch(url, { headers }));
   if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
   return Buffer.from(await res.arrayBuffer());
 }
@@ -446,6 +454,9 @@ try {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const cells of table) console.log(line(cells));
   process.exitCode = rows.every((r) => !r.goal || met(r).startsWith('met')) ? 0 : 1;
+} catch (err) {
+  console.error(await readFile(path.join(work, 'registry-stderr.log'), 'utf8').catch(() => ''));
+  throw err;
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(

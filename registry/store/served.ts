@@ -17,14 +17,20 @@ export interface ServedRender {
   etag: string;
 }
 
-/** `$3`: any tag may be the answer (`latest`); `$4`, `$5`: the two spellings of the requested tag. */
-function versionParams(namespace: string, name: string, requested: string) {
-  return [namespace, name, requested === 'latest', requested, otherSpelling(requested) ?? requested];
+/**
+ * The versions a request can name: its two spellings (`$3`, `$4`), or for `latest` every served
+ * version (the one query then carries each served tag, and the renders of all of them).
+ */
+function wanted(namespace: string, name: string, requested: string) {
+  const latest = requested === 'latest';
+  return {
+    params: [namespace, name, requested, otherSpelling(requested) ?? requested],
+    // For `latest`, $3 and $4 only keep the parameters numbered alike: every served version qualifies.
+    where: `WHERE lower(a.namespace) = lower($1) AND lower(a.name) = lower($2) AND ${latest ? '$3::text IS NOT NULL AND $4::text IS NOT NULL' : 'v.tag IN ($3, $4)'}`,
+  };
 }
 
 const SERVED_VERSIONS = `FROM assets a JOIN versions v ON v.asset_id = a.id AND v.body IS NOT NULL AND v.removed_at IS NULL`;
-const BY_KEY = `WHERE lower(a.namespace) = lower($1) AND lower(a.name) = lower($2)`;
-const WANTED = `($3 OR v.tag IN ($4, $5))`;
 
 interface Row {
   asset_id: number;
@@ -51,11 +57,10 @@ export async function servedVersion(
   name: string,
   requested: string,
 ): Promise<ServedRender | undefined> {
+  const { params, where } = wanted(namespace, name, requested);
   const { rows } = await q.query<Row>(
-    `SELECT a.id AS asset_id, a.namespace, a.name, v.tag,
-       CASE WHEN ${WANTED} THEN v.body END AS body, CASE WHEN ${WANTED} THEN v.etag END AS etag
-     ${SERVED_VERSIONS} ${BY_KEY}`,
-    versionParams(namespace, name, requested),
+    `SELECT a.id AS asset_id, a.namespace, a.name, v.tag, v.body, v.etag ${SERVED_VERSIONS} ${where}`,
+    params,
   );
   const [r] = resolvedRows(rows, requested);
   return r && served(r, r.body!, r.etag!);
@@ -75,14 +80,15 @@ export async function servedBuild(
   platform: string,
   arch: string,
 ): Promise<ServedBuild | undefined> {
+  const { params, where } = wanted(namespace, name, requested);
+  // LEFT JOIN: a named version without the build is still the answer (a 404), not the other spelling.
   const { rows } = await q.query<Row & { yaml: string | null; yaml_etag: string | null; exact: boolean }>(
     `SELECT a.id AS asset_id, a.namespace, a.name, v.tag, b.body, b.etag, b.yaml, b.yaml_etag,
-       (b.platform = $6 AND b.arch = $7) AS exact
+       (b.platform = $5 AND b.arch = $6) AS exact
      ${SERVED_VERSIONS}
-     LEFT JOIN builds b ON b.version_id = v.id AND ${WANTED}
-       AND lower(b.platform) = lower($6) AND lower(b.arch) = lower($7)
-     ${BY_KEY}`,
-    [...versionParams(namespace, name, requested), platform, arch],
+     LEFT JOIN builds b ON b.version_id = v.id AND lower(b.platform) = lower($5) AND lower(b.arch) = lower($6)
+     ${where}`,
+    [...params, platform, arch],
   );
   const found = resolvedRows(rows, requested);
   const r = found.find((row) => row.exact) ?? found[0];
