@@ -1,6 +1,7 @@
 import { definitionDownloadFileName } from '../../../bonsai-schema/index.js';
 import { CACHE_KEYS, assetCacheGroup } from '../../cache/names.js';
 import { servedBuild, servedVersion } from '../../store/served.js';
+import type { HttpDeps } from '../deps.js';
 import type { ReadRoute, RouteParams } from '../reads.js';
 import { JSON_TYPE, YAML_TYPE } from '../respond.js';
 
@@ -27,23 +28,33 @@ const builds: ReadRoute = {
   },
 };
 
+/** The cache entry of one build's render (`kind`: JSON or YAML). */
+function buildEntry(kind: 'build' | 'yaml'): ReadRoute['entry'] {
+  return (params) => {
+    const p = buildOf(params);
+    return {
+      group: assetCacheGroup(p.namespace, p.name),
+      key: CACHE_KEYS[kind](p.version, p.platform, p.arch),
+    };
+  };
+}
+
+/** One build's stored renders, by the one query of a miss. */
+function loadBuild(deps: HttpDeps, params: RouteParams) {
+  const p = buildOf(params);
+  return servedBuild(deps.db, p.namespace, p.name, p.version, p.platform, p.arch);
+}
+
 /** One build's definition. */
 const build: ReadRoute = {
   template: '/api/v1/assets/:namespace/:name/:version/:platform/:arch/release_asset',
   type: JSON_TYPE,
   download: false,
   fast: true,
-  entry: (params) => {
-    const p = buildOf(params);
-    return {
-      group: assetCacheGroup(p.namespace, p.name),
-      key: CACHE_KEYS.build(p.version, p.platform, p.arch),
-    };
-  },
+  entry: buildEntry('build'),
   async load(deps, params) {
-    const p = buildOf(params);
-    const found = await servedBuild(deps.db, p.namespace, p.name, p.version, p.platform, p.arch);
-    return found && { body: found.json.body, etag: found.json.etag, assetId: found.json.assetId };
+    const json = (await loadBuild(deps, params))?.json;
+    return json && { body: json.body, etag: json.etag, assetId: json.assetId };
   },
 };
 
@@ -54,19 +65,12 @@ const yamlDownload: ReadRoute = {
   download: true,
   // Koa writes the attachment's Content-Disposition.
   fast: false,
-  entry: (params) => {
-    const p = buildOf(params);
-    return {
-      group: assetCacheGroup(p.namespace, p.name),
-      key: CACHE_KEYS.yaml(p.version, p.platform, p.arch),
-    };
-  },
+  entry: buildEntry('yaml'),
   async load(deps, params) {
-    const p = buildOf(params);
-    const found = await servedBuild(deps.db, p.namespace, p.name, p.version, p.platform, p.arch);
-    if (!found) return undefined;
-    const { yaml } = found;
-    const filename = definitionDownloadFileName(yaml, yaml.tag, p.platform, p.arch);
+    const yaml = (await loadBuild(deps, params))?.yaml;
+    if (!yaml) return undefined;
+    const { platform, arch } = buildOf(params);
+    const filename = definitionDownloadFileName(yaml, yaml.tag, platform, arch);
     return { body: yaml.body, etag: yaml.etag, assetId: yaml.assetId, filename };
   },
 };
