@@ -1,17 +1,21 @@
 /**
- * `npm run bench:serve`: request rate of a cached `release_asset_builds` from `bonsai registry serve`
- * against nginx serving the same bytes as a static file, in the same run, rounds alternating; prints both
- * medians and their ratio (target: the registry at least half of nginx); then the p50 latency of the web
- * pages (home, list, asset, version) from the cache (target: under 10 ms).
+ * `npm run bench:serve`: every serving row of issue 12 in one table. Each row is measured with wrk
+ * against `bonsai registry serve` and, alternating in the same run, against nginx serving the row's
+ * own bytes as a static file; it prints req/s, p99, the ratio to nginx and whether the goal is met.
  *
- *   npm run bench:serve -- [--rounds N] [--seconds S] [--connections C]
+ *   npm run bench:serve -- [--rounds N] [--seconds S] [--connections C] [--versions V]
  *
- * Fair terms on a small machine: the registry is one Node process, so nginx runs one worker; neither
- * writes an access log (LOG_LEVEL=warn, access_log off); wrk uses one thread. The registry runs embedded
- * (PGlite, in-process cache), ingesting a release from the GitHub emulator first.
+ * Fair terms on a small machine: the registry is one Node process, so nginx runs one worker with
+ * access_log off; wrk uses one thread. The registry runs with LOG_LEVEL=warn except in the logging row,
+ * which compares LOG_LEVEL=info (log lines to a file) with warn. Misses run the registry with a
+ * one-entry in-process cache (CACHE_SIZE=1) while wrk cycles through many spellings of the same build
+ * (platform and arch match case-insensitively; each spelling is its own cache entry), so every request
+ * is a miss. Releases come from the GitHub emulator; Postgres is PGHOST's, Redis a redis-server of the
+ * bench's own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { openSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,39 +23,59 @@ import { parseArgs } from 'node:util';
 import { startGitHubEmulator } from '../test/github-emulator/index.js';
 import { publish } from '../test/registry/support/fixtures.js';
 import { freePort } from '../test/registry/support/ports.js';
+import { createTestDatabase } from '../test/registry/support/postgres.js';
+import { startOwnRedis } from '../test/registry/support/redis-server.js';
 
-const TARGET_RATIO = 0.5;
-const PAGE_P50_TARGET_MS = 10;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const USAGE = `npm run bench:serve -- [--rounds N] [--seconds S] [--connections C] [--versions V]
+
+  --rounds N       rounds per row, registry and nginx alternating; medians (default 3)
+  --seconds S      seconds per wrk run (default 5)
+  --connections C  wrk connections (default 32)
+  --versions V     releases of the big asset (default 41: a 70 KB asset object)
+
+Load generator: wrk -t1 --latency. Reference: nginx, one worker, access_log off, serving each row's
+bytes as a static file, measured in the same run. Needs wrk, nginx, Postgres (PGHOST or 127.0.0.1)
+and redis-server.`;
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
+    versions: { type: 'string', default: '41' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+const versionCount = Number(values.versions);
 for (const [flag, n] of [
   ['--rounds', rounds],
   ['--seconds', seconds],
   ['--connections', connections],
+  ['--versions', versionCount],
 ] as const) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer`);
 }
 
-const missing = ['wrk', 'nginx'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+const missing = ['wrk', 'nginx', 'redis-server'].filter(
+  (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+);
 if (missing.length > 0) {
   console.error(
-    `bench:serve needs ${missing.join(' and ')}; install with:\n  sudo apt-get install -y wrk nginx`,
+    `bench:serve needs ${missing.join(', ')}; install with:\n  sudo apt-get install -y wrk nginx redis-server`,
   );
   process.exit(1);
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1200; i++) {
     const value = await check().catch(() => undefined);
     if (value !== undefined) return value;
     await new Promise((r) => setTimeout(r, 100));
@@ -65,54 +89,62 @@ function median(xs: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Requests per second that wrk measured; any non-2xx answer makes the run invalid. */
-function wrk(url: string): number {
-  const result = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, url], { encoding: 'utf8' });
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+const MS = { us: 0.001, ms: 1, s: 1000 } as const;
+function latency(output: string, percent: string): number {
+  const found = new RegExp(`${percent}%\\s+([\\d.]+)(us|ms|s)`).exec(output);
+  if (!found) throw new Error(`cannot read wrk's latency:\n${output}`);
+  return Number(found[1]) * MS[found[2] as keyof typeof MS];
+}
+
+/** One wrk run; any non-2xx answer makes the run invalid. */
+function wrk(url: string, options: { script?: string; headers?: string[] } = {}): Run {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+  for (const header of options.headers ?? []) args.push('-H', header);
+  if (options.script) args.push('-s', options.script);
+  const result = spawnSync('wrk', [...args, url], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
   if (/Non-2xx or 3xx responses/.test(result.stdout))
     throw new Error(`errors from ${url}:\n${result.stdout}`);
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(result.stdout);
   if (!rate) throw new Error(`cannot read wrk's output:\n${result.stdout}`);
-  return Number(rate[1]);
-}
-
-/** wrk's median latency of a page, asked for as a browser asks (Accept: text/html). */
-function pageLatencyP50(url: string): number {
-  const result = spawnSync(
-    'wrk',
-    ['-t1', '-c4', `-d${seconds}s`, '--latency', '-H', 'Accept: text/html', url],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`wrk failed: ${result.stderr}`);
-  if (/Non-2xx or 3xx responses/.test(result.stdout))
-    throw new Error(`errors from ${url}:\n${result.stdout}`);
-  const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(result.stdout);
-  if (!p50) throw new Error(`cannot read wrk's latency:\n${result.stdout}`);
-  return Number(p50[1]) * { us: 0.001, ms: 1, s: 1000 }[p50[2] as 'us' | 'ms' | 's'];
+  return { rps: Number(rate[1]), p50: latency(result.stdout, '50'), p99: latency(result.stdout, '99') };
 }
 
 const work = await mkdtemp(path.join(tmpdir(), 'bonsai-bench-serve-'));
-const children: ChildProcess[] = [];
+const www = path.join(work, 'www');
+const children = new Set<ChildProcess>();
 const gh = await startGitHubEmulator();
-try {
-  // A release on the emulator, ingested by a registry process of its own.
-  gh.state.addToken('bench-token', { login: 'bench' });
-  gh.state.createRepo('bench/check-bench');
-  await publish(gh, 'bench/check-bench', '1.0.0');
-  const registryPort = await freePort();
-  const registry = spawn(
+const redis = await startOwnRedis();
+const database = await createTestDatabase();
+
+interface Registry {
+  base: string;
+  stop(): Promise<void>;
+}
+
+/** `bonsai registry serve` on a port of its own; stdout to `logFile` (else discarded). */
+async function startRegistry(env: Record<string, string>, logFile?: string): Promise<Registry> {
+  const port = await freePort();
+  const out = logFile ? openSync(logFile, 'a') : 'ignore';
+  const errors = openSync(path.join(work, 'registry-stderr.log'), 'a');
+  const child = spawn(
     process.execPath,
     process.env.BENCH_DIST
       ? ['dist/cli/main.js', 'registry', 'serve']
       : ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve'],
     {
       cwd: ROOT,
-      stdio: 'ignore',
+      stdio: ['ignore', out, errors],
       env: {
         PATH: process.env.PATH ?? '',
-        PORT: String(registryPort),
+        PORT: String(port),
         HOST: '127.0.0.1',
-        DATA_DIR: path.join(work, 'data'),
         GITHUB_API_URL: gh.apiUrl,
         GITHUB_TOKEN: 'bench-token',
         ADMIN_TOKEN: 'bench-admin',
@@ -120,27 +152,144 @@ try {
         LOG_LEVEL: 'warn',
         // The bench measures serving, from one address: no per-address read budget.
         RATE_LIMIT_READS: '0',
+        ...env,
       },
     },
   );
-  children.push(registry);
-  const base = `http://127.0.0.1:${registryPort}`;
+  children.add(child);
+  const base = `http://127.0.0.1:${port}`;
   await until('the registry', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
-  await fetch(`${base}/api/v1/repos`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer bench-admin', 'content-type': 'application/json' },
-    body: JSON.stringify({ repository: 'bench/check-bench' }),
-  });
-  const definitionUrl = `${base}/api/v1/assets/bench/check-bench/1.0.0/release_asset_builds`;
-  const body = await until('the release to be ingested', async () => {
-    const res = await fetch(definitionUrl);
-    return res.ok ? Buffer.from(await res.arrayBuffer()) : undefined;
-  });
+  return {
+    base,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      children.delete(child);
+    },
+  };
+}
 
-  // nginx serving the same bytes as a static file.
-  const www = path.join(work, 'www');
+const ASSETS = ['bench/check-bench', 'bench/check-small'];
+const LATEST = `1.${versionCount - 1}.0`;
+
+/** Registers the bench's repositories and waits until every release is served. */
+async function ingest(registry: Registry): Promise<void> {
+  for (const repository of ASSETS) {
+    await fetch(`${registry.base}/api/v1/repos`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer bench-admin', 'content-type': 'application/json' },
+      body: JSON.stringify({ repository }),
+    });
+  }
+  const served = async (asset: string, count: number) => {
+    const res = await fetch(`${registry.base}/api/v1/assets/${asset}/status`);
+    if (!res.ok) return false;
+    const status = (await res.json()) as { versions: { state: string }[] };
+    return status.versions.filter((v) => v.state === 'served').length === count;
+  };
+  await until('the releases to be ingested', async () =>
+    (await served('bench/check-bench', versionCount)) && (await served('bench/check-small', 1))
+      ? true
+      : undefined,
+  );
+}
+
+/**
+ * Bytes of one answer (warms the cache); fails on anything but 200. Retried: a kept-alive connection
+ * idle through a wrk run may be closed by the server just as fetch reuses it.
+ */
+async function bytesOf(url: string, headers: Record<string, string> = {}): Promise<Buffer> {
+  const res = await until(url, () => fetch(url, { headers }));
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** A wrk script that cycles through `paths` (one per request). */
+async function cycleScript(name: string, paths: readonly string[]): Promise<string> {
+  const file = path.join(work, `${name}.lua`);
+  await writeFile(
+    file,
+    [
+      `local paths = {${paths.map((p) => JSON.stringify(p)).join(', ')}}`,
+      'local i = 0',
+      'request = function()',
+      '  i = i + 1',
+      '  return wrk.format("GET", paths[(i % #paths) + 1])',
+      'end',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Spellings of one build that name the same definition and are distinct cache entries. */
+function buildSpellings(version: string, count: number): string[] {
+  const word = 'linuxamd64';
+  const paths: string[] = [];
+  for (let bits = 0; paths.length < count && bits < 1 << word.length; bits++) {
+    const spelled = [...word].map((c, i) => ((bits >> i) & 1 ? c.toUpperCase() : c)).join('');
+    for (const v of [version, `v${version}`])
+      paths.push(
+        `/api/v1/assets/bench/check-bench/${v}/${spelled.slice(0, 5)}/${spelled.slice(5)}/release_asset`,
+      );
+  }
+  return paths;
+}
+
+interface Row {
+  name: string;
+  /** What the goal compares: the ratio to nginx, or to another row (`of`). */
+  goal?: { ratio?: number; p99Ms?: number; p50Ms?: number; of?: string };
+  registry: Run;
+  reference: Run;
+  referenceName: string;
+}
+
+const rows: Row[] = [];
+let nginxBase = '';
+
+/** Rounds of registry and nginx alternating, on a row's own bytes. */
+async function row(
+  name: string,
+  url: string,
+  body: Buffer,
+  options: { goal?: Row['goal']; script?: string; headers?: string[]; type?: string } = {},
+): Promise<void> {
+  const file = `row-${rows.length}${options.type === 'html' ? '.html' : ''}`;
+  await writeFile(path.join(www, file), body);
+  const ours: Run[] = [];
+  const theirs: Run[] = [];
+  wrk(url, options); // warm-up (JIT, caches)
+  for (let round = 0; round < rounds; round++) {
+    ours.push(wrk(url, options));
+    theirs.push(wrk(`${nginxBase}/${file}`));
+  }
+  const pick = (runs: Run[]): Run => ({
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+  });
+  rows.push({
+    name,
+    goal: options.goal,
+    registry: pick(ours),
+    reference: pick(theirs),
+    referenceName: 'nginx',
+  });
+  console.error(`measured: ${name}`);
+}
+
+try {
+  gh.state.addToken('bench-token', { login: 'bench' });
+  gh.state.createRepo('bench/check-bench');
+  for (let i = 0; i < versionCount; i++) await publish(gh, 'bench/check-bench', `1.${i}.0`);
+  gh.state.createRepo('bench/check-small');
+  await publish(gh, 'bench/check-small', '1.0.0');
+
+  // nginx serving each row's bytes as a static file.
   await mkdir(www, { recursive: true });
-  await writeFile(path.join(www, 'release_asset_builds'), body);
   await chmod(work, 0o755);
   const nginxPort = await freePort();
   const conf = path.join(work, 'nginx.conf');
@@ -159,6 +308,7 @@ try {
       `  fastcgi_temp_path ${work}/fastcgi;`,
       `  uwsgi_temp_path ${work}/uwsgi;`,
       `  scgi_temp_path ${work}/scgi;`,
+      '  types { text/html html; }',
       '  default_type application/json;',
       `  server { listen 127.0.0.1:${nginxPort}; root ${www}; etag on; }`,
       '}',
@@ -166,49 +316,156 @@ try {
     ].join('\n'),
   );
   const nginx = spawn('nginx', ['-c', conf, '-p', work], { stdio: 'ignore' });
-  children.push(nginx);
-  const staticUrl = `http://127.0.0.1:${nginxPort}/release_asset_builds`;
-  await until('nginx', async () => ((await fetch(staticUrl)).ok ? true : undefined));
+  children.add(nginx);
+  nginxBase = `http://127.0.0.1:${nginxPort}`;
+  await writeFile(path.join(www, 'ready'), 'ok');
+  await until('nginx', async () => ((await fetch(`${nginxBase}/ready`)).ok ? true : undefined));
 
-  console.log(
-    `body: ${body.length} bytes; wrk -t1 -c${connections} -d${seconds}s, ${rounds} rounds alternating`,
+  const definition = `/api/v1/assets/bench/check-bench/${LATEST}/release_asset_builds`;
+  const assetObject = '/api/v1/assets/bench/check-bench';
+  const list = '/api/v1/assets?items=100';
+  const search = '/api/v1/assets?q=small';
+  const page = '/assets/bench/check-bench';
+  const spellings = buildSpellings(LATEST, 256);
+  const missScript = await cycleScript('misses', spellings);
+  // `q` matches case-insensitively; each spelling is its own cache entry.
+  const searchScript = await cycleScript(
+    'searches',
+    Array.from({ length: 32 }, (_, bits) =>
+      [...'small'].map((c, i) => ((bits >> i) & 1 ? c.toUpperCase() : c)).join(''),
+    ).map((q) => `/api/v1/assets?q=${q}`),
   );
-  const registryRates: number[] = [];
-  const nginxRates: number[] = [];
-  wrk(definitionUrl); // warm-up (JIT, caches)
-  for (let round = 1; round <= rounds; round++) {
-    registryRates.push(wrk(definitionUrl));
-    nginxRates.push(wrk(staticUrl));
-    console.log(
-      `round ${round}: registry ${registryRates.at(-1)!.toFixed(0)} req/s, nginx ${nginxRates.at(-1)!.toFixed(0)} req/s`,
-    );
-  }
-  // The web pages (issue 10): served from the cache by Koa; each must stay under 10 ms at p50.
-  const pages = {
-    home: `${base}/`,
-    list: `${base}/assets?q=bench`,
-    asset: `${base}/assets/bench/check-bench`,
-    version: `${base}/assets/bench/check-bench/versions/1.0.0`,
+
+  // Embedded: PGlite and the in-process cache.
+  const dataDir = path.join(work, 'data');
+  let registry = await startRegistry({ DATA_DIR: dataDir });
+  await ingest(registry);
+  let at = registry.base;
+  await row('cached definition, embedded', at + definition, await bytesOf(at + definition), {
+    goal: { ratio: 0.6 },
+  });
+  const bigBody = await bytesOf(at + assetObject);
+  await row(
+    `cached asset object, ${versionCount} versions (${Math.round(bigBody.length / 1024)} KB), embedded`,
+    at + assetObject,
+    bigBody,
+    {
+      goal: { ratio: 0.5 },
+    },
+  );
+  await row('cached list ?items=100, embedded', at + list, await bytesOf(at + list), {
+    goal: { ratio: 0.5 },
+  });
+  await row('cached search ?q=, embedded', at + search, await bytesOf(at + search));
+  await row('web page (asset), embedded', at + page, await bytesOf(at + page, { accept: 'text/html' }), {
+    goal: { p50Ms: 10 },
+    headers: ['Accept: text/html'],
+    type: 'html',
+  });
+  const warnRow = rows[0]!.registry;
+  await registry.stop();
+
+  registry = await startRegistry({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }, path.join(work, 'info.log'));
+  at = registry.base;
+  await row('cached definition, embedded, LOG_LEVEL=info', at + definition, await bytesOf(at + definition));
+  const infoRow = rows.at(-1)!;
+  infoRow.referenceName = 'LOG_LEVEL=warn';
+  infoRow.reference = warnRow;
+  infoRow.goal = { ratio: 0.9, of: 'warn' };
+  await registry.stop();
+
+  registry = await startRegistry({ DATA_DIR: dataDir, CACHE_SIZE: '1' });
+  at = registry.base;
+  await row(
+    'cache miss, definition, embedded PGlite',
+    at + spellings[0]!,
+    await bytesOf(at + spellings[0]!),
+    {
+      goal: { ratio: 0.05, p99Ms: 50 },
+      script: missScript,
+    },
+  );
+  await row('search ?q= (miss), embedded PGlite', at + search, await bytesOf(at + search), {
+    script: searchScript,
+  });
+  await registry.stop();
+
+  // Postgres and Redis.
+  registry = await startRegistry({
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    DATA_DIR: path.join(work, 'pg'),
+  });
+  await ingest(registry);
+  at = registry.base;
+  await row('cached definition, Postgres + Redis', at + definition, await bytesOf(at + definition), {
+    goal: { ratio: 0.5 },
+  });
+  await row('cached asset object, Postgres + Redis', at + assetObject, await bytesOf(at + assetObject), {
+    goal: { ratio: 0.4 },
+  });
+  await row('cached list ?items=100, Postgres + Redis', at + list, await bytesOf(at + list), {
+    goal: { ratio: 0.4 },
+  });
+  await registry.stop();
+
+  registry = await startRegistry({
+    DATABASE_URL: database.url,
+    CACHE_SIZE: '1',
+    DATA_DIR: path.join(work, 'pg'),
+  });
+  at = registry.base;
+  await row('cache miss, definition, Postgres', at + spellings[0]!, await bytesOf(at + spellings[0]!), {
+    goal: { ratio: 0.15 },
+    script: missScript,
+  });
+  await registry.stop();
+
+  // The table.
+  const met = (r: Row): string => {
+    if (!r.goal) return '—';
+    const ratio = r.registry.rps / r.reference.rps;
+    const ok =
+      (r.goal.ratio === undefined || ratio >= r.goal.ratio) &&
+      (r.goal.p99Ms === undefined || r.registry.p99 <= r.goal.p99Ms) &&
+      (r.goal.p50Ms === undefined || r.registry.p50 <= r.goal.p50Ms);
+    const parts = [
+      r.goal.ratio !== undefined ? `≥ ${r.goal.ratio}×${r.goal.of ? ` ${r.goal.of}` : ''}` : '',
+      r.goal.p99Ms !== undefined ? `p99 ≤ ${r.goal.p99Ms} ms` : '',
+      r.goal.p50Ms !== undefined ? `p50 ≤ ${r.goal.p50Ms} ms` : '',
+    ].filter(Boolean);
+    return `${ok ? 'met' : 'NOT met'} (${parts.join(', ')})`;
   };
-  let pagesMet = true;
-  for (const [name, url] of Object.entries(pages)) {
-    const p50 = pageLatencyP50(url);
-    pagesMet &&= p50 < PAGE_P50_TARGET_MS;
-    console.log(`page ${name}: p50 ${p50.toFixed(2)} ms (target < ${PAGE_P50_TARGET_MS} ms)`);
-  }
-
-  const ratio = median(registryRates) / median(nginxRates);
-  console.log(`registry (cached release_asset_builds): ${median(registryRates).toFixed(0)} req/s (median)`);
-  console.log(`nginx (same bytes, static file):        ${median(nginxRates).toFixed(0)} req/s (median)`);
+  const table = rows.map((r) => [
+    r.name,
+    r.registry.rps.toFixed(0),
+    r.registry.p99.toFixed(2),
+    `${r.reference.rps.toFixed(0)} (${r.referenceName})`,
+    (r.registry.rps / r.reference.rps).toFixed(2),
+    met(r),
+  ]);
+  const header = ['row', 'req/s', 'p99 ms', 'reference req/s', 'ratio', 'goal'];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((cells) => cells[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(
-    `ratio registry/nginx: ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
+    `wrk -t1 -c${connections} -d${seconds}s --latency, ${rounds} round(s) alternating with the reference, medians`,
   );
-  process.exitCode = ratio >= TARGET_RATIO && pagesMet ? 0 : 1;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const cells of table) console.log(line(cells));
+  process.exitCode = rows.every((r) => !r.goal || met(r).startsWith('met')) ? 0 : 1;
+} catch (err) {
+  console.error(await readFile(path.join(work, 'registry-stderr.log'), 'utf8').catch(() => ''));
+  throw err;
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(
-    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())),
+    [...children].map((c) =>
+      c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve(),
+    ),
   );
   await gh.close();
+  await redis.stop();
+  await database.drop();
   await rm(work, { recursive: true, force: true });
 }

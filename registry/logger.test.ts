@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { localTime } from './log-pretty.js';
-import { createLogger, logFormatFor } from './logger.js';
+import { createLogger, logFormatFor, logRequest } from './logger.js';
 
 function capture(format: 'json' | 'pretty') {
   const lines: string[] = [];
@@ -68,5 +68,51 @@ describe('LOG_FORMAT=pretty', () => {
     const { logger, lines } = capture('json');
     logger.info({ assets: 3 }, 'registry listening');
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, msg: 'registry listening', assets: 3 });
+  });
+});
+
+describe('request lines', () => {
+  const fields = { requestId: 'req-"1"', method: 'GET', path: '/api/v1/assets?q=a', status: 304, ms: 0.125 };
+
+  it('are written exactly as pino writes the same record, in both formats', () => {
+    for (const format of ['json', 'pretty'] as const) {
+      const own = capture(format);
+      const viaPino = capture(format);
+      logRequest(own.logger, fields);
+      viaPino.logger.info(fields, 'request');
+      const withoutTime = (line: string) =>
+        line.replace(/"time":\d+/, '').replace(/\d\d:\d\d:\d\d\.\d{3}/, '');
+      expect(own.lines).toHaveLength(1);
+      expect(withoutTime(own.lines[0]!)).toBe(withoutTime(viaPino.lines[0]!));
+    }
+  });
+
+  it('are left out above info, and follow a child logger through pino', () => {
+    const lines: string[] = [];
+    logRequest(createLogger('warn', { write: (l: string) => lines.push(l) }), fields);
+    expect(lines).toEqual([]);
+    const { logger, lines: childLines } = capture('json');
+    logRequest(logger.child({ part: 'web' }), fields);
+    expect(JSON.parse(childLines[0]!)).toMatchObject({ part: 'web', ...fields, msg: 'request' });
+  });
+
+  it('on stdout are gathered into one write per turn of the event loop, in order with other lines', async () => {
+    const writes: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => writes.push(chunk) > 0) as typeof process.stdout.write;
+    try {
+      const logger = createLogger('info', process.stdout);
+      logRequest(logger, fields);
+      logRequest(logger, { ...fields, status: 200 });
+      expect(writes).toEqual([]);
+      logger.warn('slow');
+      expect(writes).toHaveLength(2);
+      expect(writes[0]!.split('\n')).toHaveLength(3);
+      logRequest(logger, fields);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(writes).toHaveLength(3);
+    } finally {
+      process.stdout.write = write;
+    }
   });
 });

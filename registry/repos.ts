@@ -3,7 +3,7 @@ import type { Cache } from './cache/port.js';
 import type { Db } from './db/port.js';
 import { RegistryError } from './errors.js';
 import { renderAsset, type RenderContext } from './ingest/render.js';
-import { invalidateAsset } from './ingest/sync.js';
+import { invalidateAsset } from './cache/names.js';
 import { enqueueSync } from './jobs/queue.js';
 import { registerAsset, type AssetRecord, type AssetSettings } from './store/assets.js';
 import { recordAudit } from './store/audit.js';

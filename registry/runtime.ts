@@ -19,7 +19,8 @@ import { createGitHub } from './github/octokit.js';
 import type { GitHub } from './github/port.js';
 import { renderAsset, type RenderContext } from './ingest/render.js';
 import { throttledWarning } from './logger.js';
-import { invalidateAsset, type SyncDeps } from './ingest/sync.js';
+import { invalidateAsset } from './cache/names.js';
+import type { SyncDeps } from './ingest/sync.js';
 import { allAssets } from './store/assets.js';
 import { readState, writeState } from './store/state.js';
 

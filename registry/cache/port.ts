@@ -8,6 +8,11 @@ export interface Cache {
   /** For the start-up log (no secrets). */
   readonly description: string;
   get(group: string, key: string): Promise<string | undefined>;
+  /**
+   * The entry as the stored bytes (Redis: no UTF-8 decode of a body that is only sent on). Absent where
+   * entries are kept as strings in this process (get hands back the same string every time).
+   */
+  getBytes?(group: string, key: string): Promise<Buffer | undefined>;
   set(group: string, key: string, value: string): Promise<void>;
   /** Drops every entry of `group`. */
   del(group: string): Promise<void>;

@@ -131,25 +131,33 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     return true;
   };
 
+  /** One field of a group: a miss while its invalidation is pending, or when Redis fails. */
+  const read = async <T>(
+    group: string,
+    key: string,
+    hget: (redisKey: string) => Promise<T | null>,
+  ): Promise<T | undefined> => {
+    if (pendingMiss(group)) {
+      stats.misses++;
+      return undefined;
+    }
+    try {
+      const value = await guarded(() => hget(PREFIX + group));
+      if (value === null) stats.misses++;
+      else stats.hits++;
+      return value ?? undefined;
+    } catch (err) {
+      stats.misses++;
+      failed(err, 'get');
+      return undefined;
+    }
+  };
+
   return {
     kind: 'redis',
     description: `Redis at ${redactUrl(options.url)}`,
-    async get(group, key) {
-      if (pendingMiss(group)) {
-        stats.misses++;
-        return undefined;
-      }
-      try {
-        const value = await guarded(() => redis.hget(PREFIX + group, key));
-        if (value === null) stats.misses++;
-        else stats.hits++;
-        return value ?? undefined;
-      } catch (err) {
-        stats.misses++;
-        failed(err, 'get');
-        return undefined;
-      }
-    },
+    get: (group, key) => read(group, key, (k) => redis.hget(k, key)),
+    getBytes: (group, key) => read(group, key, (k) => redis.hgetBuffer(k, key)),
     async set(group, key, value) {
       if (pendingInvalidations.has(group)) return;
       try {

@@ -3,15 +3,16 @@ import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { NOT_FOUND_MESSAGE, RegistryError, isRegistryError } from '../errors.js';
 import { assertCleanTarget } from './clean-input.js';
+import { logRequest as writeRequestLine, type RequestLogFields } from '../logger.js';
 import { hideAddresses } from './redact.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './respond.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { assetRoutes } from './routes/assets.js';
-import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { readRoutes } from './read-table.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web/routes.js';
 
@@ -22,15 +23,7 @@ export function requestIdFor(given: string | undefined): string {
 
 /** One log line per request, the same from Koa and from the fast path. */
 export function logRequest(deps: Pick<HttpDeps, 'logger'>, fields: RequestLogFields): void {
-  if (deps.logger.isLevelEnabled('info')) deps.logger.info(fields, 'request');
-}
-
-export interface RequestLogFields {
-  requestId: string;
-  method: string;
-  path: string;
-  status: number;
-  ms: number;
+  writeRequestLine(deps.logger, fields);
 }
 
 /**
@@ -102,8 +95,8 @@ export function createApp(deps: HttpDeps): Koa {
   const router = new Router();
   // First: it answers browsers on routes it shares with assetRoutes and passes everyone else on.
   webRoutes(router, deps);
+  readRoutes(router, deps);
   assetRoutes(router, deps);
-  definitionRoutes(router, deps);
   triggerRoutes(router, deps);
   keyRoutes(router, deps);
   artifactRoutes(router, deps);

@@ -10,8 +10,11 @@ export interface CachedResponse {
   filename?: string;
 }
 
-/** One line of JSON metadata, then the body verbatim (no parse of the body on a hit). */
-function encode(r: CachedResponse): string {
+/**
+ * One line of JSON metadata, then the body verbatim: a hit parses only the metadata, and the fast path
+ * sends the body's stored bytes as they are.
+ */
+export function encodeCached(r: CachedResponse): string {
   const meta: Omit<CachedResponse, 'body'> = { etag: r.etag, assetId: r.assetId };
   if (r.filename !== undefined) meta.filename = r.filename;
   return `${JSON.stringify(meta)}\n${r.body}`;
@@ -23,14 +26,11 @@ export function decodeCached(entry: string): CachedResponse {
   return { ...meta, body: entry.slice(newline + 1) };
 }
 
-/** The cached response only (the fast path answers hits and leaves misses to the routes). */
-export async function readCached(
-  cache: Cache,
-  group: string,
-  key: string,
-): Promise<CachedResponse | undefined> {
-  const entry = await cache.get(group, key);
-  return entry === undefined ? undefined : decodeCached(entry);
+/** decodeCached over the stored bytes: the body stays those bytes (no UTF-8 decode and re-encode). */
+export function decodeCachedBytes(entry: Buffer): Omit<CachedResponse, 'body'> & { body: Buffer } {
+  const newline = entry.indexOf(10);
+  const meta = JSON.parse(entry.toString('utf8', 0, newline)) as Omit<CachedResponse, 'body'>;
+  return { ...meta, body: entry.subarray(newline + 1) };
 }
 
 /** Cache first, then the store's pre-rendered bytes (DESIGN: data flow); undefined when there are none. */
@@ -42,7 +42,7 @@ export async function readThrough(
 ): Promise<CachedResponse | undefined> {
   const entry = await cache.wrap(group, key, async () => {
     const loaded = await load();
-    return loaded && encode(loaded);
+    return loaded && encodeCached(loaded);
   });
   return entry === undefined ? undefined : decodeCached(entry);
 }

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Artifacts } from '../artifacts/port.js';
 import type { Cache } from '../cache/port.js';
 import type { Db, Queryable } from '../db/port.js';
-import type { RenderContext } from '../ingest/render.js';
 import type { SyncPayload } from '../jobs/queue.js';
 import type { Metrics } from '../metrics.js';
 import type { DownloadCounter } from './downloads.js';
@@ -20,8 +19,8 @@ export interface HttpDeps {
   cache: Cache;
   artifacts: Artifacts;
   logger: Logger;
-  /** The base URLs (fixed once the server listens). */
-  urls: RenderContext;
+  /** The base URLs (fixed once the server listens); ingest's RenderContext has this shape. */
+  urls: { publicUrl: string; artifactsUrl: string };
   webhookSecret: string | undefined;
   adminToken: string | undefined;
   /** Embedded mode: the admin token `serve` wrote to DATA_DIR/serve.json for the CLI beside it. */

@@ -1,63 +1,54 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assetCacheGroup } from '../ingest/sync.js';
 import { logRequest, requestIdFor } from './app.js';
-import { decodeCached } from './cached.js';
+import { decodeCached, decodeCachedBytes, encodeCached } from './cached.js';
 import { isPlainTarget } from './clean-input.js';
-import { CACHE_KEYS } from './cache-keys.js';
 import type { HttpDeps } from './deps.js';
-import { ifNoneMatchHits } from './etags.js';
-import { JSON_TYPE, READ_CACHE_CONTROL } from './respond.js';
+import { READ_ROUTES } from './read-table.js';
+import { templatePattern, type ReadRoute, type RouteQuery } from './reads.js';
+import { renderedAnswer } from './respond.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface FastRoute {
+  route: ReadRoute;
   pattern: RegExp;
-  /** The same template as the Koa route, for metrics. */
-  template: string;
-  key(params: string[]): string;
-  /** Counts as a download (order=most_downloaded). */
-  download: boolean;
+  names: string[];
 }
 
-const SEGMENT = '([^/]+)';
-const ROUTES: readonly FastRoute[] = [
-  {
-    pattern: new RegExp(`^/api/v1/assets/${SEGMENT}/${SEGMENT}/${SEGMENT}/release_asset_builds$`),
-    template: '/api/v1/assets/:namespace/:name/:version/release_asset_builds',
-    key: ([, , version]) => CACHE_KEYS.builds(version!),
-    download: true,
-  },
-  {
-    pattern: new RegExp(
-      `^/api/v1/assets/${SEGMENT}/${SEGMENT}/${SEGMENT}/${SEGMENT}/${SEGMENT}/release_asset$`,
-    ),
-    template: '/api/v1/assets/:namespace/:name/:version/:platform/:arch/release_asset',
-    key: ([, , version, platform, arch]) => CACHE_KEYS.build(version!, platform!, arch!),
-    download: false,
-  },
-  {
-    pattern: new RegExp(`^/api/v1/assets/${SEGMENT}/${SEGMENT}$`),
-    template: '/api/v1/assets/:namespace/:name',
-    key: () => CACHE_KEYS.asset(),
-    download: false,
-  },
-];
+const FAST_ROUTES: readonly FastRoute[] = READ_ROUTES.filter((route) => route.fast).map((route) => ({
+  route,
+  ...templatePattern(route.template),
+}));
 
-/** A cache entry decoded once: reused while the cache hands back the same entry. */
-interface Prepared {
-  entry: string;
+/** A response ready to send: its body as bytes. */
+interface Ready {
   etag: string;
   assetId: number;
-  body: string;
-  length: number;
+  body: Buffer;
+}
+
+/** A string entry prepared once, reused while the cache hands back that same entry. */
+interface Prepared extends Ready {
+  entry: string;
+}
+
+/** The query as Koa reads it (koa/lib/search-params.js): a repeated key becomes an array. */
+function parseQuery(search: string): RouteQuery {
+  const params = new URLSearchParams(search);
+  const query: RouteQuery = {};
+  for (const key of params.keys()) {
+    const values = params.getAll(key);
+    query[key] = values.length <= 1 ? values[0] : values;
+  }
+  return query;
 }
 
 /**
- * Answers cache hits of the JSON read routes straight from the cache, before Koa: the same entries, the
- * same headers and status codes as the routes in routes/ (which serve every miss, error and other
- * route). A definition read is the hot path sensuctl and agents hit, and Koa's per-request machinery
- * would cost most of its time. The cache stays the only source: each request reads its entry there;
- * only the decoding of an unchanged entry is reused.
+ * Answers the cached read routes (read-table.ts) before Koa, hits and misses alike: the same entries,
+ * headers and status codes as their Koa routes, which answer everything else (404s, refused queries,
+ * failures, other routes). A definition read is the hot path sensuctl and agents hit, and Koa's
+ * per-request machinery would cost most of its time. A miss is the route's one query, stored in the
+ * cache as the Koa route would store it.
  */
 export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10_000): Handler {
   const prepared = new Map<string, Prepared>();
@@ -65,46 +56,57 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     const known = prepared.get(id);
     if (known?.entry === entry) return known;
     const { etag, assetId, body } = decodeCached(entry);
-    const fresh = { entry, etag, assetId, body, length: Buffer.byteLength(body) };
+    const fresh = { entry, etag, assetId, body: Buffer.from(body) };
     if (prepared.size >= maxPrepared) prepared.clear();
     prepared.set(id, fresh);
     return fresh;
   };
 
+  /** The response from the cache, else from the store (cached on the way); undefined: nothing stored. */
+  const lookUp = async (
+    route: ReadRoute,
+    params: Record<string, string>,
+    query: RouteQuery,
+  ): Promise<Ready | undefined> => {
+    const { group, key } = route.entry(params, query);
+    if (deps.cache.getBytes) {
+      const bytes = await deps.cache.getBytes(group, key);
+      if (bytes !== undefined) return decodeCachedBytes(bytes);
+    }
+    const entry = await deps.cache.wrap(group, key, async () => {
+      const loaded = await route.load(deps, params, query);
+      return loaded && encodeCached(loaded);
+    });
+    return entry === undefined ? undefined : prepare(`${group}\u0000${key}`, entry);
+  };
+
   const serve = async (
     req: IncomingMessage,
     res: ServerResponse,
-    route: FastRoute,
+    fast: FastRoute,
     path: string,
-    raw: string[],
+    values: string[],
+    search: string,
   ) => {
     const started = process.hrtime.bigint();
+    const { route, names } = fast;
     // isPlainTarget let only unencoded printable ASCII through: the segments are the parameters.
-    const params = raw;
-    const group = assetCacheGroup(params[0]!, params[1]!);
-    const key = route.key(params);
-    const entry = await deps.cache.get(group, key);
-    if (entry === undefined) return fallback(req, res);
-    const hit = prepare(`${group}\u0000${key}`, entry);
+    const params: Record<string, string> = {};
+    names.forEach((name, i) => (params[name] = values[i]!));
+    const ready = await lookUp(route, params, search === '' ? {} : parseQuery(search));
+    if (ready === undefined) return fallback(req, res);
     const requestId = requestIdFor(req.headers['x-request-id'] as string | undefined);
-    if (route.download) deps.downloads.count(hit.assetId);
-    if (ifNoneMatchHits(req.headers['if-none-match'], hit.etag)) {
-      res.writeHead(304, ['X-Request-Id', requestId, 'ETag', hit.etag, 'Cache-Control', READ_CACHE_CONTROL]);
+    if (route.download) deps.downloads.count(ready.assetId);
+    const answer = renderedAnswer(ready.etag, req.headers['if-none-match']);
+    const headers = ['X-Request-Id', requestId];
+    for (const [name, value] of answer.headers) headers.push(name, value);
+    if (answer.status === 304) {
+      res.writeHead(304, headers);
       res.end();
     } else {
-      res.writeHead(200, [
-        'X-Request-Id',
-        requestId,
-        'ETag',
-        hit.etag,
-        'Cache-Control',
-        READ_CACHE_CONTROL,
-        'Content-Type',
-        JSON_TYPE,
-        'Content-Length',
-        String(hit.length),
-      ]);
-      res.end(hit.body);
+      headers.push('Content-Type', route.type, 'Content-Length', String(ready.body.length));
+      res.writeHead(200, headers);
+      res.end(ready.body);
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     logRequest(deps, { requestId, method: 'GET', path, status: res.statusCode, ms });
@@ -114,12 +116,14 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
   return (req, res) => {
     // Anything percent-encoded or with other bytes goes to Koa, which checks it (INVALID_DATA) first.
     if (req.method === 'GET' && req.url && isPlainTarget(req.url)) {
-      const query = req.url.indexOf('?');
-      const path = query === -1 ? req.url : req.url.slice(0, query);
-      for (const route of ROUTES) {
-        const match = route.pattern.exec(path);
+      const mark = req.url.indexOf('?');
+      const path = mark === -1 ? req.url : req.url.slice(0, mark);
+      for (const fast of FAST_ROUTES) {
+        const match = fast.pattern.exec(path);
         if (match) {
-          serve(req, res, route, path, match.slice(1)).catch(() => {
+          const search = mark === -1 ? '' : req.url.slice(mark + 1);
+          // A refused query, a failure or nothing stored: Koa answers (and logs) as it always does.
+          serve(req, res, fast, path, match.slice(1), search).catch(() => {
             if (!res.headersSent) fallback(req, res);
           });
           return;

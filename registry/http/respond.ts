@@ -32,15 +32,29 @@ export function sendJson(ctx: Context, status: number, value: unknown, cacheCont
   ctx.body = JSON.stringify(value);
 }
 
-/** A stored render: ETag and Cache-Control always, 304 when the client already has it. */
+/**
+ * The one rule for answering a stored render (Koa routes and the fast path alike): ETag and
+ * Cache-Control always; 304 without a body when `If-None-Match` names the render, else 200.
+ */
+export function renderedAnswer(
+  etag: string,
+  ifNoneMatch: string | undefined,
+): { status: 200 | 304; headers: readonly [string, string][] } {
+  return {
+    status: ifNoneMatchHits(ifNoneMatch, etag) ? 304 : 200,
+    headers: [
+      ['ETag', etag],
+      ['Cache-Control', READ_CACHE_CONTROL],
+    ],
+  };
+}
+
+/** A stored render sent by Koa (see renderedAnswer). */
 export function sendRendered(ctx: Context, rendered: { body: string; etag: string }, type: string): void {
-  ctx.set('ETag', rendered.etag);
-  ctx.set('Cache-Control', READ_CACHE_CONTROL);
-  if (ifNoneMatchHits(ctx.get('If-None-Match') || undefined, rendered.etag)) {
-    ctx.status = 304;
-    return;
-  }
-  ctx.status = 200;
+  const answer = renderedAnswer(rendered.etag, ctx.get('If-None-Match') || undefined);
+  for (const [name, value] of answer.headers) ctx.set(name, value);
+  ctx.status = answer.status;
+  if (answer.status === 304) return;
   ctx.type = type;
   ctx.body = rendered.body;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseVersion } from '../../bonsai-schema/index.js';
 import type { Db } from '../db/port.js';
 import { RegistryError } from '../errors.js';
-import { invalidateAsset } from '../ingest/sync.js';
+import { invalidateAsset } from '../cache/names.js';
 import { renderAsset, type RenderContext } from '../ingest/render.js';
 import type { Cache } from '../cache/port.js';
 import { findAsset, markImported, registerAsset } from '../store/assets.js';

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { diagnostic, type Diagnostic } from '../../bonsai-schema/index.js';
 import type { Artifacts } from '../artifacts/port.js';
+import { invalidateAsset } from '../cache/names.js';
 import type { Cache } from '../cache/port.js';
 import type { Db, Queryable } from '../db/port.js';
 import { isConnectionFailure } from '../db/sql-errors.js';
@@ -83,22 +84,6 @@ export interface SyncReport {
   /** The poller's conditional read found nothing new. */
   notModified: boolean;
   versions: VersionReport[];
-}
-
-/** The cache group of an asset's responses; URLs may spell the name in any case. */
-export function assetCacheGroup(namespace: string, name: string): string {
-  return `asset:${namespace.toLowerCase()}/${name.toLowerCase()}`;
-}
-
-/** The cache group of the asset list, which every asset change may affect. */
-export const LIST_CACHE_GROUP = 'list';
-
-export async function invalidateAsset(
-  cache: Cache,
-  asset: Pick<AssetRecord, 'namespace' | 'name'>,
-): Promise<void> {
-  await cache.del(assetCacheGroup(asset.namespace, asset.name));
-  await cache.del(LIST_CACHE_GROUP);
 }
 
 /** Everything one sync writes goes through here: a transaction fenced by the job it runs as. */

@@ -9,7 +9,7 @@ import {
 } from '../../bonsai-schema/index.js';
 import { isRegistryError } from '../errors.js';
 import { buildUrl } from '../ingest/render.js';
-import { LIST_CACHE_GROUP, assetCacheGroup } from '../ingest/sync.js';
+import { LIST_CACHE_GROUP, assetCacheGroup } from '../cache/names.js';
 import { findAsset, type AssetOrder } from '../store/assets.js';
 import { loadVersionDocs } from '../store/version-docs.js';
 import { listVersions, loadServedVersions } from '../store/versions.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestVersion, validateAsset, type AssetResource } from '../../bonsai-schema/index.js';
-import { assetCacheGroup } from '../../registry/ingest/sync.js';
+import { assetCacheGroup } from '../../registry/cache/names.js';
 import { bonsai } from '../cli/run-cli.js';
 import { bonsaiYml, publish, type BuildSpec, type Published } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';

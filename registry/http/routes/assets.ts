@@ -5,14 +5,13 @@ import {
   releaseAssetBuildsUrl,
   type ApiAsset,
 } from '../../../bonsai-schema/index.js';
+import { CACHE_KEYS, assetCacheGroup, listCacheGroup } from '../../cache/names.js';
 import { RegistryError, notFound } from '../../errors.js';
-import { LIST_CACHE_GROUP, assetCacheGroup } from '../../ingest/sync.js';
 import { findAsset, listAssetBodies, type AssetListQuery, type AssetOrder } from '../../store/assets.js';
-import { readThrough } from '../cached.js';
-import { CACHE_KEYS } from '../cache-keys.js';
 import { strongEtag } from '../etags.js';
 import type { HttpDeps } from '../deps.js';
-import { JSON_TYPE, sendRendered } from '../respond.js';
+import type { ReadRoute, RouteQuery } from '../reads.js';
+import { JSON_TYPE } from '../respond.js';
 import { assetStatus, type AssetStatus } from '../../status.js';
 import { hideAddresses } from '../redact.js';
 
@@ -41,7 +40,7 @@ const MAX_ITEMS = 100;
 const DEFAULT_ITEMS = 10;
 const ACCEPTED_COUNTS = `start is a whole number from 0 (default 0); items a whole number from 1 (default ${DEFAULT_ITEMS}, at most ${MAX_ITEMS} are listed)`;
 
-type Query = Record<string, string | string[] | undefined>;
+type Query = RouteQuery;
 
 function single(query: Query, key: string): string | undefined {
   const value = query[key];
@@ -112,44 +111,49 @@ export function nextPageUrl(
   return `${publicUrl}/api/v1/assets?${search.toString()}`;
 }
 
-export function assetRoutes(router: Router, deps: HttpDeps): void {
-  router.get('/api/v1/assets', async (ctx) => {
-    const query = ctx.query as Query;
+/** The asset list: one page of asset objects, filtered and ordered as Bonsai does. */
+const list: ReadRoute = {
+  template: '/api/v1/assets',
+  type: JSON_TYPE,
+  download: false,
+  fast: true,
+  entry: (_params, query) => {
+    const { list } = parseListQuery(query);
+    return { group: listCacheGroup(list), key: JSON.stringify(list) };
+  },
+  async load(deps, _params, query) {
     const { list, itemsGiven } = parseListQuery(query);
-    const key = JSON.stringify(list);
-    const response = await readThrough(deps.cache, LIST_CACHE_GROUP, key, async () => {
-      const page = await listAssetBodies(deps.db, list);
-      const more = list.items > 0 && list.start + list.items < page.total;
-      const body = JSON.stringify(
-        apiAssetList({
-          start: list.start,
-          total: page.total,
-          ...(more ? { next: nextPageUrl(deps.urls.publicUrl, query, list, itemsGiven) } : {}),
-          assets: page.bodies.map((b) => JSON.parse(b) as ApiAsset),
-        }),
-      );
-      return { body, etag: strongEtag(body), assetId: 0 };
-    });
-    sendRendered(ctx, response!, JSON_TYPE);
-  });
-
-  router.get('/api/v1/assets/:namespace/:name', async (ctx) => {
-    const { namespace, name } = ctx.params as { namespace: string; name: string };
-    const response = await readThrough(
-      deps.cache,
-      assetCacheGroup(namespace, name),
-      CACHE_KEYS.asset(),
-      async () => {
-        const asset = await findAsset(deps.db, namespace, name);
-        return asset?.body && asset.etag
-          ? { body: asset.body, etag: asset.etag, assetId: asset.id }
-          : undefined;
-      },
+    const page = await listAssetBodies(deps.db, list);
+    const more = list.items > 0 && list.start + list.items < page.total;
+    const body = JSON.stringify(
+      apiAssetList({
+        start: list.start,
+        total: page.total,
+        ...(more ? { next: nextPageUrl(deps.urls.publicUrl, query, list, itemsGiven) } : {}),
+        assets: page.bodies.map((b) => JSON.parse(b) as ApiAsset),
+      }),
     );
-    if (!response) throw notFound();
-    sendRendered(ctx, response, JSON_TYPE);
-  });
+    return { body, etag: strongEtag(body), assetId: 0 };
+  },
+};
 
+/** One asset object with all its versions. */
+const asset: ReadRoute = {
+  template: '/api/v1/assets/:namespace/:name',
+  type: JSON_TYPE,
+  download: false,
+  fast: true,
+  entry: ({ namespace, name }) => ({ group: assetCacheGroup(namespace!, name!), key: CACHE_KEYS.asset() }),
+  async load(deps, { namespace, name }) {
+    const found = await findAsset(deps.db, namespace!, name!);
+    return found?.body && found.etag ? { body: found.body, etag: found.etag, assetId: found.id } : undefined;
+  },
+};
+
+/** The cached asset routes (registered by read-table.ts, with the fast path). */
+export const ASSET_READS: readonly ReadRoute[] = [list, asset];
+
+export function assetRoutes(router: Router, deps: HttpDeps): void {
   router.get('/api/v1/assets/:namespace/:name/status', async (ctx) => {
     const { namespace, name } = ctx.params as { namespace: string; name: string };
     const status = await assetStatus(deps.db, namespace, name);

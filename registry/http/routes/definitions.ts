@@ -1,86 +1,79 @@
-import type { Router } from '@koa/router';
-import { definitionDownloadFileName, resolveVersion } from '../../../bonsai-schema/index.js';
-import type { Db } from '../../db/port.js';
-import { notFound } from '../../errors.js';
-import { assetCacheGroup } from '../../ingest/sync.js';
-import { findAsset, type AssetRecord } from '../../store/assets.js';
-import {
-  buildDefinition,
-  servedTags,
-  versionDefinition,
-  type BuildDefinition,
-} from '../../store/versions.js';
-import { readThrough, type CachedResponse } from '../cached.js';
-import { CACHE_KEYS } from '../cache-keys.js';
+import { definitionDownloadFileName } from '../../../bonsai-schema/index.js';
+import { CACHE_KEYS, assetCacheGroup } from '../../cache/names.js';
+import { servedBuild, servedVersion } from '../../store/served.js';
 import type { HttpDeps } from '../deps.js';
-import { JSON_TYPE, YAML_TYPE, sendRendered } from '../respond.js';
+import type { ReadRoute, RouteParams } from '../reads.js';
+import { JSON_TYPE, YAML_TYPE } from '../respond.js';
 
 type VersionParams = Record<'namespace' | 'name' | 'version', string>;
 type BuildParams = Record<'namespace' | 'name' | 'version' | 'platform' | 'arch', string>;
 
-/** The asset and the registry's spelling of the requested version (`latest`, `v1.2.3` ↔ `1.2.3`). */
-async function resolve(db: Db, p: VersionParams): Promise<{ asset: AssetRecord; tag: string } | undefined> {
-  const asset = await findAsset(db, p.namespace, p.name);
-  if (!asset) return undefined;
-  const tag = resolveVersion(p.version, await servedTags(db, asset.id));
-  return tag === undefined ? undefined : { asset, tag };
+const versionOf = (params: RouteParams) => params as VersionParams;
+const buildOf = (params: RouteParams) => params as BuildParams;
+
+/** A version's definition, every build: what sensuctl and agents read. */
+const builds: ReadRoute = {
+  template: '/api/v1/assets/:namespace/:name/:version/release_asset_builds',
+  type: JSON_TYPE,
+  download: true,
+  fast: true,
+  entry: (params) => {
+    const p = versionOf(params);
+    return { group: assetCacheGroup(p.namespace, p.name), key: CACHE_KEYS.builds(p.version) };
+  },
+  async load(deps, params) {
+    const p = versionOf(params);
+    const found = await servedVersion(deps.db, p.namespace, p.name, p.version);
+    return found && { body: found.body, etag: found.etag, assetId: found.assetId };
+  },
+};
+
+/** The cache entry of one build's render (`kind`: JSON or YAML). */
+function buildEntry(kind: 'build' | 'yaml'): ReadRoute['entry'] {
+  return (params) => {
+    const p = buildOf(params);
+    return {
+      group: assetCacheGroup(p.namespace, p.name),
+      key: CACHE_KEYS[kind](p.version, p.platform, p.arch),
+    };
+  };
 }
 
-/** One build's stored renders, with the asset and tag they belong to. */
-async function resolveBuild(
-  db: Db,
-  p: BuildParams,
-): Promise<{ asset: AssetRecord; tag: string; stored: BuildDefinition } | undefined> {
-  const found = await resolve(db, p);
-  const stored = found && (await buildDefinition(db, found.asset.id, found.tag, p.platform, p.arch));
-  return stored && { ...found!, stored };
+/** One build's stored renders, by the one query of a miss. */
+function loadBuild(deps: HttpDeps, params: RouteParams) {
+  const p = buildOf(params);
+  return servedBuild(deps.db, p.namespace, p.name, p.version, p.platform, p.arch);
 }
 
-/** The cached response of `key` in the asset's group, loaded from the store on a miss; 404 when none. */
-async function cachedOr404(
-  deps: HttpDeps,
-  p: VersionParams,
-  key: string,
-  load: () => Promise<CachedResponse | undefined>,
-): Promise<CachedResponse> {
-  const response = await readThrough(deps.cache, assetCacheGroup(p.namespace, p.name), key, load);
-  if (!response) throw notFound();
-  return response;
-}
+/** One build's definition. */
+const build: ReadRoute = {
+  template: '/api/v1/assets/:namespace/:name/:version/:platform/:arch/release_asset',
+  type: JSON_TYPE,
+  download: false,
+  fast: true,
+  entry: buildEntry('build'),
+  async load(deps, params) {
+    const json = (await loadBuild(deps, params))?.json;
+    return json && { body: json.body, etag: json.etag, assetId: json.assetId };
+  },
+};
 
-export function definitionRoutes(router: Router, deps: HttpDeps): void {
-  router.get('/api/v1/assets/:namespace/:name/:version/release_asset_builds', async (ctx) => {
-    const p = ctx.params as VersionParams;
-    const response = await cachedOr404(deps, p, CACHE_KEYS.builds(p.version), async () => {
-      const found = await resolve(deps.db, p);
-      const stored = found && (await versionDefinition(deps.db, found.asset.id, found.tag));
-      return stored && { ...stored, assetId: found.asset.id };
-    });
-    deps.downloads.count(response.assetId);
-    sendRendered(ctx, response, JSON_TYPE);
-  });
+/** Bonsai's "download definition" button: the single-build definition as a YAML attachment. */
+const yamlDownload: ReadRoute = {
+  template: '/release_assets/:namespace/:name/:version/:platform/:arch/download',
+  type: YAML_TYPE,
+  download: true,
+  // Koa writes the attachment's Content-Disposition.
+  fast: false,
+  entry: buildEntry('yaml'),
+  async load(deps, params) {
+    const yaml = (await loadBuild(deps, params))?.yaml;
+    if (!yaml) return undefined;
+    const { platform, arch } = buildOf(params);
+    const filename = definitionDownloadFileName(yaml, yaml.tag, platform, arch);
+    return { body: yaml.body, etag: yaml.etag, assetId: yaml.assetId, filename };
+  },
+};
 
-  router.get('/api/v1/assets/:namespace/:name/:version/:platform/:arch/release_asset', async (ctx) => {
-    const p = ctx.params as BuildParams;
-    const response = await cachedOr404(deps, p, CACHE_KEYS.build(p.version, p.platform, p.arch), async () => {
-      const found = await resolveBuild(deps.db, p);
-      return found && { ...found.stored.json, assetId: found.asset.id };
-    });
-    sendRendered(ctx, response, JSON_TYPE);
-  });
-
-  // Bonsai's "download definition" button: the single-build definition as a YAML attachment.
-  router.get('/release_assets/:namespace/:name/:version/:platform/:arch/download', async (ctx) => {
-    const p = ctx.params as BuildParams;
-    const response = await cachedOr404(deps, p, CACHE_KEYS.yaml(p.version, p.platform, p.arch), async () => {
-      const found = await resolveBuild(deps.db, p);
-      if (!found) return undefined;
-      const ref = { namespace: found.asset.namespace, name: found.asset.name };
-      const filename = definitionDownloadFileName(ref, found.tag, p.platform, p.arch);
-      return { ...found.stored.yaml, assetId: found.asset.id, filename };
-    });
-    deps.downloads.count(response.assetId);
-    ctx.attachment(response.filename, { type: 'attachment' });
-    sendRendered(ctx, response, YAML_TYPE);
-  });
-}
+/** The definition routes (registered by read-table.ts, with the fast path). */
+export const DEFINITION_READS: readonly ReadRoute[] = [builds, build, yamlDownload];
