@@ -4,9 +4,11 @@ import { EXIT, writeJson, writeLine, type Io } from '../../cli/io.js';
 import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
 import { importMirror, MIRROR_INDEX } from '../import/mirror-import.js';
-import { createLogger } from '../logger.js';
-import { openRuntime } from '../runtime.js';
-import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
+import { STORE_SETTINGS, withSettingFlags, type VerbOptions } from './options.js';
+import { withRuntime } from './with-runtime.js';
+
+/** `bonsai registry import DIR`. */
+type ImportOptions = VerbOptions<{ json?: boolean }>;
 
 export function registerImport(registry: Command, io: Io, run: ActionRunner): void {
   withVerbHelp(
@@ -42,11 +44,8 @@ export function registerImport(registry: Command, io: Io, run: ActionRunner): vo
       ],
     },
   ).action(
-    run(async (dir: string, options: Record<string, unknown>) => {
-      const config = configFrom(io, options);
-      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, io.stderr);
-      const runtime = await openRuntime(config, logger);
-      try {
+    run(async (dir: string, options: ImportOptions) =>
+      withRuntime(io, options, async (runtime) => {
         const report = await importMirror(
           { db: runtime.db, cache: runtime.cache, render: runtime.syncDeps.render },
           path.resolve(io.cwd, dir),
@@ -63,9 +62,7 @@ export function registerImport(registry: Command, io: Io, run: ActionRunner): vo
           writeLine(io.stdout, `source: mirror ${report.base_url}`);
         }
         return EXIT.OK;
-      } finally {
-        await runtime.close();
-      }
-    }),
+      }),
+    ),
   );
 }

@@ -19,8 +19,16 @@ function sentence(text: string): string {
   return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + '.';
 }
 
+/**
+ * A verb's parsed options: its own (`Own`, as commander hands them: a flag is `true` or absent), and the
+ * setting flags it offers, read by configFrom.
+ */
+export type VerbOptions<Own extends object = object> = Readonly<Own> & {
+  readonly [settingFlag: string]: unknown;
+};
+
 /** The settings from the environment and the parsed flags (flags win). */
-export function configFrom(io: Io, options: Record<string, unknown>): RegistryConfig {
+export function configFrom(io: Io, options: VerbOptions): RegistryConfig {
   const flags: Partial<Record<SettingName, string>> = {};
   for (const spec of SETTINGS) {
     if (!spec.flag) continue;

@@ -4,7 +4,7 @@ import { withVerbHelp } from '../../cli/help.js';
 import type { ActionRunner } from '../../cli/program.js';
 import { createLogger, logFormatFor } from '../logger.js';
 import { startRegistry } from '../server.js';
-import { configFrom, withSettingFlags } from './options.js';
+import { configFrom, withSettingFlags, type VerbOptions } from './options.js';
 
 /** Resolves on the first SIGINT or SIGTERM: the one place the registry listens to the process itself. */
 function untilStopped(): Promise<string> {
@@ -47,7 +47,7 @@ export function registerServe(registry: Command, io: Io, run: ActionRunner): voi
       ],
     },
   ).action(
-    run(async (options: Record<string, unknown>) => {
+    run(async (options: VerbOptions) => {
       const config = configFrom(io, options);
       const logger = createLogger(
         config.logLevel,

@@ -108,7 +108,7 @@ type Write = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
  * Brings one asset's versions in line with its GitHub releases (DESIGN: data flow). Every page of
  * releases is read; each published release whose fingerprint changed is ingested and written in its own
  * transaction (data, renders and log together); releases gone from GitHub are marked removed. Releases
- * are isolated from each other: a GitHub failure on one is reported as `retry` (see assertSyncComplete),
+ * are isolated from each other: a GitHub failure on one is reported as `retry` (see jobs/sync-job.ts),
  * any other error while ingesting one becomes that version's INGEST_FAILED, and the sync goes on. Only
  * what stops the whole job is thrown: a lost lease, an abort (deadline, shutdown), a database outage.
  */
@@ -247,22 +247,12 @@ export async function syncAsset(
   return report;
 }
 
-/** What a job keeps of a sync: counts per outcome (the details are in the ingest log). */
 /** Imported assets are served from their mirror's data: syncing them from GitHub is refused. */
 export function importedAsset(name: string, mirror: string): RegistryError {
   return new RegistryError(
     'ASSET_IMPORTED',
     `${name} was imported from the mirror ${mirror}; it is not synced from GitHub`,
   );
-}
-
-export function summarizeSync(report: SyncReport): {
-  notModified: boolean;
-  outcomes: Record<string, number>;
-} {
-  const outcomes: Record<string, number> = {};
-  for (const v of report.versions) outcomes[v.outcome] = (outcomes[v.outcome] ?? 0) + 1;
-  return { notModified: report.notModified, outcomes };
 }
 
 /**
@@ -277,20 +267,6 @@ function stopsTheJob(err: unknown, signal: AbortSignal | undefined): boolean {
 /** GitHub (or its download CDN) failed or could not be reached, after the client's own retries. */
 function isGitHubFailure(err: unknown): boolean {
   return isRegistryError(err) && err.code === 'GITHUB_FAILED';
-}
-
-/** Throws when GitHub failed on some release, so the job runs again with backoff. */
-export function assertSyncComplete(report: SyncReport): SyncReport {
-  const retries = report.versions.filter((v) => v.outcome === 'retry');
-  if (retries.length > 0) {
-    throw new RegistryError(
-      'GITHUB_FAILED',
-      `${retries.length} release(s) of ${report.asset} could not be read: ` +
-        retries.map((r) => `${r.tag}: ${r.message}`).join('; '),
-      { hint: 'the job retries with backoff' },
-    );
-  }
-  return report;
 }
 
 async function syncRelease(
