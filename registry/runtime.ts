@@ -120,7 +120,7 @@ export async function openRuntime(
       github,
       artifacts,
       cache,
-      render: urls,
+      urls,
       maxArtifactSize: config.maxArtifactSize,
       limits: {
         maxArchiveEntries: config.maxArchiveEntries,

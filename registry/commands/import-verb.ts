@@ -47,7 +47,7 @@ export function registerImport(registry: Command, io: Io, run: ActionRunner): vo
     run(async (dir: string, options: ImportOptions) =>
       withRuntime(io, options, async (runtime) => {
         const report = await importMirror(
-          { db: runtime.db, cache: runtime.cache, render: runtime.syncDeps.render },
+          { db: runtime.db, cache: runtime.cache, urls: runtime.urls },
           path.resolve(io.cwd, dir),
         );
         if (options.json === true) writeJson(io.stdout, report);
