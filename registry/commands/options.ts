@@ -1,13 +1,16 @@
 import { Option, type Command } from 'commander';
 import type { Io } from '../../cli/io.js';
-import { SETTINGS, loadConfig, type RegistryConfig, type SettingName } from '../config.js';
+import { SETTINGS, documentedDefault, loadConfig, type RegistryConfig, type SettingName } from '../config.js';
 
 /** Adds a flag for every setting that has one (secrets have none: they come from the environment). */
 export function withSettingFlags(command: Command, only?: readonly SettingName[]): Command {
   for (const spec of SETTINGS) {
     if (!spec.flag || (only && !only.includes(spec.env))) continue;
     command.addOption(
-      new Option(spec.flag, `${sentence(spec.description)} Env ${spec.env}, default ${spec.defaultText}.`),
+      new Option(
+        spec.flag,
+        `${sentence(spec.description)} Env ${spec.env}, default ${documentedDefault(spec)}.`,
+      ),
     );
   }
   return command;
