@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SETTINGS, artifactsBaseUrl, loadConfig, redactUrl } from './config.js';
+import { Command } from 'commander';
+import { SETTINGS, artifactsBaseUrl, documentedDefault, loadConfig, redactUrl } from './config.js';
+import { withSettingFlags } from './commands/options.js';
 import { RegistryError } from './errors.js';
 
 const cwd = '/srv/registry';
@@ -188,6 +190,47 @@ describe('registry settings', () => {
       const flag = spec.flag ? `\`${spec.flag.split(' ')[0]}\`` : '—';
       expect(readme).toContain(`| \`${spec.env}\` | ${flag} |`);
     }
+  });
+
+  it("are documented with the defaults the schema gets, in README's table and in each flag's help", async () => {
+    const readme = await fs.readFile(new URL('../README.md', import.meta.url), 'utf8');
+    // The table spells values as code and words plainly: `3000`, unset: in-process LRU.
+    const plain = (text: string) => text.replaceAll('`', '').replace(/^\((.*)\)$/, '$1');
+    const help = withSettingFlags(new Command('serve'));
+    for (const spec of SETTINGS) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${spec.env}\` |`));
+      const documented = row?.split(' | ')[2];
+      expect({ env: spec.env, default: documented && plain(documented) }).toEqual({
+        env: spec.env,
+        default: plain(documentedDefault(spec)),
+      });
+      if (spec.flag) {
+        const flag = help.options.find((o) => o.flags === spec.flag);
+        expect(flag?.description).toContain(`Env ${spec.env}, default ${documentedDefault(spec)}.`);
+      }
+      // A value default is shown as it is; words stand in only for an empty one.
+      if (spec.default !== undefined && spec.defaultText !== undefined) expect(spec.default).toBe('');
+    }
+  });
+
+  it('gives every unset setting its documented default', () => {
+    const explicit = Object.fromEntries(
+      SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.env, s.default]),
+    );
+    expect(loadConfig({ env: {}, cwd })).toEqual(loadConfig({ env: explicit, cwd }));
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({
+      maxArtifactSize: 536_870_912,
+      maxArchiveEntries: 100_000,
+      maxUnpackedSize: 1_073_741_824,
+      artifactHosts: [],
+      rateLimits: { reads: 1200, writes: 60, authFailures: 20, trustProxy: 0 },
+      requireSignatures: false,
+      cacheTtlSeconds: 3600,
+      cacheSize: 10_000,
+      jobLeaseMs: 300_000,
+      retentionDays: 30,
+      logFormat: 'auto',
+    });
   });
 
   it('masks passwords in URLs it logs', () => {

@@ -7,14 +7,33 @@ import { parseArtifactHosts } from './github/redirect-policy.js';
 
 /**
  * One registry setting: the environment variable, the CLI flag that overrides it (secrets have none, so
- * they never show in `ps`), its default as documented, and what it means. README's table is this list.
+ * they never show in `ps`), its default, and what it means. README's table is this list.
  */
-export interface SettingSpec {
+export type SettingSpec = {
   env: SettingName;
   flag?: string;
-  defaultText: string;
   description: string;
   secret?: boolean;
+} & (
+  | {
+      /**
+       * The value an unset setting takes, spelled as in the environment: the one place a default is
+       * written (loadConfig gives it to the schema; the help and README show it).
+       */
+      default: string;
+      /** The default in words, when the value alone says little (an empty one). */
+      defaultText?: string;
+    }
+  | {
+      default?: undefined;
+      /** What an unset setting means (it has no single default value). */
+      defaultText: string;
+    }
+);
+
+/** A setting's default as the help and README's settings table show it. */
+export function documentedDefault(spec: SettingSpec): string {
+  return spec.default === undefined ? spec.defaultText : (spec.defaultText ?? spec.default);
 }
 
 const port = z.coerce
@@ -39,26 +58,23 @@ const httpUrl = z
 
 /** The one schema every setting goes through (environment and flags alike). */
 const schema = z.object({
-  PORT: port.default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  PORT: port,
+  HOST: z.string(),
   PUBLIC_URL: httpUrl.optional(),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
-  DATA_DIR: z.string().default('./.bonsai-data'),
-  GITHUB_API_URL: httpUrl.default('https://api.github.com'),
+  DATA_DIR: z.string(),
+  GITHUB_API_URL: httpUrl,
   GITHUB_TOKEN: z.string().optional(),
   GITHUB_TIMEOUT: z.coerce
     .number({ error: 'must be a number of seconds' })
-    .positive({ error: 'must be a number of seconds, more than 0' })
-    .default(30),
+    .positive({ error: 'must be a number of seconds, more than 0' }),
   WEBHOOK_SECRET: z.string().optional(),
   ADMIN_TOKEN: z.string().optional(),
   METRICS_TOKEN: z.string().optional(),
-  ARTIFACTS_MODE: z
-    .enum(['link', 'mirror', 's3'], { error: "must be 'link', 'mirror' or 's3'" })
-    .default('link'),
+  ARTIFACTS_MODE: z.enum(['link', 'mirror', 's3'], { error: "must be 'link', 'mirror' or 's3'" }),
   ARTIFACTS_URL: httpUrl.optional(),
   S3_BUCKET: z
     .string()
@@ -66,7 +82,6 @@ const schema = z.object({
     .optional(),
   S3_PREFIX: z
     .string()
-    .default('')
     .transform((text) => text.replace(/^\/+|\/+$/g, ''))
     .refine(
       (text) => text === '' || !text.split('/').some((part) => part === '' || part === '.' || part === '..'),
@@ -74,58 +89,48 @@ const schema = z.object({
     ),
   S3_REGION: z.string().optional(),
   S3_ENDPOINT: httpUrl.optional(),
-  S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: "must be 'true' or 'false'" }).default('false'),
-  POLL_INTERVAL: seconds.default(300),
-  MAX_ARTIFACT_SIZE: positiveInt.default(512 * 1024 * 1024),
-  MAX_ARCHIVE_ENTRIES: positiveInt.default(DEFAULT_MAX_ARCHIVE_ENTRIES),
-  MAX_UNPACKED_SIZE: positiveInt.default(DEFAULT_MAX_UNPACKED_SIZE),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: "must be 'true' or 'false'" }),
+  POLL_INTERVAL: seconds,
+  MAX_ARTIFACT_SIZE: positiveInt,
+  MAX_ARCHIVE_ENTRIES: positiveInt,
+  MAX_UNPACKED_SIZE: positiveInt,
   DOWNLOAD_DEADLINE: z.coerce
     .number({ error: 'must be a number of seconds' })
-    .positive({ error: 'must be a number of seconds, more than 0' })
-    .default(600),
+    .positive({ error: 'must be a number of seconds, more than 0' }),
   ARTIFACT_HOSTS: z
     .string()
-    .default('')
     .transform((text) => parseArtifactHosts(text))
     .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9.:[\]-]+$/.test(h)), {
       error: 'must be host names or *.domain patterns, separated by commas',
     }),
-  RATE_LIMIT_READS: perMinute.default(1200),
-  RATE_LIMIT_WRITES: perMinute.default(60),
-  RATE_LIMIT_AUTH_FAILURES: perMinute.default(20),
+  RATE_LIMIT_READS: perMinute,
+  RATE_LIMIT_WRITES: perMinute,
+  RATE_LIMIT_AUTH_FAILURES: perMinute,
   TRUST_PROXY: z
     .string()
-    .default('false')
     .transform((text) => (text === 'false' ? 0 : text === 'true' ? 1 : Number(text)))
     .refine((n) => Number.isInteger(n) && n >= 0 && n <= 10, {
       error: "must be 'false', 'true' or the number of proxies in front (0 to 10)",
     }),
   RETENTION_DAYS: z.coerce
     .number({ error: 'must be a number of days (0: keep forever)' })
-    .min(0, { error: 'must be a number of days (0: keep forever)' })
-    .default(30),
+    .min(0, { error: 'must be a number of days (0: keep forever)' }),
   REQUIRE_SIGNATURES: z
     .enum(['true', 'false', '1', '0'], { error: "must be 'true' or 'false'" })
-    .default('false')
     .transform((v) => v === 'true' || v === '1'),
-  CACHE_TTL: positiveInt.default(3600),
-  CACHE_SIZE: positiveInt.default(10_000),
-  JOB_ATTEMPTS: positiveInt.default(8),
-  JOB_BACKOFF: seconds.default(5),
-  JOB_LEASE: seconds.min(1, { error: 'must be at least 1 second' }).default(300),
+  CACHE_TTL: positiveInt,
+  CACHE_SIZE: positiveInt,
+  JOB_ATTEMPTS: positiveInt,
+  JOB_BACKOFF: seconds,
+  JOB_LEASE: seconds.min(1, { error: 'must be at least 1 second' }),
   JOB_DEADLINE: z.coerce
     .number({ error: 'must be a number of seconds' })
-    .positive({ error: 'must be a number of seconds, more than 0' })
-    .default(3600),
-  WORKER_CONCURRENCY: positiveInt.default(4),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
-    })
-    .default('info'),
-  LOG_FORMAT: z
-    .enum(['auto', 'json', 'pretty'], { error: "must be 'auto', 'json' or 'pretty'" })
-    .default('auto'),
+    .positive({ error: 'must be a number of seconds, more than 0' }),
+  WORKER_CONCURRENCY: positiveInt,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  }),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: "must be 'auto', 'json' or 'pretty'" }),
 });
 
 export type SettingName = keyof z.input<typeof schema>;
@@ -134,10 +139,10 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     env: 'PORT',
     flag: '--port <port>',
-    defaultText: '3000',
+    default: '3000',
     description: 'TCP port to listen on (0 picks a free one).',
   },
-  { env: 'HOST', flag: '--host <host>', defaultText: '0.0.0.0', description: 'Interface to listen on.' },
+  { env: 'HOST', flag: '--host <host>', default: '0.0.0.0', description: 'Interface to listen on.' },
   {
     env: 'PUBLIC_URL',
     flag: '--public-url <url>',
@@ -162,13 +167,13 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     env: 'DATA_DIR',
     flag: '--data-dir <dir>',
-    defaultText: './.bonsai-data',
+    default: './.bonsai-data',
     description: 'Folder for the embedded database and mirrored artifacts.',
   },
   {
     env: 'GITHUB_API_URL',
     flag: '--github-api-url <url>',
-    defaultText: 'https://api.github.com',
+    default: 'https://api.github.com',
     description: 'GitHub REST API base (GitHub Enterprise: https://HOST/api/v3).',
   },
   {
@@ -180,7 +185,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     env: 'GITHUB_TIMEOUT',
     flag: '--github-timeout <seconds>',
-    defaultText: '30',
+    default: '30',
     description:
       'Seconds GitHub may stay silent (no answer, or no data during a download) before a request is abandoned.',
   },
@@ -206,7 +211,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     env: 'ARTIFACTS_MODE',
     flag: '--artifacts-mode <mode>',
-    defaultText: 'link',
+    default: 'link',
     description:
       "'link': build URLs point at GitHub; 'mirror': verified copies under DATA_DIR/artifacts; 's3': verified copies in S3_BUCKET.",
   },
@@ -226,6 +231,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     env: 'S3_PREFIX',
     flag: '--s3-prefix <prefix>',
+    default: '',
     defaultText: '(unset: the bucket root)',
     description: 'Key prefix: objects are PREFIX/COMMIT/FILE, uploads in progress PREFIX/.partial/.',
   },
@@ -244,44 +250,45 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     env: 'S3_FORCE_PATH_STYLE',
     flag: '--s3-force-path-style <bool>',
-    defaultText: 'false',
+    default: 'false',
     description: "'true': bucket in the path (http://HOST/BUCKET/KEY), as MinIO and Ceph usually need.",
   },
   {
     env: 'POLL_INTERVAL',
     flag: '--poll-interval <seconds>',
-    defaultText: '300',
+    default: '300',
     description: 'Seconds between conditional polls of each repository (0 turns the poller off).',
   },
   {
     env: 'MAX_ARTIFACT_SIZE',
     flag: '--max-artifact-size <bytes>',
-    defaultText: '536870912',
+    default: String(512 * 1024 * 1024),
     description: 'Largest artifact downloaded at ingest; a larger one fails that version.',
   },
   {
     env: 'MAX_ARCHIVE_ENTRIES',
     flag: '--max-archive-entries <n>',
-    defaultText: '100000',
+    default: String(DEFAULT_MAX_ARCHIVE_ENTRIES),
     description: 'Entries of an artifact listed at ingest; past it, reading stops and that version fails.',
   },
   {
     env: 'MAX_UNPACKED_SIZE',
     flag: '--max-unpacked-size <bytes>',
-    defaultText: '1073741824',
+    default: String(DEFAULT_MAX_UNPACKED_SIZE),
     description:
       'Bytes an artifact may unpack to (also: no gzip inflating 200 times its size past 64 MiB); past it, reading stops and that version fails.',
   },
   {
     env: 'DOWNLOAD_DEADLINE',
     flag: '--download-deadline <seconds>',
-    defaultText: '600',
+    default: '600',
     description:
       'Seconds a whole artifact download may take (on top of GITHUB_TIMEOUT for silence); a slower one fails that version.',
   },
   {
     env: 'ARTIFACT_HOSTS',
     flag: '--artifact-hosts <hosts>',
+    default: '',
     defaultText: '(unset: GitHub only)',
     description:
       'Hosts (comma-separated, *.domain allowed) artifact downloads may redirect to besides github.com, *.githubusercontent.com and the GITHUB_API_URL host; may be internal.',
@@ -289,98 +296,98 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     env: 'RATE_LIMIT_READS',
     flag: '--rate-limit-reads <n>',
-    defaultText: '1200',
+    default: '1200',
     description:
       'GET requests per minute per client address (0: no limit); shared by all replicas through REDIS_URL.',
   },
   {
     env: 'RATE_LIMIT_WRITES',
     flag: '--rate-limit-writes <n>',
-    defaultText: '60',
+    default: '60',
     description: 'Registrations and CI triggers per minute per token (0: no limit).',
   },
   {
     env: 'RATE_LIMIT_AUTH_FAILURES',
     flag: '--rate-limit-auth-failures <n>',
-    defaultText: '20',
+    default: '20',
     description:
       'Failed authentications (401) per minute per client address before it is refused for 15 minutes (0: no limit).',
   },
   {
     env: 'TRUST_PROXY',
     flag: '--trust-proxy <hops>',
-    defaultText: 'false',
+    default: 'false',
     description:
       "Whether X-Forwarded-For names the client: 'false', 'true' (one proxy in front) or the number of proxies.",
   },
   {
     env: 'RETENTION_DAYS',
     flag: '--retention-days <days>',
-    defaultText: '30',
+    default: '30',
     description:
       'Finished jobs, webhook deliveries and ingest-log rows older than this are pruned, hourly, by one replica (0: keep forever).',
   },
   {
     env: 'CACHE_TTL',
     flag: '--cache-ttl <seconds>',
-    defaultText: '3600',
+    default: '3600',
     description: 'Lifetime of a cached response (ingest invalidates earlier).',
   },
   {
     env: 'CACHE_SIZE',
     flag: '--cache-size <entries>',
-    defaultText: '10000',
+    default: '10000',
     description: 'Entries of the in-process cache (without REDIS_URL).',
   },
   {
     env: 'REQUIRE_SIGNATURES',
     flag: '--require-signatures <bool>',
-    defaultText: 'false',
+    default: 'false',
     description:
       'true: every namespace needs signed checksum files (SIGNATURE_MISSING otherwise), not only those with keys (bonsai registry key add).',
   },
   {
     env: 'JOB_ATTEMPTS',
     flag: '--job-attempts <n>',
-    defaultText: '8',
+    default: '8',
     description: 'Attempts of an ingest job before it is marked failed.',
   },
   {
     env: 'JOB_BACKOFF',
     flag: '--job-backoff <seconds>',
-    defaultText: '5',
+    default: '5',
     description: 'First retry delay of a failed job; doubles per attempt, at most one hour.',
   },
   {
     env: 'JOB_LEASE',
     flag: '--job-lease <seconds>',
-    defaultText: '300',
+    default: '300',
     description:
       'How long a claimed job stays with its process without a heartbeat before another may take it.',
   },
   {
     env: 'JOB_DEADLINE',
     flag: '--job-deadline <seconds>',
-    defaultText: '3600',
+    default: '3600',
     description:
       'How long one ingest job may run; then it is stopped and fails with JOB_DEADLINE (the release it was ingesting too).',
   },
   {
     env: 'WORKER_CONCURRENCY',
     flag: '--worker-concurrency <n>',
-    defaultText: '4',
+    default: '4',
     description: 'Ingest jobs one process runs at once (never two of one asset).',
   },
   {
     env: 'LOG_LEVEL',
     flag: '--log-level <level>',
-    defaultText: 'info',
+    default: 'info',
     description: 'The log level: fatal, error, warn, info, debug, trace or silent.',
   },
   {
     env: 'LOG_FORMAT',
     flag: '--log-format <format>',
-    defaultText: 'auto',
+    default: 'auto',
     description:
       "'json' (JSON lines), 'pretty' (one readable line per event, local time) or 'auto' (pretty on a terminal, JSON otherwise).",
   },
@@ -445,6 +452,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     const value = input.flags?.[spec.env] ?? input.env[spec.env];
     // An empty variable (FOO= in a compose file) means "not set".
     if (value !== undefined && value.trim() !== '') raw[spec.env] = value.trim();
+    else if (spec.default !== undefined) raw[spec.env] = spec.default;
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -121,7 +121,7 @@ export async function openRuntime(
       github,
       artifacts,
       cache,
-      render: urls,
+      urls,
       maxArtifactSize: config.maxArtifactSize,
       limits: {
         maxArchiveEntries: config.maxArchiveEntries,

@@ -8,10 +8,11 @@ import { answerClientError } from './http/client-errors.js';
 import { DownloadCounter } from './http/downloads.js';
 import { withFastPath } from './http/fast-path.js';
 import type { HttpDeps } from './http/deps.js';
-import { assertSyncComplete, summarizeSync, syncAsset } from './ingest/sync.js';
-import { enqueueSync, releaseRunningJobs } from './jobs/queue.js';
+import { enqueueSync } from './jobs/queue.js';
 import { newHolderId } from './jobs/lease.js';
 import { enqueueDuePolls } from './jobs/poll.js';
+import { recoverInterruptedJobs } from './jobs/recover.js';
+import { runSyncJob } from './jobs/sync-job.js';
 import { JobWorker } from './jobs/worker.js';
 import { Redis } from 'ioredis';
 import { withRateLimits } from './http/rate-limit.js';
@@ -59,21 +60,7 @@ export async function startRegistry(
     concurrency: config.workerConcurrency,
     deadlineMs: config.jobDeadlineMs,
     logger: logger.child({ component: 'jobs', worker: workerId }),
-    handle: async (job, held, signal) => {
-      if (job.assetId === null) throw new Error(`job ${job.id} names no asset`);
-      const started = process.hrtime.bigint();
-      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-      try {
-        const report = await syncAsset(runtime.syncDeps, job.assetId, { ...job.payload, held, signal });
-        for (const version of report.versions) runtime.metrics.ingestOutcome(version.outcome);
-        const summary = summarizeSync(assertSyncComplete(report));
-        runtime.metrics.job(job.payload.trigger, 'succeeded', seconds());
-        return summary;
-      } catch (err) {
-        runtime.metrics.job(job.payload.trigger, 'failed', seconds());
-        throw err;
-      }
-    },
+    handle: (job, held, signal) => runSyncJob(runtime, job, held, signal),
   });
   const downloads = new DownloadCounter(db, logger);
   const deps: HttpDeps = {
@@ -125,8 +112,7 @@ export async function startRegistry(
       });
     }
     gate.open();
-    // The embedded database has one process: jobs it left running were interrupted by a stop or crash.
-    if (db.kind === 'pglite') await releaseRunningJobs(db);
+    await recoverInterruptedJobs(db);
     worker.start();
     downloads.start();
     stopRetention = scheduleRetention(db, config.retentionDays, logger.child({ component: 'retention' }));

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { sortVersions, type Diagnostic } from '../bonsai-schema/index.js';
 import type { RegistryConfig } from './config.js';
 import { RegistryError } from './errors.js';
-import type { Queryable } from './db/port.js';
+import { pendingMigrations, readMigrations } from './db/migrate.js';
+import { openDb } from './db/open.js';
+import type { Db, Queryable } from './db/port.js';
 import { findAsset } from './store/assets.js';
 import { recentIngestLog } from './store/ingest-log.js';
 import { isServed, listVersions, type VersionRecord } from './store/versions.js';
@@ -154,5 +156,44 @@ export async function assertDatabaseExists(
       'DATABASE_NOT_FOUND',
       `there is no registry database in ${config.dataDir} (embedded PGlite, DATABASE_URL unset); this command only reads, so it does not create one`,
     );
+  }
+}
+
+/** Read-only verbs never change the schema: a database that needs migrations is refused instead. */
+async function refuseUnmigrated(db: Db): Promise<void> {
+  const pending = await pendingMigrations(db);
+  if (pending.length === 0) return;
+  if (pending.length === (await readMigrations()).length) {
+    // Nothing was ever applied: no registry ran with these settings, which is not a migration problem.
+    throw new RegistryError(
+      'DATABASE_NOT_MIGRATED',
+      `no registry has run on ${db.description}: it holds no registry data`,
+      {
+        hint: 'point DATA_DIR (or DATABASE_URL) at the data of the registry to inspect, or start one here: bonsai registry serve',
+      },
+    );
+  }
+  throw new RegistryError(
+    'DATABASE_NOT_MIGRATED',
+    `the database (${db.description}) is missing migrations ${pending.join(', ')}; this command only reads, so it does not apply them`,
+    { hint: 'run bonsai registry migrate (serve also migrates at start), then run this command again' },
+  );
+}
+
+/**
+ * The database a read-only verb reads its status from: it must exist (assertDatabaseExists) and be
+ * migrated. It is closed after `fn`, whatever happens.
+ */
+export async function withStatusDb<T>(
+  config: Pick<RegistryConfig, 'databaseUrl' | 'dataDir'>,
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  await assertDatabaseExists(config);
+  const db = await openDb(config, () => undefined);
+  try {
+    await refuseUnmigrated(db);
+    return await fn(db);
+  } finally {
+    await db.close();
   }
 }

@@ -5,9 +5,11 @@ import { writeJson, writeLine, type Io } from '../../common/io.js';
 import { withVerbHelp } from '../../common/verb-help.js';
 import type { ActionRunner } from '../../common/verb.js';
 import { importMirror, MIRROR_INDEX } from '../import/mirror-import.js';
-import { createLogger } from '../logger.js';
-import { openRuntime } from '../runtime.js';
-import { STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
+import { STORE_SETTINGS, withSettingFlags, type VerbOptions } from './options.js';
+import { withRuntime } from './with-runtime.js';
+
+/** `bonsai registry import DIR`. */
+type ImportOptions = VerbOptions<{ json?: boolean }>;
 
 export function registerImport(registry: Command, io: Io, run: ActionRunner): void {
   withVerbHelp(
@@ -43,13 +45,10 @@ export function registerImport(registry: Command, io: Io, run: ActionRunner): vo
       ],
     },
   ).action(
-    run(async (dir: string, options: Record<string, unknown>) => {
-      const config = configFrom(io, options);
-      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, io.stderr);
-      const runtime = await openRuntime(config, logger);
-      try {
+    run(async (dir: string, options: ImportOptions) =>
+      withRuntime(io, options, async (runtime) => {
         const report = await importMirror(
-          { db: runtime.db, cache: runtime.cache, render: runtime.syncDeps.render },
+          { db: runtime.db, cache: runtime.cache, urls: runtime.urls },
           path.resolve(io.cwd, dir),
         );
         if (options.json === true) writeJson(io.stdout, report);
@@ -64,9 +63,7 @@ export function registerImport(registry: Command, io: Io, run: ActionRunner): vo
           writeLine(io.stdout, `source: mirror ${report.base_url}`);
         }
         return EXIT.OK;
-      } finally {
-        await runtime.close();
-      }
-    }),
+      }),
+    ),
   );
 }

@@ -11,9 +11,14 @@ import { addNamespaceKey, keyJson, parseKeyText, parseNamespace, revokeNamespace
 import { listKeys } from '../store/keys.js';
 import { cliActor } from './actor.js';
 import { withMigratedDb } from './migrated-db.js';
-import { DATABASE_SETTINGS, withSettingFlags } from './options.js';
+import { DATABASE_SETTINGS, withSettingFlags, type VerbOptions } from './options.js';
 
 const DB_SETTINGS = DATABASE_SETTINGS;
+
+/** `key add NS --file KEY.pub`. */
+type KeyAddOptions = VerbOptions<{ file: string; json?: boolean }>;
+/** `key list [NS]` and `key revoke NS KEYID`. */
+type KeyOptions = VerbOptions<{ json?: boolean }>;
 
 const EXIT_CODES = (zero: string) =>
   [
@@ -62,7 +67,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
       exitCodes: EXIT_CODES('The key is registered.'),
     },
   ).action(
-    run(async (namespace: string, options: Record<string, unknown>) => {
+    run(async (namespace: string, options: KeyAddOptions) => {
       const ns = parseNamespace(namespace);
       const file = String(options.file);
       const text = await readFile(path.resolve(io.cwd, file), 'utf8').catch((err: Error) => {
@@ -99,7 +104,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
       exitCodes: EXIT_CODES('The keys were listed.'),
     },
   ).action(
-    run(async (namespace: string | undefined, options: Record<string, unknown>) => {
+    run(async (namespace: string | undefined, options: KeyOptions) => {
       const ns = namespace === undefined ? undefined : parseNamespace(namespace);
       return withMigratedDb(io, options, async (db) => {
         const keys = await listKeys(db, ns);
@@ -137,7 +142,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
       exitCodes: EXIT_CODES('The key is revoked.'),
     },
   ).action(
-    run(async (namespace: string, keyId: string, options: Record<string, unknown>) => {
+    run(async (namespace: string, keyId: string, options: KeyOptions) => {
       const ns = parseNamespace(namespace);
       if (!/^[0-9A-Fa-f]{16}$/.test(keyId)) {
         throw new RegistryError('INVALID_DATA', `${JSON.stringify(keyId)} is not a key id (16 hex digits)`, {

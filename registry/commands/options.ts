@@ -1,13 +1,16 @@
 import { Option, type Command } from 'commander';
-import type { Io } from '../../common/io.js';
-import { SETTINGS, loadConfig, type RegistryConfig, type SettingName } from '../config.js';
+import { type Io } from '../../common/io.js';
+import { SETTINGS, documentedDefault, loadConfig, type RegistryConfig, type SettingName } from '../config.js';
 
 /** Adds a flag for every setting that has one (secrets have none: they come from the environment). */
 export function withSettingFlags(command: Command, only?: readonly SettingName[]): Command {
   for (const spec of SETTINGS) {
     if (!spec.flag || (only && !only.includes(spec.env))) continue;
     command.addOption(
-      new Option(spec.flag, `${sentence(spec.description)} Env ${spec.env}, default ${spec.defaultText}.`),
+      new Option(
+        spec.flag,
+        `${sentence(spec.description)} Env ${spec.env}, default ${documentedDefault(spec)}.`,
+      ),
     );
   }
   return command;
@@ -19,8 +22,16 @@ function sentence(text: string): string {
   return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + '.';
 }
 
+/**
+ * A verb's parsed options: its own (`Own`, as commander hands them: a flag is `true` or absent), and the
+ * setting flags it offers, read by configFrom.
+ */
+export type VerbOptions<Own extends object = object> = Readonly<Own> & {
+  readonly [settingFlag: string]: unknown;
+};
+
 /** The settings from the environment and the parsed flags (flags win). */
-export function configFrom(io: Io, options: Record<string, unknown>): RegistryConfig {
+export function configFrom(io: Io, options: VerbOptions): RegistryConfig {
   const flags: Partial<Record<SettingName, string>> = {};
   for (const spec of SETTINGS) {
     if (!spec.flag) continue;

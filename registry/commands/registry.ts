@@ -1,10 +1,14 @@
 import { withVerbHelp } from '../../common/verb-help.js';
 import type { VerbRegistration } from '../../common/verb.js';
+import { registerAddRepo } from './add-repo-verb.js';
+import { registerAudit } from './audit-verb.js';
 import { registerImport } from './import-verb.js';
 import { registerKeyVerbs } from './key-verbs.js';
+import { registerMigrate } from './migrate-verb.js';
 import { registerServe } from './serve.js';
-import { registerAddRepo, registerMigrate, registerStatus, registerSync } from './store-verbs.js';
-import { registerAudit, registerToken } from './token-verbs.js';
+import { registerStatus } from './status-verb.js';
+import { registerSync } from './sync-verb.js';
+import { registerToken } from './token-verbs.js';
 
 /** `bonsai registry serve | migrate | add-repo | sync | status | import | token | audit | key`. */
 export const registryVerbs: VerbRegistration = (program, io, run) => {

@@ -5,7 +5,7 @@ import { withVerbHelp } from '../../common/verb-help.js';
 import type { ActionRunner } from '../../common/verb.js';
 import { createLogger, logFormatFor } from '../logger.js';
 import { startRegistry } from '../server.js';
-import { configFrom, withSettingFlags } from './options.js';
+import { configFrom, withSettingFlags, type VerbOptions } from './options.js';
 
 /** Resolves on the first SIGINT or SIGTERM: the one place the registry listens to the process itself. */
 function untilStopped(): Promise<string> {
@@ -48,7 +48,7 @@ export function registerServe(registry: Command, io: Io, run: ActionRunner): voi
       ],
     },
   ).action(
-    run(async (options: Record<string, unknown>) => {
+    run(async (options: VerbOptions) => {
       const config = configFrom(io, options);
       const logger = createLogger(
         config.logLevel,

@@ -3,27 +3,23 @@ import { EXIT } from '../../common/exit-codes.js';
 import { writeJson, writeLine, type Io } from '../../common/io.js';
 import type { ActionRunner } from '../../common/verb.js';
 import { RegistryError } from '../errors.js';
-import { recentAudit, recordAudit } from '../store/audit.js';
+import { recordAudit } from '../store/audit.js';
 import { insertToken, listTokens, revokeToken } from '../store/tokens.js';
 import { hashToken, newToken, parseExpiry, parseScopes } from '../tokens.js';
 import { withVerbHelp } from '../../common/verb-help.js';
-import { DATABASE_SETTINGS, withSettingFlags } from './options.js';
+import { ADMIN_EXIT_CODES as EXIT_CODES, shownDate as date } from './admin-verbs.js';
+import { DATABASE_SETTINGS, withSettingFlags, type VerbOptions } from './options.js';
 import { cliActor } from './actor.js';
 import { withMigratedDb } from './migrated-db.js';
 
 const DB_SETTINGS = DATABASE_SETTINGS;
 
-const EXIT_CODES = (done: string) =>
-  [
-    [0, done],
-    [1, 'The input is wrong, such as an unknown scope, duration or token name.'],
-    [2, 'Usage error, such as an invalid setting.'],
-    [3, 'The database failed, or serve holds the embedded database (stop it first).'],
-  ] as const;
+/** `token create`: --name and --scope are required (commander refuses the verb without them). */
+type TokenCreateOptions = VerbOptions<{ name: string; scope: string[]; expires?: string; json?: boolean }>;
+/** `token list` and `token revoke NAME`. */
+type TokenOptions = VerbOptions<{ json?: boolean }>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-const date = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 
 /** `bonsai registry token create | list | revoke`. */
 export function registerToken(registry: Command, io: Io, run: ActionRunner): void {
@@ -75,13 +71,13 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
       exitCodes: EXIT_CODES('The token was created and printed.'),
     },
   ).action(
-    run(async (options: Record<string, unknown>) => {
+    run(async (options: TokenCreateOptions) => {
       const name = String(options.name).trim();
       if (!/^[\w.@:-]{1,100}$/.test(name))
         throw new RegistryError('INVALID_DATA', `--name ${JSON.stringify(name)} is not a token name`, {
           hint: 'use letters, digits and . _ - @ : (at most 100)',
         });
-      const scopes = parseScopes(options.scope as string[]);
+      const scopes = parseScopes(options.scope);
       const expiresAt = typeof options.expires === 'string' ? parseExpiry(options.expires) : null;
       const secret = newToken();
       const record = await withMigratedDb(io, options, (db) =>
@@ -131,7 +127,7 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
       exitCodes: EXIT_CODES('The tokens were listed.'),
     },
   ).action(
-    run(async (options: Record<string, unknown>) => {
+    run(async (options: TokenOptions) => {
       const tokens = await withMigratedDb(io, options, listTokens);
       const rows = tokens.map((t) => ({
         name: t.name,
@@ -178,7 +174,7 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
       exitCodes: EXIT_CODES('The token was revoked.'),
     },
   ).action(
-    run(async (name: string, options: Record<string, unknown>) => {
+    run(async (name: string, options: TokenOptions) => {
       const revoked = await withMigratedDb(io, options, (db) =>
         db.transaction(async (tx) => {
           const done = await revokeToken(tx, name);
@@ -191,59 +187,6 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
           hint: 'bonsai registry token list shows the tokens',
         });
       writeLine(io.stdout, `revoked token ${name}`);
-      return EXIT.OK;
-    }),
-  );
-}
-
-/** `bonsai registry audit`: the newest writes, oldest first. */
-export function registerAudit(registry: Command, io: Io, run: ActionRunner): void {
-  withVerbHelp(
-    withSettingFlags(
-      registry
-        .command('audit')
-        .summary('Show who changed what, and when.')
-        .description(
-          'Show the newest audit rows, oldest first: who (ADMIN_TOKEN, token:NAME, cli:USER, webhook), ' +
-            'what (registrations, syncs, tokens), on what, when and under which request id.',
-        )
-        .option('--limit <n>', 'How many of the newest rows to show (default: 50).', '50')
-        .option('--json', 'Print JSON.'),
-      DB_SETTINGS,
-    ),
-    io,
-    {
-      examples: ['bonsai registry audit', 'bonsai registry audit --limit 500 --json'],
-      exitCodes: EXIT_CODES('The rows were printed.'),
-    },
-  ).action(
-    run(async (options: Record<string, unknown>) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw new RegistryError('INVALID_DATA', `--limit ${JSON.stringify(options.limit)} is not 1 to 10000`);
-      const rows = await withMigratedDb(io, options, (db) => recentAudit(db, limit));
-      if (options.json === true) {
-        writeJson(
-          io.stdout,
-          rows.map((r) => ({
-            at: r.at.toISOString(),
-            actor: r.actor,
-            action: r.action,
-            target: r.target,
-            request_id: r.requestId ?? null,
-            detail: r.detail,
-          })),
-        );
-        return EXIT.OK;
-      }
-      for (const r of rows) {
-        writeLine(
-          io.stdout,
-          [date(r.at), r.actor, r.action, r.target, r.requestId ? `request ${r.requestId}` : '']
-            .join('  ')
-            .trimEnd(),
-        );
-      }
       return EXIT.OK;
     }),
   );

@@ -204,7 +204,7 @@ async function plan(dir: string, index: MirrorIndex): Promise<PlannedAsset[]> {
 export interface ImportDeps {
   db: Db;
   cache: Cache;
-  render: RenderContext;
+  urls: RenderContext;
 }
 
 /** Imports the mirror in DIR; a second run with the same mirror changes nothing. */
@@ -260,7 +260,7 @@ export async function importMirror(deps: ImportDeps, dir: string): Promise<Impor
         done.imported.push(v.tag);
       }
       // Settings (tier, tags, description) may have changed too: render every version again.
-      await renderAsset(tx, asset.id, deps.render, 'all');
+      await renderAsset(tx, asset.id, deps.urls, 'all');
       report.assets.push(done);
     }
   });

@@ -37,7 +37,8 @@ export interface SyncDeps {
   github: GitHub;
   artifacts: Artifacts;
   cache: Cache;
-  render: RenderContext;
+  /** The base URLs definitions are rendered with (the runtime's `urls`). */
+  urls: RenderContext;
   maxArtifactSize: number;
   limits?: ReleaseIngestDeps['limits'];
   onArtifactBytes?: ReleaseIngestDeps['onArtifactBytes'];
@@ -89,11 +90,48 @@ export interface SyncReport {
 /** Everything one sync writes goes through here: a transaction fenced by the job it runs as. */
 type Write = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
 
+/** What happened to one version, as its ingest-log entry says it and its row records it. */
+interface Outcome {
+  tag: string;
+  outcome: 'ingested' | 'failed' | 'removed' | 'restored';
+  commitSha: string | null;
+  message: string;
+  diagnostics: Diagnostic[];
+  /** The version row's change (none when the release's row could not even be written). */
+  setState?(tx: Queryable): Promise<void>;
+  /** What the API serves changed: the asset's definitions are rendered again. */
+  rerender?: boolean;
+}
+
+/** Writes one version's outcome, whatever it is: state, ingest-log entry and renders in one transaction. */
+type WriteOutcome = (outcome: Outcome) => Promise<void>;
+
+/** The one outcome writer of a sync (every outcome of every release goes through it). */
+function outcomeWriter(
+  write: Write,
+  urls: RenderContext,
+  assetId: number,
+  jobId: number | null,
+): WriteOutcome {
+  return ({ setState, rerender, ...entry }) =>
+    write(async (tx) => {
+      await setState?.(tx);
+      await appendIngestLog(tx, assetId, { ...entry, jobId });
+      if (rerender) await renderAsset(tx, assetId, urls, 'changed');
+    });
+}
+
+/** How a sync writes: any transaction (`write`), and each version's outcome (`outcome`). */
+interface SyncWrites {
+  write: Write;
+  outcome: WriteOutcome;
+}
+
 /**
  * Brings one asset's versions in line with its GitHub releases (DESIGN: data flow). Every page of
  * releases is read; each published release whose fingerprint changed is ingested and written in its own
  * transaction (data, renders and log together); releases gone from GitHub are marked removed. Releases
- * are isolated from each other: a GitHub failure on one is reported as `retry` (see assertSyncComplete),
+ * are isolated from each other: a GitHub failure on one is reported as `retry` (see jobs/sync-job.ts),
  * any other error while ingesting one becomes that version's INGEST_FAILED, and the sync goes on. Only
  * what stops the whole job is thrown: a lost lease, an abort (deadline, shutdown), a database outage.
  */
@@ -112,6 +150,7 @@ export async function syncAsset(
     return fencedTransaction(deps.db, options.held, fn);
   };
   const jobId = options.held?.id ?? options.jobId ?? null;
+  const writes: SyncWrites = { write, outcome: outcomeWriter(write, deps.urls, assetId, jobId) };
   const asset = await getAsset(deps.db, assetId);
   if (!asset) throw notFound();
   if (asset.importedFrom !== null)
@@ -138,7 +177,7 @@ export async function syncAsset(
   if (repository) {
     const rendered = await write(async (tx) => {
       await updateFromGitHub(tx, assetId, repository);
-      return renderAsset(tx, assetId, deps.render, 'all');
+      return renderAsset(tx, assetId, deps.urls, 'all');
     });
     if (rendered) await invalidate();
   }
@@ -164,7 +203,7 @@ export async function syncAsset(
         if (jobId !== null) await markIngesting(tx, tracked.id, { jobId, fingerprint: null, commit: null });
         return tracked;
       });
-      const result = await syncRelease(deps, write, asset, release, version, known.get(release.tag), {
+      const result = await syncRelease(deps, writes, asset, release, version, known.get(release.tag), {
         ...options,
         jobId,
       });
@@ -193,9 +232,9 @@ export async function syncAsset(
       );
       report.versions.push(
         version
-          ? await recordUnexpected(deps, write, asset, version, jobId, err)
+          ? await recordUnexpected(deps, writes, version, jobId, err)
           : // Not even its row could be written (a tag the store refuses): reported, and logged per asset.
-            await recordUntracked(write, asset, release.tag, jobId, err),
+            await recordUntracked(writes, release.tag, jobId, err),
       );
     }
   }
@@ -204,17 +243,14 @@ export async function syncAsset(
 
   for (const version of known.values()) {
     if (published.has(version.tag) || version.removedAt !== null) continue;
-    await write(async (tx) => {
-      await markRemoved(tx, version.id);
-      await appendIngestLog(tx, assetId, {
-        tag: version.tag,
-        jobId,
-        outcome: 'removed',
-        commitSha: version.commitSha,
-        message: 'the release is no longer on GitHub: removed from the API, kept in the store',
-        diagnostics: [],
-      });
-      await renderAsset(tx, assetId, deps.render, 'changed');
+    await writes.outcome({
+      tag: version.tag,
+      outcome: 'removed',
+      commitSha: version.commitSha,
+      message: 'the release is no longer on GitHub: removed from the API, kept in the store',
+      diagnostics: [],
+      setState: (tx) => markRemoved(tx, version.id),
+      rerender: true,
     });
     await invalidate();
     report.versions.push({
@@ -232,22 +268,12 @@ export async function syncAsset(
   return report;
 }
 
-/** What a job keeps of a sync: counts per outcome (the details are in the ingest log). */
 /** Imported assets are served from their mirror's data: syncing them from GitHub is refused. */
 export function importedAsset(name: string, mirror: string): RegistryError {
   return new RegistryError(
     'ASSET_IMPORTED',
     `${name} was imported from the mirror ${mirror}; it is not synced from GitHub`,
   );
-}
-
-export function summarizeSync(report: SyncReport): {
-  notModified: boolean;
-  outcomes: Record<string, number>;
-} {
-  const outcomes: Record<string, number> = {};
-  for (const v of report.versions) outcomes[v.outcome] = (outcomes[v.outcome] ?? 0) + 1;
-  return { notModified: report.notModified, outcomes };
 }
 
 /**
@@ -264,23 +290,9 @@ function isGitHubFailure(err: unknown): boolean {
   return isRegistryError(err) && err.code === 'GITHUB_FAILED';
 }
 
-/** Throws when GitHub failed on some release, so the job runs again with backoff. */
-export function assertSyncComplete(report: SyncReport): SyncReport {
-  const retries = report.versions.filter((v) => v.outcome === 'retry');
-  if (retries.length > 0) {
-    throw new RegistryError(
-      'GITHUB_FAILED',
-      `${retries.length} release(s) of ${report.asset} could not be read: ` +
-        retries.map((r) => `${r.tag}: ${r.message}`).join('; '),
-      { hint: 'the job retries with backoff' },
-    );
-  }
-  return report;
-}
-
 async function syncRelease(
   deps: SyncDeps,
-  write: Write,
+  writes: SyncWrites,
   asset: AssetRecord,
   release: Release,
   version: VersionRecord,
@@ -290,6 +302,7 @@ async function syncRelease(
   const owner = asset.namespace;
   const repo = asset.name;
   const { jobId } = options;
+  const { write } = writes;
 
   // The commit: unparseable tags never get that far (they can never be served).
   let commit: string | null = null;
@@ -297,7 +310,7 @@ async function syncRelease(
     const ref = await deps.github.resolveTag(owner, repo, release.tag, previous?.tagEtag);
     if (ref === undefined) {
       const fingerprint = releaseFingerprint(null, release.files, deps.signatures?.fingerprint);
-      return recordFailure(write, asset, version, jobId, fingerprint, null, {
+      return recordFailure(writes, version, fingerprint, null, {
         configFile: undefined,
         errors: [
           diagnostic(
@@ -334,17 +347,14 @@ async function syncRelease(
       return { tag: release.tag, outcome: 'unchanged', commit, diagnostics: [] };
     }
     if (version.removedAt !== null) {
-      await write(async (tx) => {
-        await markRestored(tx, version.id);
-        await appendIngestLog(tx, asset.id, {
-          tag: release.tag,
-          jobId,
-          outcome: 'restored',
-          commitSha: commit,
-          message: 'the release is back on GitHub with the same content',
-          diagnostics: [],
-        });
-        await renderAsset(tx, asset.id, deps.render, 'changed');
+      await writes.outcome({
+        tag: release.tag,
+        outcome: 'restored',
+        commitSha: commit,
+        message: 'the release is back on GitHub with the same content',
+        diagnostics: [],
+        setState: (tx) => markRestored(tx, version.id),
+        rerender: true,
       });
       return { tag: release.tag, outcome: 'restored', commit, diagnostics: [] };
     }
@@ -359,34 +369,32 @@ async function syncRelease(
     commit === null
       ? { ok: false as const, configFile: undefined, errors: unparseableTag(release.tag), warnings: [] }
       : await ingestRelease(deps, { owner, repo, release, commit });
-  if (!result.ok)
-    return recordFailure(write, asset, version, jobId, fingerprint, commit, result, deps.render);
+  if (!result.ok) return recordFailure(writes, version, fingerprint, commit, result, { mayWithdraw: true });
 
   const good = result;
   try {
-    await write(async (tx) => {
-      await saveGoodIngest(tx, version.id, {
-        fingerprint,
-        commitSha: commit!,
-        annotations: good.annotations,
-        labels: good.labels,
-        warnings: good.warnings,
-        builds: good.builds,
-      });
-      await saveVersionDocs(tx, version.id, {
-        readmeFile: good.readme?.file ?? null,
-        readme: good.readme?.text ?? null,
-        releaseNotes: release.notes ?? null,
-      });
-      await appendIngestLog(tx, asset.id, {
-        tag: release.tag,
-        jobId,
-        outcome: 'ingested',
-        commitSha: commit,
-        message: `${good.builds.length} build(s) from ${good.configFile}`,
-        diagnostics: good.warnings,
-      });
-      await renderAsset(tx, asset.id, deps.render, 'changed');
+    await writes.outcome({
+      tag: release.tag,
+      outcome: 'ingested',
+      commitSha: commit,
+      message: `${good.builds.length} build(s) from ${good.configFile}`,
+      diagnostics: good.warnings,
+      setState: async (tx) => {
+        await saveGoodIngest(tx, version.id, {
+          fingerprint,
+          commitSha: commit!,
+          annotations: good.annotations,
+          labels: good.labels,
+          warnings: good.warnings,
+          builds: good.builds,
+        });
+        await saveVersionDocs(tx, version.id, {
+          readmeFile: good.readme?.file ?? null,
+          readme: good.readme?.text ?? null,
+          releaseNotes: release.notes ?? null,
+        });
+      },
+      rerender: true,
     });
   } catch (err) {
     // Rolled back: the copies are removed and what is served stays as it was.
@@ -406,44 +414,41 @@ async function syncRelease(
 }
 
 async function recordFailure(
-  write: Write,
-  asset: AssetRecord,
+  writes: SyncWrites,
   version: VersionRecord,
-  jobId: number | null,
   fingerprint: string | null,
   commit: string | null,
   result: { configFile: string | undefined; errors: Diagnostic[]; warnings: Diagnostic[] },
-  /** Given when the failure may withdraw a served version (its signature no longer verifies). */
-  render?: RenderContext,
+  /** mayWithdraw: a served version may stop being served (its signature no longer verifies). */
+  { mayWithdraw = false }: { mayWithdraw?: boolean } = {},
 ): Promise<VersionReport> {
   const diagnostics = [...result.errors, ...result.warnings];
   // Provenance is not "last good data": a version whose signature no longer verifies (a key revoked, a
   // namespace that now needs signatures) stops being served instead of staying served-stale.
   const withdraw =
-    render !== undefined &&
+    mayWithdraw &&
     isServed(version) &&
     result.errors.some((d) => d.code === 'SIGNATURE_MISSING' || d.code === 'SIGNATURE_INVALID');
-  await write(async (tx: Queryable) => {
-    await recordFailedAttempt(tx, version.id, {
-      fingerprint,
-      commit,
-      errors: result.errors,
-      warnings: result.warnings,
-    });
-    if (withdraw) await withdrawVersion(tx, version.id);
-    await appendIngestLog(tx, asset.id, {
-      tag: version.tag,
-      jobId,
-      outcome: 'failed',
-      commitSha: commit,
-      message: withdraw
-        ? 'not ingested; no longer served: its signature does not verify'
-        : isServed(version)
-          ? `not ingested; still serving the data of commit ${version.commitSha}`
-          : 'not ingested',
-      diagnostics,
-    });
-    if (withdraw) await renderAsset(tx, asset.id, render, 'changed');
+  await writes.outcome({
+    tag: version.tag,
+    outcome: 'failed',
+    commitSha: commit,
+    message: withdraw
+      ? 'not ingested; no longer served: its signature does not verify'
+      : isServed(version)
+        ? `not ingested; still serving the data of commit ${version.commitSha}`
+        : 'not ingested',
+    diagnostics,
+    setState: async (tx) => {
+      await recordFailedAttempt(tx, version.id, {
+        fingerprint,
+        commit,
+        errors: result.errors,
+        warnings: result.warnings,
+      });
+      if (withdraw) await withdrawVersion(tx, version.id);
+    },
+    rerender: withdraw,
   });
   return {
     tag: version.tag,
@@ -476,23 +481,19 @@ function unexpectedProblem(tag: string, jobId: number | null, err: unknown): Dia
 
 /** A release whose version row cannot even be written: the asset's ingest log keeps the error. */
 async function recordUntracked(
-  write: Write,
-  asset: AssetRecord,
+  writes: SyncWrites,
   tag: string,
   jobId: number | null,
   err: unknown,
 ): Promise<VersionReport> {
   const problem = unexpectedProblem(tag, jobId, err);
-  await write((tx) =>
-    appendIngestLog(tx, asset.id, {
-      tag: shownTag(tag),
-      jobId,
-      outcome: 'failed',
-      commitSha: null,
-      message: 'not ingested',
-      diagnostics: [problem],
-    }),
-  );
+  await writes.outcome({
+    tag: shownTag(tag),
+    outcome: 'failed',
+    commitSha: null,
+    message: 'not ingested',
+    diagnostics: [problem],
+  });
   return { tag, outcome: 'failed', commit: null, diagnostics: [problem] };
 }
 
@@ -503,15 +504,14 @@ async function recordUntracked(
  */
 async function recordUnexpected(
   deps: SyncDeps,
-  write: Write,
-  asset: AssetRecord,
+  writes: SyncWrites,
   version: VersionRecord,
   jobId: number | null,
   err: unknown,
 ): Promise<VersionReport> {
   const problem = unexpectedProblem(version.tag, jobId, err);
   try {
-    return await recordFailure(write, asset, version, jobId, null, version.attemptCommit, {
+    return await recordFailure(writes, version, null, version.attemptCommit, {
       configFile: undefined,
       errors: [problem],
       warnings: [],

@@ -136,6 +136,72 @@ export async function recordJobEnd(
   }
 }
 
+/**
+ * Records a failed job: retried in `retryInMs`, or (undefined) failed for good, the versions it was
+ * ingesting then showing the error. `sameContent`: their content is recorded as failing (a deadline or
+ * an abandoned job: trying the same content again would end the same way).
+ */
+export function recordJobFailure(
+  db: Db,
+  held: HeldJob,
+  error: unknown,
+  retryInMs: number | undefined,
+  sameContent: boolean,
+): Promise<boolean> {
+  return recordJobEnd(db, held, {
+    kind: 'failed',
+    error: jobErrorText(error, held.id),
+    retryInMs,
+    versionError: versionErrorOf(error, held.id),
+    sameContent,
+  });
+}
+
+/** How a job run ended, and whether its end was written to the job table. */
+export interface RecordedJobEnd {
+  end: JobEnd;
+  /** The end is in the job table (false: another process holds the job now, or it need not be written). */
+  recorded: boolean;
+  /** Writing the end failed (the database): the job stays running until its lease runs out. */
+  recordError?: unknown;
+  /** The retry delay a failed job got; undefined when it failed for good. */
+  retryInMs?: number;
+}
+
+/**
+ * The job rules every holder follows, the server's worker and `bonsai registry sync` alike: runs the held
+ * job (runHeldJob) and records its end: done; failed, retried after `retryIn(error)` or for good; stopped
+ * at its deadline, failed for good with the content recorded as failing. A lost lease or a stop writes
+ * nothing (the job is another process's, or goes back to the queue). Never throws for the recording:
+ * the caller decides what a failed write means to it.
+ */
+export async function runAndRecordJob(
+  run: HeldJobRun & { retryIn(error: unknown): number | undefined },
+): Promise<RecordedJobEnd> {
+  const { db, held } = run;
+  const end = await runHeldJob(run);
+  const record = async (write: () => Promise<boolean>, retryInMs?: number): Promise<RecordedJobEnd> => {
+    try {
+      return { end, recorded: await write(), retryInMs };
+    } catch (recordError) {
+      return { end, recorded: false, recordError, retryInMs };
+    }
+  };
+  switch (end.kind) {
+    case 'done':
+      return record(() => recordJobEnd(db, held, end));
+    case 'deadline':
+      return record(() => recordJobFailure(db, held, end.error, undefined, true));
+    case 'failed': {
+      const retryInMs = run.retryIn(end.error);
+      return record(() => recordJobFailure(db, held, end.error, retryInMs, false), retryInMs);
+    }
+    case 'lease-lost':
+    case 'stopped':
+      return { end, recorded: false };
+  }
+}
+
 /** Codes whose messages name only GitHub URLs, releases and settings: safe for anyone to read. */
 const PUBLIC_CODES = new Set(['GITHUB_FAILED', 'JOB_DEADLINE', 'JOB_ABANDONED', 'JOB_LEASE_LOST']);
 

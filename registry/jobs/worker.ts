@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/port.js';
 import { RegistryError, isRegistryError, messageOf } from '../errors.js';
 import { claimJob, heldBy, releaseRunningJobs, type HeldJob, type JobRecord } from './queue.js';
-import { jobErrorText, recordJobEnd, runHeldJob, versionErrorOf } from './run.js';
+import { recordJobFailure, runAndRecordJob } from './run.js';
 
 export interface WorkerOptions {
   db: Db;
@@ -127,17 +127,11 @@ export class JobWorker {
         `job ${job.id} was claimed ${maxAttempts} times (JOB_ATTEMPTS) without finishing: the process running it ` +
           `stopped or crashed each time${job.lastError ? ` (last error: ${job.lastError})` : ''}`,
       );
-      await recordJobEnd(db, held, {
-        kind: 'failed',
-        error: jobErrorText(error, job.id),
-        retryInMs: undefined,
-        versionError: versionErrorOf(error, job.id),
-        sameContent: true,
-      });
+      await recordJobFailure(db, held, error, undefined, true);
       log.error({ code: error.code }, 'job abandoned: it never finished');
       return;
     }
-    const end = await runHeldJob({
+    const { end, recorded, recordError, retryInMs } = await runAndRecordJob({
       db,
       held,
       leaseMs,
@@ -145,10 +139,16 @@ export class JobWorker {
       logger: log,
       stop: this.stopping.signal,
       work: (signal) => this.options.handle(job, held, signal),
+      retryIn: (error) => {
+        // An imported asset is never synced from GitHub: retrying cannot help.
+        const refused = isRegistryError(error) && error.code === 'ASSET_IMPORTED';
+        return job.attempts < maxAttempts && !refused ? backoffDelay(backoffMs, job.attempts) : undefined;
+      },
     });
+    if (recordError !== undefined) throw recordError;
     switch (end.kind) {
       case 'done':
-        if (!(await recordJobEnd(db, held, end))) log.warn('job finished after its lease was taken over');
+        if (!recorded) log.warn('job finished after its lease was taken over');
         else log.debug('job done');
         return;
       case 'lease-lost':
@@ -160,31 +160,12 @@ export class JobWorker {
         log.info('job handed back: the registry is stopping');
         return;
       case 'deadline':
-        await recordJobEnd(db, held, {
-          kind: 'failed',
-          error: jobErrorText(end.error, job.id),
-          retryInMs: undefined,
-          versionError: versionErrorOf(end.error, job.id),
-          sameContent: true,
-        });
         log.error({ code: end.error.code }, 'job stopped at its deadline');
         return;
-      case 'failed': {
-        // An imported asset is never synced from GitHub: retrying cannot help.
-        const refused = isRegistryError(end.error) && end.error.code === 'ASSET_IMPORTED';
-        const retry =
-          job.attempts < maxAttempts && !refused ? backoffDelay(backoffMs, job.attempts) : undefined;
-        const recorded = await recordJobEnd(db, held, {
-          kind: 'failed',
-          error: jobErrorText(end.error, job.id),
-          retryInMs: retry,
-          versionError: versionErrorOf(end.error, job.id),
-          sameContent: false,
-        });
+      case 'failed':
         if (!recorded) log.warn('job failed after its lease was taken over');
-        else if (retry === undefined) log.error({ err: messageOf(end.error) }, 'job failed for good');
-        else log.warn({ err: messageOf(end.error), retryInMs: retry }, 'job failed: will retry');
-      }
+        else if (retryInMs === undefined) log.error({ err: messageOf(end.error) }, 'job failed for good');
+        else log.warn({ err: messageOf(end.error), retryInMs }, 'job failed: will retry');
     }
   }
 }
