@@ -4,6 +4,7 @@ import { formatChecksums, SIGNATURE_SUFFIX, type PlannedBuild } from '../../bons
 import { collectTree, type TreeEntry } from '../archive/tree.js';
 import { writeTarGz } from '../archive/writer.js';
 import { PackagerError, isPackagerError, packRefused } from '../errors.js';
+import { ArchiveWorkers } from './archive-workers.js';
 import { OutputBatch } from './output.js';
 import { planPack, type PlannedArchive } from './plan.js';
 
@@ -19,7 +20,10 @@ export interface PackOptions {
   /** How a path is shown in messages. */
   show: (absolutePath: string) => string;
   onProgress?: (progress: PackProgress) => void;
-  /** Archives compressed at once (default: the CPUs available). */
+  /**
+   * Archives written at once (default: the CPUs available). Above 1, distinct archives are written by
+   * as many worker threads; 1 writes them one after another on this thread. The bytes are the same.
+   */
   concurrency?: number;
   /** Signs a checksum file's bytes: its `.minisig` text is written beside it, in the same batch. */
   sign?: (fileName: string, bytes: Buffer) => string;
@@ -57,6 +61,9 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
   const trees = collectTrees(groups, options.show);
   const bytesTotal = [...trees.values()].reduce((sum, entries) => sum + fileBytes(entries), 0);
 
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), groups.length));
+  const workers = concurrency > 1 ? new ArchiveWorkers(concurrency) : undefined;
+  const write = workers ? workers.write.bind(workers) : writeTarGz;
   const batch = new OutputBatch(options.out);
   const progress: PackProgress = {
     bytesRead: 0,
@@ -67,11 +74,11 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
   try {
     await batch.open();
     const written = new Map<string, { size: number; sha512: string }>();
-    await runLimited(groups, options.concurrency ?? availableParallelism(), async (group) => {
+    await runLimited(groups, concurrency, async (group) => {
       const entries = trees.get(group[0]!.contentRoot)!;
       const first = batch.tempFor(group[0]!.fileName);
       let readBefore = 0;
-      const result = await writeTarGz(entries, first, {
+      const result = await write(entries, first, {
         mtime: options.mtime,
         onBytesRead: (total) => {
           progress.bytesRead += total - readBefore;
@@ -123,6 +130,8 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
         hint: 'nothing was left in the output folder; fix the cause and run it again',
       },
     );
+  } finally {
+    await workers?.close();
   }
 }
 
