@@ -74,7 +74,12 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
   try {
     await batch.open();
     const written = new Map<string, { size: number; sha512: string }>();
-    await runLimited(groups, concurrency, async (group) => {
+    // Largest first, so that no large archive is left to compress alone at the end (the bytes of each
+    // archive do not depend on the order).
+    const bySize = [...groups].sort(
+      (a, b) => fileBytes(trees.get(b[0]!.contentRoot)!) - fileBytes(trees.get(a[0]!.contentRoot)!),
+    );
+    await runLimited(bySize, concurrency, async (group) => {
       const entries = trees.get(group[0]!.contentRoot)!;
       const first = batch.tempFor(group[0]!.fileName);
       let readBefore = 0;
