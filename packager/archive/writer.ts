@@ -126,12 +126,16 @@ function appendEntry(
           return;
         }
         const source = createReadStream(entry.path, { highWaterMark: READ_CHUNK });
-        source.on('data', (chunk) => onRead(chunk.length));
         // pipe() does not forward a read error; without this the archive would wait forever.
         source.once('error', fail);
-        // With `stats`, archiver streams the file with the size from lstat instead of buffering it;
-        // a file that changes size meanwhile fails the entry ("Size mismatch").
-        archive.append(source, { ...common, name: entry.name, stats: entry.stats });
+        // Appended once open: a file that cannot be opened fails before archiver queues its entry
+        // (a queued entry would reach the destroyed tar stream and throw outside of this function).
+        source.once('ready', () => {
+          source.on('data', (chunk) => onRead(chunk.length));
+          // With `stats`, archiver streams the file with the size from lstat instead of buffering it;
+          // a file that changes size meanwhile fails the entry ("Size mismatch").
+          archive.append(source, { ...common, name: entry.name, stats: entry.stats });
+        });
         return;
       }
     }

@@ -115,7 +115,7 @@ describe('bonsai pack --jobs', () => {
     expect(await listing(path.join(dir, 'dist'))).toEqual([]);
   });
 
-  it('reports a file that fails in a worker as PACK_WRITE_FAILED and leaves nothing in the output folder', async () => {
+  it('reports a file that fails while archives are written in parallel as PACK_WRITE_FAILED, leaving nothing', async () => {
     const root = await tempDir();
     const dir = path.join(root, 'project');
     await writeProject(dir);

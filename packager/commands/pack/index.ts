@@ -57,7 +57,7 @@ export function registerPack(program: Command, io: Io, run: ActionRunner): void 
       )
       .option(
         '--jobs <n>',
-        'Archives written at once, each by its own worker thread (default: the CPUs available); 1 writes them one after another. The bytes are the same whatever the number.',
+        'Archives written at once, by this thread and worker threads (default: the CPUs available, 1 for a tree under 8 MiB); 1 writes them one after another. The bytes are the same whatever the number.',
       )
       .option('--json', 'Print one JSON object with every file written.'),
     io,
