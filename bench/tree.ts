@@ -69,7 +69,8 @@ async function writeContent(dir: string, shape: TreeShape): Promise<number> {
   return total;
 }
 
-function buildYaml(platform: string, arch: string): string[] {
+/** One build of bonsai.yml, as lines: its files named by platform and arch, one checksum file. */
+export function buildYaml(platform: string, arch: string): string[] {
   return [
     `  - platform: ${platform}`,
     `    arch: ${arch}`,

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildYaml } from '../../bench/tree.js';
 import { collectTree } from '../../packager/archive/tree.js';
 import { writeTarGz } from '../../packager/archive/writer.js';
 import { PackagerError } from '../../packager/errors.js';
 import { ArchiveWorkers } from '../../packager/pack/archive-workers.js';
-import { packProject } from '../../packager/pack/pack.js';
-import { bonsai, listing, tempDir } from './fixture.js';
+import { bonsai, listing, outputFolderHolding, packBuilds, tempDir } from './fixture.js';
 
 const PLATFORMS = [
   ['linux', 'amd64'],
@@ -41,16 +41,7 @@ async function put(file: string, content: Buffer | string, mode = 0o644): Promis
  * others take theirs from build/<platform>_<arch>/, with files larger than the reader's and zlib's chunks.
  */
 async function writeProject(dir: string): Promise<void> {
-  const builds = PLATFORMS.map(([platform, arch]) =>
-    [
-      `  - platform: ${platform}`,
-      `    arch: ${arch}`,
-      `    asset_filename: "#{repo}_#{version}_${platform}_${arch}.tar.gz"`,
-      '    sha_filename: "#{repo}_#{version}_sha512-checksums.txt"',
-      '    filter:',
-      `      - "entity.system.os == '${platform}'"`,
-    ].join('\n'),
-  );
+  const builds = PLATFORMS.map(([platform, arch]) => buildYaml(platform, arch).join('\n'));
   await put(path.join(dir, 'bonsai.yml'), `---\ndescription: "#{repo}"\nbuilds:\n${builds.join('\n')}\n`);
   await put(path.join(dir, 'README.md'), '# jobs\n');
   await put(path.join(dir, 'bin/tool'), '#!/bin/sh\necho tool\n', 0o755);
@@ -120,32 +111,23 @@ describe('bonsai pack --jobs', () => {
     const dir = path.join(root, 'project');
     await writeProject(dir);
     const out = path.join(root, 'out');
-    await mkdir(out);
-    await writeFile(path.join(out, 'older.txt'), 'x');
-    const builds = PLATFORMS.map(([platform, arch], i) => ({
-      number: i + 1,
-      platform,
-      arch,
-      filters: [],
-      assetFilename: `${platform}_${arch}.tar.gz`,
-      shaFilename: 'sums.txt',
-    }));
+    await outputFolderHolding(out, 'older.txt');
     let sabotaged = false;
-    const packing = packProject({
+    const packing = packBuilds(
       dir,
       out,
-      builds,
-      mtime: new Date(0),
-      show: (p) => path.relative(dir, p),
-      concurrency: 2,
-      // Windows's archive is written last (largest first; ties in plan order): once the first archive
-      // is done, its file disappears before a worker reads it.
-      onProgress: (p) => {
-        if (sabotaged || p.archivesDone === 0) return;
-        sabotaged = true;
-        void rm(path.join(dir, 'build/windows_amd64/bin/tool'));
+      PLATFORMS.map(([platform, arch]) => [platform, arch, `${platform}_${arch}.tar.gz`] as const),
+      {
+        concurrency: 2,
+        // Windows's archive is written last (largest first; ties in plan order): once the first archive
+        // is done, its file disappears before a worker reads it.
+        onProgress: (p) => {
+          if (sabotaged || p.archivesDone === 0) return;
+          sabotaged = true;
+          void rm(path.join(dir, 'build/windows_amd64/bin/tool'));
+        },
       },
-    });
+    );
     await expect(packing).rejects.toBeInstanceOf(PackagerError);
     await expect(packing).rejects.toMatchObject({
       code: 'PACK_WRITE_FAILED',
