@@ -47,8 +47,8 @@ function binaryBlock(bytes: number): Buffer {
   return buf;
 }
 
-/** Writes an asset project (bonsai.yml with one build, bin/, lib/, README) of the given shape. */
-export async function makeBenchTree(dir: string, shape: TreeShape = DEFAULT_SHAPE): Promise<number> {
+/** Writes bin/ (large binaries) and lib/ (small text files) of the given shape under `dir`; returns the bytes. */
+async function writeContent(dir: string, shape: TreeShape): Promise<number> {
   let total = 0;
   await mkdir(path.join(dir, 'bin'), { recursive: true });
   for (let i = 0; i < shape.largeFiles; i++) {
@@ -66,6 +66,51 @@ export async function makeBenchTree(dir: string, shape: TreeShape = DEFAULT_SHAP
     await writeFile(path.join(sub, `mod-${i}.rb`), bytes);
     total += bytes.length;
   }
+  return total;
+}
+
+/** One build of bonsai.yml, as lines: its files named by platform and arch, one checksum file. */
+export function buildYaml(platform: string, arch: string): string[] {
+  return [
+    `  - platform: ${platform}`,
+    `    arch: ${arch}`,
+    `    asset_filename: "#{repo}_#{version}_${platform}_${arch}.tar.gz"`,
+    '    sha_filename: "#{repo}_#{version}_sha512-checksums.txt"',
+    '    filter:',
+    `      - "entity.system.os == '${platform}'"`,
+    `      - "entity.system.arch == '${arch}'"`,
+  ];
+}
+
+/** Writes an asset project (bonsai.yml with one build, bin/, lib/, README) of the given shape. */
+export async function makeBenchTree(dir: string, shape: TreeShape = DEFAULT_SHAPE): Promise<number> {
+  const total = await writeContent(dir, shape);
+  await writeFile(path.join(dir, 'README.md'), '# bench\n');
+  await writeFile(
+    path.join(dir, 'bonsai.yml'),
+    ['---', 'description: "#{repo}"', 'builds:', ...buildYaml('linux', 'amd64'), ''].join('\n'),
+  );
+  return total;
+}
+
+/** The platforms of the distinct-builds project: each build packs its own build/<platform>_<arch>/. */
+export const DISTINCT_BUILDS = [
+  ['linux', 'amd64'],
+  ['linux', 'arm64'],
+  ['linux', 'armv7'],
+  ['darwin', 'arm64'],
+  ['windows', 'amd64'],
+] as const;
+
+/**
+ * Writes an asset project with one build per DISTINCT_BUILDS entry, each taking its files from its own
+ * build/<platform>_<arch>/ folder (distinct content, so every archive is compressed), `shape` each.
+ */
+export async function makeDistinctBuildsTree(dir: string, shape: TreeShape): Promise<number> {
+  let total = 0;
+  for (const [platform, arch] of DISTINCT_BUILDS) {
+    total += await writeContent(path.join(dir, 'build', `${platform}_${arch}`), shape);
+  }
   await writeFile(path.join(dir, 'README.md'), '# bench\n');
   await writeFile(
     path.join(dir, 'bonsai.yml'),
@@ -73,15 +118,20 @@ export async function makeBenchTree(dir: string, shape: TreeShape = DEFAULT_SHAP
       '---',
       'description: "#{repo}"',
       'builds:',
-      '  - platform: linux',
-      '    arch: amd64',
-      '    asset_filename: "#{repo}_#{version}_linux_amd64.tar.gz"',
-      '    sha_filename: "#{repo}_#{version}_sha512-checksums.txt"',
-      '    filter:',
-      '      - "entity.system.os == \'linux\'"',
-      '      - "entity.system.arch == \'amd64\'"',
+      ...DISTINCT_BUILDS.flatMap(([platform, arch]) => buildYaml(platform, arch)),
       '',
     ].join('\n'),
   );
   return total;
+}
+
+/** DEFAULT_SHAPE split over the distinct builds: ~256 MB in all, scaled by `scale`. */
+export function distinctBuildShape(scale = 1): TreeShape {
+  const builds = DISTINCT_BUILDS.length;
+  return {
+    smallFiles: Math.round((DEFAULT_SHAPE.smallFiles * scale) / builds),
+    smallFileBytes: DEFAULT_SHAPE.smallFileBytes,
+    largeFiles: DEFAULT_SHAPE.largeFiles,
+    largeFileBytes: Math.round((DEFAULT_SHAPE.largeFileBytes * scale) / builds),
+  };
 }

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants as zlibConstants } from 'node:zlib';
+import { constants as zlibConstants, createGzip } from 'node:zlib';
 import { TarArchive, type EntryData } from 'archiver';
 import type { TreeEntry } from './tree.js';
 
@@ -26,6 +26,8 @@ const GZIP_LEVEL = 6;
 /** Large buffers: fewer, bigger reads and zlib calls (see bench/pack.ts). */
 const READ_CHUNK = 1 << 20;
 const ZLIB_CHUNK = 256 << 10;
+/** What zlib is given at once: small writes are joined up to this size. */
+const ZLIB_BATCH = 1 << 20;
 
 /** RFC 1952's OS byte for Unix; pinned so an archive made on macOS or Windows has the same bytes. */
 const GZIP_OS_UNIX = 3;
@@ -41,13 +43,23 @@ export async function writeTarGz(
   destination: string,
   options: ArchiveWriteOptions,
 ): Promise<WrittenArchive> {
-  const archive = new TarArchive({
-    gzip: true,
-    gzipOptions: { level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK, strategy: zlibConstants.Z_DEFAULT_STRATEGY },
-    highWaterMark: READ_CHUNK,
+  // gzip here rather than archiver's own (the same zlib stream): tar's 512-byte headers and paddings
+  // reach zlib in ZLIB_BATCH pieces, not one thread-pool round trip each. Deflate's output does not
+  // depend on how its input is split, so the bytes are those archiver's gzip option gives.
+  const archive = new TarArchive({ highWaterMark: READ_CHUNK });
+  const gzip = createGzip({
+    level: GZIP_LEVEL,
+    chunkSize: ZLIB_CHUNK,
+    strategy: zlibConstants.Z_DEFAULT_STRATEGY,
   });
   const digest = new DigestingPassThrough();
-  const written = pipeline(archive, digest, createWriteStream(destination, { highWaterMark: READ_CHUNK }));
+  const written = pipeline(
+    archive,
+    new Coalescing(ZLIB_BATCH),
+    gzip,
+    digest,
+    createWriteStream(destination, { highWaterMark: READ_CHUNK }),
+  );
   // If writing fails, stop feeding entries; the pipeline's rejection is the error reported.
   let failed: unknown;
   written.catch((err: unknown) => {
@@ -114,12 +126,16 @@ function appendEntry(
           return;
         }
         const source = createReadStream(entry.path, { highWaterMark: READ_CHUNK });
-        source.on('data', (chunk) => onRead(chunk.length));
         // pipe() does not forward a read error; without this the archive would wait forever.
         source.once('error', fail);
-        // With `stats`, archiver streams the file with the size from lstat instead of buffering it;
-        // a file that changes size meanwhile fails the entry ("Size mismatch").
-        archive.append(source, { ...common, name: entry.name, stats: entry.stats });
+        // Appended once open: a file that cannot be opened fails before archiver queues its entry
+        // (a queued entry would reach the destroyed tar stream and throw outside of this function).
+        source.once('ready', () => {
+          source.on('data', (chunk) => onRead(chunk.length));
+          // With `stats`, archiver streams the file with the size from lstat instead of buffering it;
+          // a file that changes size meanwhile fails the entry ("Size mismatch").
+          archive.append(source, { ...common, name: entry.name, stats: entry.stats });
+        });
         return;
       }
     }
@@ -175,6 +191,34 @@ class SmallFilePrefetch {
       }
       this.next++;
     }
+  }
+}
+
+/** Joins small chunks into pieces of about `size` bytes (order and bytes unchanged). */
+class Coalescing extends Transform {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(private readonly size: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.parts.push(chunk);
+    this.bytes += chunk.length;
+    if (this.bytes < this.size) return callback();
+    callback(null, this.joined());
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(null, this.bytes > 0 ? this.joined() : undefined);
+  }
+
+  private joined(): Buffer {
+    const joined = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    return joined;
   }
 }
 

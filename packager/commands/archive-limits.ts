@@ -33,7 +33,8 @@ export function archiveLimits(options: ArchiveLimitOptions): ArchiveLimits {
   return limits;
 }
 
-function wholeNumber(flag: string, value: string): number {
+/** A flag's value as a whole number, 1 or more; else a usage error naming the flag. */
+export function wholeNumber(flag: string, value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < 1)
     throw new UsageError(`${flag} must be a whole number, 1 or more (got ${JSON.stringify(value)})`);

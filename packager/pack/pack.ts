@@ -4,6 +4,7 @@ import { formatChecksums, SIGNATURE_SUFFIX, type PlannedBuild } from '../../bons
 import { collectTree, type TreeEntry } from '../archive/tree.js';
 import { writeTarGz } from '../archive/writer.js';
 import { PackagerError, isPackagerError, packRefused } from '../errors.js';
+import { ArchiveWorkers } from './archive-workers.js';
 import { OutputBatch } from './output.js';
 import { planPack, type PlannedArchive } from './plan.js';
 
@@ -19,7 +20,11 @@ export interface PackOptions {
   /** How a path is shown in messages. */
   show: (absolutePath: string) => string;
   onProgress?: (progress: PackProgress) => void;
-  /** Archives compressed at once (default: the CPUs available). */
+  /**
+   * Archives written at once: this thread writes one, worker threads the others (default: the CPUs
+   * available; 1 below SMALL_PACK bytes). 1 writes them one after another on this thread. The bytes
+   * are the same whatever the number.
+   */
   concurrency?: number;
   /** Signs a checksum file's bytes: its `.minisig` text is written beside it, in the same batch. */
   sign?: (fileName: string, bytes: Buffer) => string;
@@ -57,6 +62,10 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
   const trees = collectTrees(groups, options.show);
   const bytesTotal = [...trees.values()].reduce((sum, entries) => sum + fileBytes(entries), 0);
 
+  const wanted = options.concurrency ?? (bytesTotal < SMALL_PACK ? 1 : availableParallelism());
+  const concurrency = Math.max(1, Math.min(wanted, groups.length));
+  // This thread is one of the writers (its modules are loaded already): one worker fewer to start.
+  const workers = concurrency > 1 ? new ArchiveWorkers(concurrency - 1) : undefined;
   const batch = new OutputBatch(options.out);
   const progress: PackProgress = {
     bytesRead: 0,
@@ -67,11 +76,17 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
   try {
     await batch.open();
     const written = new Map<string, { size: number; sha512: string }>();
-    await runLimited(groups, options.concurrency ?? availableParallelism(), async (group) => {
+    // Largest first, so that no large archive is left to compress alone at the end (the bytes of each
+    // archive do not depend on the order).
+    const bySize = [...groups].sort(
+      (a, b) => fileBytes(trees.get(b[0]!.contentRoot)!) - fileBytes(trees.get(a[0]!.contentRoot)!),
+    );
+    await runLimited(bySize, concurrency, async (group, lane) => {
       const entries = trees.get(group[0]!.contentRoot)!;
       const first = batch.tempFor(group[0]!.fileName);
       let readBefore = 0;
-      const result = await writeTarGz(entries, first, {
+      const write = lane === 0 || !workers ? writeTarGz : workers.write.bind(workers);
+      const result = await write(entries, first, {
         mtime: options.mtime,
         onBytesRead: (total) => {
           progress.bytesRead += total - readBefore;
@@ -123,8 +138,13 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
         hint: 'nothing was left in the output folder; fix the cause and run it again',
       },
     );
+  } finally {
+    await workers?.close();
   }
 }
+
+/** Below this many bytes to pack, one thread packs everything: starting a worker would cost more. */
+const SMALL_PACK = 8 << 20;
 
 /** Archives taking their files from the same folder have the same bytes: one group each. */
 function groupByContent(archives: readonly PlannedArchive[]): PlannedArchive[][] {
@@ -162,19 +182,22 @@ function fileBytes(entries: readonly TreeEntry[]): number {
   return entries.reduce((sum, e) => sum + (e.kind === 'file' ? e.stats.size : 0), 0);
 }
 
-/** Runs `task` over `items`, at most `limit` at a time; the first failure rejects (others finish first). */
+/**
+ * Runs `task` over `items`, at most `limit` at a time, each in one of `limit` lanes (0 to limit - 1,
+ * one item at a time each); the first failure rejects (others finish first).
+ */
 async function runLimited<T>(
   items: readonly T[],
   limit: number,
-  task: (item: T) => Promise<void>,
+  task: (item: T, lane: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   let failed = false;
   // After a failure no new item starts, but running ones finish: nothing writes while the caller cleans up.
-  const worker = async () => {
+  const worker = async (_: unknown, lane: number) => {
     while (!failed && next < items.length) {
       try {
-        await task(items[next++]!);
+        await task(items[next++]!, lane);
       } catch (err) {
         failed = true;
         throw err;

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
+import { packProject, type PackOptions } from '../../packager/pack/pack.js';
 import { bonsai, type CapturedRun } from '../cli/run-cli.js';
 
 const made: string[] = [];
@@ -42,6 +43,36 @@ export async function listing(dir: string): Promise<string[]> {
 /** The codes a failed run printed (`error [CODE]` and `error CODE` lines). */
 export function codesOf(run: CapturedRun): string[] {
   return [...run.stderr.matchAll(/error \[?([A-Z][A-Z0-9_]+)\]?/g)].map((m) => m[1]!);
+}
+
+/** An output folder that already holds `name` (what a failed pack must leave as it was). */
+export async function outputFolderHolding(out: string, name: string): Promise<void> {
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, name), 'x');
+}
+
+/** packProject of `builds` ([platform, arch, asset file name]) into `out`: mtime 0, one checksum file. */
+export function packBuilds(
+  dir: string,
+  out: string,
+  builds: readonly (readonly [string, string, string])[],
+  options: Pick<PackOptions, 'concurrency' | 'onProgress'>,
+) {
+  return packProject({
+    dir,
+    out,
+    builds: builds.map(([platform, arch, assetFilename], i) => ({
+      number: i + 1,
+      platform,
+      arch,
+      filters: [],
+      assetFilename,
+      shaFilename: 'sums.txt',
+    })),
+    mtime: new Date(0),
+    show: (p) => path.relative(dir, p),
+    ...options,
+  });
 }
 
 export { bonsai };

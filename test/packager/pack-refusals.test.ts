@@ -5,8 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PackagerError } from '../../packager/errors.js';
-import { packProject } from '../../packager/pack/pack.js';
-import { bonsai, codesOf, initProject, listing, sh } from './fixture.js';
+import { bonsai, codesOf, initProject, listing, outputFolderHolding, packBuilds, sh } from './fixture.js';
 
 const isRoot = process.getuid?.() === 0;
 const servers: Server[] = [];
@@ -304,41 +303,25 @@ describe('bonsai pack refuses what the agent would extract unsafely or could not
   it('removes every partial file when writing fails halfway (nothing new in the output folder)', async () => {
     const { dir } = await initProject();
     const out = path.join(dir, 'dist');
-    await mkdir(out);
-    await writeFile(path.join(out, 'older.txt'), 'x');
-    const builds = [
-      {
-        number: 1,
-        platform: 'linux',
-        arch: 'amd64',
-        filters: [],
-        assetFilename: 'a.tar.gz',
-        shaFilename: 'sums.txt',
-      },
-      {
-        number: 2,
-        platform: 'windows',
-        arch: 'amd64',
-        filters: [],
-        assetFilename: 'b.tar.gz',
-        shaFilename: 'sums.txt',
-      },
-    ];
+    await outputFolderHolding(out, 'older.txt');
     let sabotaged = false;
-    const packing = packProject({
+    const packing = packBuilds(
       dir,
       out,
-      builds,
-      mtime: new Date(0),
-      show: (p) => path.relative(dir, p),
-      concurrency: 1,
-      // While the first archive is written, the second build's file disappears: its read fails.
-      onProgress: () => {
-        if (sabotaged) return;
-        sabotaged = true;
-        spawnSync('rm', [path.join(dir, 'build/windows_amd64/bin/hello-world.cmd')]);
+      [
+        ['linux', 'amd64', 'a.tar.gz'],
+        ['windows', 'amd64', 'b.tar.gz'],
+      ],
+      {
+        concurrency: 1,
+        // While the first archive is written, the second build's file disappears: its read fails.
+        onProgress: () => {
+          if (sabotaged) return;
+          sabotaged = true;
+          spawnSync('rm', [path.join(dir, 'build/windows_amd64/bin/hello-world.cmd')]);
+        },
       },
-    });
+    );
     await expect(packing).rejects.toMatchObject({ code: 'PACK_WRITE_FAILED' });
     await expect(packing).rejects.toBeInstanceOf(PackagerError);
     expect(sabotaged).toBe(true);

@@ -15,6 +15,7 @@ import { displayPath, openProject, requireConfig } from '../../project/project.j
 import { sourceDateEpoch } from '../../project/source-date.js';
 import { loadSigningKey } from '../../signing/keys.js';
 import { formatBytes, plural, printDiagnostics, ProgressLine, reportingFailures } from '../report.js';
+import { wholeNumber } from '../archive-limits.js';
 
 export interface PackOptions {
   version?: string;
@@ -23,6 +24,7 @@ export interface PackOptions {
   json?: boolean;
   strict?: boolean;
   sign?: string;
+  jobs?: string;
 }
 
 /** `bonsai pack`: loaded when the verb runs (cli/ registers it from ./index.ts). */
@@ -32,6 +34,7 @@ export function runPack(io: Io, dir: string | undefined, options: PackOptions): 
 
 async function pack(io: Io, dir: string | undefined, options: PackOptions): Promise<ExitCode> {
   const mtime = sourceDateEpoch(io.env);
+  const jobs = options.jobs === undefined ? undefined : wholeNumber('--jobs', options.jobs);
   // Read the key before any work: a wrong key must not cost a whole pack.
   const signingKey = await loadSigningKey(io.cwd, io.env, options.sign);
   const project = await openProject(io.cwd, dir);
@@ -67,6 +70,7 @@ async function pack(io: Io, dir: string | undefined, options: PackOptions): Prom
       builds: planned.builds,
       mtime,
       show,
+      ...(jobs !== undefined ? { concurrency: jobs } : {}),
       // The signed timestamp is SOURCE_DATE_EPOCH's: Ed25519 is deterministic, so signatures reproduce too.
       ...(signingKey
         ? {
