@@ -1,10 +1,11 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { networkFailure } from '../../cli/network-failure.js';
 import { RegistryError, messageOf } from '../errors.js';
-import type { Conditional, GitHub, Release, ReleaseFile, Repository } from './port.js';
+import type { GitHub, Release, ReleaseFile, Repository, TagRef } from './port.js';
 import { ArtifactRedirectRefusedError, checkRedirect } from './redirect-policy.js';
 import { GitHubTimeoutError, fetchWatched, fetchWithTimeout } from './timeouts.js';
 
@@ -86,13 +87,17 @@ function failure(err: unknown, what: string): RegistryError {
   );
 }
 
-/** Runs a read that may answer 404; 404 becomes undefined, 304 becomes `notModified`. */
-async function read<T>(what: string, call: () => Promise<T>): Promise<T | undefined | 'not-modified'> {
+/** Runs a read that may answer 404 (or another `absent` status): that becomes undefined, 304 becomes `notModified`. */
+async function read<T>(
+  what: string,
+  call: () => Promise<T>,
+  absent: readonly number[] = [404],
+): Promise<T | undefined | 'not-modified'> {
   try {
     return await call();
   } catch (err) {
     const status = statusOf(err);
-    if (status === 404) return undefined;
+    if (status !== undefined && absent.includes(status)) return undefined;
     if (status === 304) return 'not-modified';
     throw failure(err, what);
   }
@@ -106,6 +111,22 @@ function missingPage(what: string, page: number): RegistryError {
 
 function nextPageExists(link: string | undefined): boolean {
   return link !== undefined && /rel="next"/.test(link);
+}
+
+const TAG_PREFIX = 'refs/tags/';
+/** Repositories whose last tag listing is kept for conditional requests. */
+const TAG_LISTINGS_KEPT = 1000;
+
+interface ApiRef {
+  ref: string;
+  object: { sha: string; type: string };
+}
+
+/** One page of a tag listing as kept: its ETag, its refs (name, sha, type), whether another follows. */
+interface TagListingPage {
+  etag: string;
+  refs: (readonly [string, string, string])[];
+  next: boolean;
 }
 
 interface ApiRelease {
@@ -157,6 +178,20 @@ export function createGitHub(options: GitHubOptions): GitHub {
     },
   });
 
+  // The last tag listing of each repository, asked again conditionally: an unchanged page costs a 304,
+  // which GitHub does not count against the rate limit.
+  const tagListings = new LRUCache<string, TagListingPage[]>({ max: TAG_LISTINGS_KEPT });
+  const tagRefsPage = (owner: string, repo: string, page: number, etag?: string) =>
+    // `tags`, not `tags/`: Octokit would encode the slash. Refs like `refs/tagsX` are dropped below.
+    octokit.request('GET /repos/{owner}/{repo}/git/matching-refs/{ref}', {
+      owner,
+      repo,
+      ref: 'tags',
+      per_page: PAGE_SIZE,
+      page,
+      headers: etag ? { 'if-none-match': etag } : {},
+    });
+
   const listPage = (owner: string, repo: string, page: number, etag?: string) =>
     octokit.request('GET /repos/{owner}/{repo}/releases', {
       owner,
@@ -202,32 +237,50 @@ export function createGitHub(options: GitHubOptions): GitHub {
       return { notModified: false, releases, etags: pageEtags };
     },
 
-    async resolveTag(
-      owner,
-      repo,
-      tag,
-      etag,
-    ): Promise<Conditional<{ commit: string; etag: string | null }> | undefined> {
-      const what = `read of tag ${tag} in ${owner}/${repo}`;
-      const ref = await read(what, () =>
-        octokit.rest.git.getRef({
-          owner,
-          repo,
-          ref: `tags/${tag}`,
-          headers: etag ? { 'if-none-match': etag } : {},
-        }),
-      );
-      if (ref === undefined) return undefined;
-      if (ref === 'not-modified') return { notModified: true };
-      let object = ref.data.object;
-      // An annotated tag points at a tag object; follow it (and any tag of a tag) to the commit.
+    async listTagRefs(owner, repo) {
+      const what = `list of tags of ${owner}/${repo}`;
+      const key = `${owner}/${repo}`.toLowerCase();
+      const remembered = tagListings.get(key) ?? [];
+      const pages: TagListingPage[] = [];
+      for (let page = 1; ; page++) {
+        const before = remembered[page - 1];
+        // A repository without commits (409) or gone (404) has no tags: its releases' tags are not found.
+        const res = await read(what, () => tagRefsPage(owner, repo, page, before?.etag), [404, 409]);
+        if (res === undefined) break;
+        const kept: TagListingPage | undefined =
+          res === 'not-modified'
+            ? before
+            : {
+                etag: res.headers.etag ?? '',
+                refs: (res.data as ApiRef[]).map((r) => [r.ref, r.object.sha, r.object.type] as const),
+                next: nextPageExists(res.headers.link),
+              };
+        if (kept === undefined) throw missingPage(what, page);
+        pages.push(kept);
+        if (!kept.next) break;
+      }
+      tagListings.set(key, pages);
+      const tags = new Map<string, TagRef>();
+      for (const { refs } of pages) {
+        for (const [ref, sha, type] of refs) {
+          if (ref.startsWith(TAG_PREFIX))
+            tags.set(ref.slice(TAG_PREFIX.length), { sha, annotated: type === 'tag' });
+        }
+      }
+      return tags;
+    },
+
+    async commitOfTagObject(owner, repo, sha) {
+      const what = `read of tag object ${sha} in ${owner}/${repo}`;
+      let object = { sha, type: 'tag' };
+      // A tag may name another tag object: follow (a few) to the commit.
       for (let depth = 0; object.type === 'tag' && depth < 5; depth++) {
         const tagSha = object.sha;
-        const tagObject = await read(what, () => octokit.rest.git.getTag({ owner, repo, tag_sha: tagSha }));
-        if (tagObject === undefined || tagObject === 'not-modified') return undefined;
-        object = tagObject.data.object;
+        const tag = await read(what, () => octokit.rest.git.getTag({ owner, repo, tag_sha: tagSha }));
+        if (tag === undefined || tag === 'not-modified') return undefined;
+        object = tag.data.object;
       }
-      return { notModified: false, commit: object.sha, etag: ref.headers.etag ?? null };
+      return object.type === 'commit' ? object.sha : undefined;
     },
 
     async listRootFiles(owner, repo, ref) {
