@@ -50,26 +50,22 @@ describe('the registry GitHub client', () => {
     expect(gh.requests.filter((r) => r.path === '/repos/acme/missing')).toHaveLength(1);
   });
 
-  it('waits out a secondary rate limit for its Retry-After, and says so', async () => {
-    gh.faults.inject({
-      path: `/repos/${REPO}`,
-      times: 1,
-      action: { kind: 'secondary-rate-limit', retryAfter: 1 },
-    });
+  it.each([
+    [
+      'a secondary rate limit for its Retry-After',
+      { kind: 'secondary-rate-limit', retryAfter: 1 } as const,
+      'GitHub secondary rate limit reached',
+    ],
+    [
+      'a spent rate limit until it resets',
+      { kind: 'primary-rate-limit', resetInSeconds: 0 } as const,
+      'GitHub rate limit reached',
+    ],
+  ])('waits out %s, and says so', async (_what, action, warning) => {
+    gh.faults.inject({ path: `/repos/${REPO}`, times: 1, action });
     expect(await client().getRepository('acme', 'retries')).toMatchObject({ description: 'retried' });
     expect(statuses()).toEqual([403, 200]);
-    expect(warnings.join('')).toContain('GitHub secondary rate limit reached');
-  });
-
-  it('waits for a spent rate limit to reset', async () => {
-    gh.faults.inject({
-      path: `/repos/${REPO}`,
-      times: 1,
-      action: { kind: 'primary-rate-limit', resetInSeconds: 0 },
-    });
-    expect(await client().getRepository('acme', 'retries')).toMatchObject({ description: 'retried' });
-    expect(statuses()).toEqual([403, 200]);
-    expect(warnings.join('')).toContain('GitHub rate limit reached');
+    expect(warnings.join('')).toContain(warning);
   });
 
   it('gives up after two waits on a rate limit that does not lift: GITHUB_FAILED, the job retries later', async () => {
