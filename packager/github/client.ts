@@ -2,6 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
+import { idleTimeoutFetch } from '../../common/idle-timeout-fetch.js';
 import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 import { DEFAULT_GITHUB_API_URL } from './api-url.js';
@@ -16,8 +17,6 @@ const RATE_LIMIT_RETRIES = 2;
 const LONGEST_RATE_LIMIT_WAIT_S = 60;
 /** How long GitHub may stay silent (no answer, an upload not moving) before a request is abandoned. */
 export const DEFAULT_GITHUB_TIMEOUT_MS = 60_000;
-/** An upload is sent in pieces of this size; each piece sent shows it is moving. */
-const UPLOAD_PIECE = 64 * 1024;
 
 export interface GitHubClientOptions {
   apiUrl: string;
@@ -41,48 +40,6 @@ export class GitHubTimeoutError extends Error {
   }
 }
 
-/**
- * `fetch` for Octokit that abandons a request when nothing moves for `ms`: while its body is sent (each
- * piece sent counts), while it waits for the answer, and while it reads the answer.
- */
-function fetchWithTimeout(ms: number): typeof fetch {
-  return async (input, init) => {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const moved = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new GitHubTimeoutError(ms)), ms).unref();
-    };
-    moved();
-    const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
-    const body = init?.body instanceof Uint8Array ? inPieces(init.body, moved) : init?.body;
-    try {
-      const response = await fetch(input, { ...init, body, signal });
-      moved();
-      return response;
-    } catch (err) {
-      clearTimeout(timer);
-      throw err;
-    }
-  };
-}
-
-function inPieces(bytes: Uint8Array, sent: () => void): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        sent();
-        if (offset >= bytes.length) return controller.close();
-        const end = Math.min(offset + UPLOAD_PIECE, bytes.length);
-        controller.enqueue(bytes.subarray(offset, end));
-        offset = end;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
 /** @octokit/rest with the retry plugin (5xx, resets) and the throttling plugin (rate limits, pacing). */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const notice = options.onNotice ?? (() => undefined);
@@ -91,7 +48,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     baseUrl: options.apiUrl.replace(/\/+$/, ''),
     auth: options.token,
     userAgent: 'sensu-bonsai-hub-packager',
-    request: { fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
+    request: {
+      fetch: idleTimeoutFetch(
+        options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS,
+        (ms) => new GitHubTimeoutError(ms),
+      ),
+    },
     // Octokit logs failed requests itself; every failure reaches the user once, through our errors.
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { RegistryError, messageOf } from '../errors.js';
 import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
 import { processAlive } from '../process-alive.js';
@@ -51,7 +52,8 @@ export async function openPglite(dataDir: string): Promise<Db> {
   await takeLock(lockFile, dataDir);
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dir);
+    // pg_trgm: the search index of migration 0011.
+    pg = await PGlite.create(dir, { extensions: { pg_trgm } });
   } catch (err) {
     await fs.rm(lockFile, { force: true });
     throw new RegistryError(

@@ -18,6 +18,12 @@ export interface Release {
   notes?: string;
 }
 
+/** Where a tag's ref points: a commit, or (an annotated tag) a tag object naming the commit. */
+export interface TagRef {
+  sha: string;
+  annotated: boolean;
+}
+
 export interface Repository {
   htmlUrl: string;
   description: string;
@@ -42,13 +48,14 @@ export interface GitHub {
     repo: string,
     etags?: readonly string[],
   ): Promise<Conditional<{ releases: Release[]; etags: string[] }>>;
-  /** The commit a tag points at (annotated tags dereferenced); conditional on the ref's last ETag. */
-  resolveTag(
-    owner: string,
-    repo: string,
-    tag: string,
-    etag?: string | null,
-  ): Promise<Conditional<{ commit: string; etag: string | null }> | undefined>;
+  /**
+   * Every tag of the repository and the sha its ref points at, from one paginated listing of the tag
+   * refs (`git/matching-refs/tags/`): a sync asks once, not once per release. Empty when the repository
+   * has no commits or is gone.
+   */
+  listTagRefs(owner: string, repo: string): Promise<Map<string, TagRef>>;
+  /** The commit an annotated tag object points at (tags of tags followed); undefined when it is gone. */
+  commitOfTagObject(owner: string, repo: string, sha: string): Promise<string | undefined>;
   /** Names of the files at the repository root at `ref`. */
   listRootFiles(owner: string, repo: string, ref: string): Promise<string[]>;
   /**

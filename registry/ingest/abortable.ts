@@ -56,7 +56,8 @@ export function abortableGitHub(github: GitHub, signal: AbortSignal): GitHub {
     apiUrl: github.apiUrl,
     getRepository: (owner, repo) => raced(github.getRepository(owner, repo), signal),
     listReleases: (owner, repo, etags) => raced(github.listReleases(owner, repo, etags), signal),
-    resolveTag: (owner, repo, tag, etag) => raced(github.resolveTag(owner, repo, tag, etag), signal),
+    listTagRefs: (owner, repo) => raced(github.listTagRefs(owner, repo), signal),
+    commitOfTagObject: (owner, repo, sha) => raced(github.commitOfTagObject(owner, repo, sha), signal),
     listRootFiles: (owner, repo, ref) => raced(github.listRootFiles(owner, repo, ref), signal),
     readFile: (owner, repo, path, ref, maxBytes) =>
       raced(github.readFile(owner, repo, path, ref, maxBytes), signal),

@@ -7,6 +7,7 @@ import type { Db, Queryable } from '../db/port.js';
 import { isConnectionFailure } from '../db/sql-errors.js';
 import { RegistryError, isRegistryError, messageOf, notFound } from '../errors.js';
 import type { GitHub, Release } from '../github/port.js';
+import { tagCommits } from '../github/tag-commits.js';
 import { getAsset, saveReleasesEtags, updateFromGitHub, type AssetRecord } from '../store/assets.js';
 import { fencedTransaction, isLeaseLost } from '../jobs/fence.js';
 import type { HeldJob } from '../jobs/queue.js';
@@ -183,6 +184,10 @@ export async function syncAsset(
   }
 
   const known = new Map((await listVersions(deps.db, assetId)).map((v) => [v.tag, v]));
+  const commitOfTag = tagCommits(deps.github, owner, repo, (tag) => {
+    const v = known.get(tag);
+    return v && { ref: v.tagEtag, commit: v.tagCommit };
+  });
   const published = new Set<string>();
   for (const release of listed.releases) {
     if (release.draft) {
@@ -206,6 +211,7 @@ export async function syncAsset(
       const result = await syncRelease(deps, writes, asset, release, version, known.get(release.tag), {
         ...options,
         jobId,
+        commitOfTag,
       });
       report.versions.push(result);
       // A failed attempt changes no API answer, but the web pages show its errors.
@@ -297,7 +303,7 @@ async function syncRelease(
   release: Release,
   version: VersionRecord,
   previous: VersionRecord | undefined,
-  options: SyncOptions & { jobId: number | null },
+  options: SyncOptions & { jobId: number | null; commitOfTag: ReturnType<typeof tagCommits> },
 ): Promise<VersionReport> {
   const owner = asset.namespace;
   const repo = asset.name;
@@ -307,8 +313,8 @@ async function syncRelease(
   // The commit: unparseable tags never get that far (they can never be served).
   let commit: string | null = null;
   if (unparseableTag(release.tag).length === 0) {
-    const ref = await deps.github.resolveTag(owner, repo, release.tag, previous?.tagEtag);
-    if (ref === undefined) {
+    const tagged = await options.commitOfTag(release.tag);
+    if (tagged === undefined) {
       const fingerprint = releaseFingerprint(null, release.files, deps.signatures?.fingerprint);
       return recordFailure(writes, version, fingerprint, null, {
         configFile: undefined,
@@ -322,19 +328,10 @@ async function syncRelease(
         warnings: [],
       });
     }
-    if (ref.notModified && previous?.tagCommit) {
-      commit = previous.tagCommit;
-    } else if (!ref.notModified) {
-      commit = ref.commit;
-      await write((tx) => saveTagRef(tx, version.id, ref.etag, ref.commit));
-    } else {
-      // A 304 without a remembered commit cannot happen unless the row was edited; ask again in full.
-      const fresh = await deps.github.resolveTag(owner, repo, release.tag, null);
-      if (!fresh || fresh.notModified)
-        throw new RegistryError('GITHUB_FAILED', `cannot resolve tag ${release.tag}`);
-      commit = fresh.commit;
-      await write((tx) => saveTagRef(tx, version.id, fresh.etag, fresh.commit));
-    }
+    commit = tagged.commit;
+    // The ref's sha is kept (as tag_etag): an annotated tag's object is then not read again.
+    if (previous?.tagEtag !== tagged.ref || previous.tagCommit !== tagged.commit)
+      await write((tx) => saveTagRef(tx, version.id, tagged.ref, tagged.commit));
   }
   const fingerprint = releaseFingerprint(commit, release.files, deps.signatures?.fingerprint);
 

@@ -220,6 +220,34 @@ const ORDER_BY: Record<AssetOrder, string> = {
   most_downloaded: 'downloads DESC, lower(namespace), lower(name)',
 };
 
+/**
+ * Every text a search word may match, as one expression: the trigram index of migration 0011 is built on
+ * exactly this expression (change both together). `a` is the table's alias in the query, if any.
+ */
+const searchText = (a: string) =>
+  `(${a}namespace || ' ' || ${a}name || ' ' || ${a}description || ' ' || ${a}tags::text)`;
+
+/**
+ * The conditions of a q= search: each word must appear, in any case, anywhere in the namespace, name,
+ * description or tags (a substring match, answered by the trigram index). `rank` orders the matches as
+ * Bonsai does, names first: assets whose name holds every word, then the rest, each group in the page's
+ * order. Shared by the API list and the web pages.
+ */
+export function searchTerms(
+  search: string,
+  param: (v: string) => string,
+  alias?: string,
+): { where: string[]; rank: string } {
+  const a = alias ? `${alias}.` : '';
+  const words = search.split(/\s+/).filter(Boolean);
+  if (words.length === 0) return { where: [], rank: '' };
+  const likes = words.map((word) => param(`%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  return {
+    where: likes.map((like) => `${searchText(a)} ILIKE ${like}`),
+    rank: `CASE WHEN ${likes.map((like) => `${a}name ILIKE ${like}`).join(' AND ')} THEN 0 ELSE 1 END, `,
+  };
+}
+
 /** One page of rendered asset objects and the total matching the filters. */
 export async function listAssetBodies(
   q: Queryable,
@@ -233,17 +261,13 @@ export async function listAssetBodies(
   };
   if (query.namespace !== undefined) where.push(`lower(namespace) = lower(${param(query.namespace)})`);
   if (query.name !== undefined) where.push(`lower(name) = lower(${param(query.name)})`);
-  for (const word of (query.search ?? '').split(/\s+/).filter(Boolean)) {
-    const like = param(`%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where.push(
-      `(namespace ILIKE ${like} OR name ILIKE ${like} OR description ILIKE ${like} OR tags::text ILIKE ${like})`,
-    );
-  }
+  const search = searchTerms(query.search ?? '', param);
+  where.push(...search.where);
   const filter = where.join(' AND ');
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM assets WHERE ${filter}`, params);
   const n = params.length;
   const page = await q.query<{ body: string }>(
-    `SELECT body FROM assets WHERE ${filter} ORDER BY ${ORDER_BY[query.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
+    `SELECT body FROM assets WHERE ${filter} ORDER BY ${search.rank}${ORDER_BY[query.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...params, query.items, query.start],
   );
   return { total: total.rows[0]?.n ?? 0, bodies: page.rows.map((r) => r.body) };

@@ -1,6 +1,6 @@
 import { resolveVersion, type ApiAsset } from '../../bonsai-schema/index.js';
 import type { Queryable } from '../db/port.js';
-import type { AssetOrder } from '../store/assets.js';
+import { searchTerms, type AssetOrder } from '../store/assets.js';
 
 /** The reads the web pages make beyond the API's: filters across builds, facets, counts. */
 
@@ -53,12 +53,8 @@ export async function searchAssets(
     params.push(v);
     return `$${params.length}`;
   };
-  for (const word of f.search.split(/\s+/).filter(Boolean)) {
-    const like = param(`%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where.push(
-      `(a.namespace ILIKE ${like} OR a.name ILIKE ${like} OR a.description ILIKE ${like} OR a.tags::text ILIKE ${like})`,
-    );
-  }
+  const search = searchTerms(f.search, param, 'a');
+  where.push(...search.where);
   if (f.tiers.length > 0) where.push(anyOf('a.tier', param(JSON.stringify(f.tiers))));
   if (f.tags.length > 0)
     where.push(
@@ -76,7 +72,7 @@ export async function searchAssets(
   const n = params.length;
   const { rows } = await q.query<AssetRow>(
     `SELECT a.namespace, a.name, a.description, a.tier, a.tags, a.updated_at, a.downloads, a.body
-     FROM assets a WHERE ${filter} ORDER BY ${ORDER_BY[f.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
+     FROM assets a WHERE ${filter} ORDER BY ${search.rank}${ORDER_BY[f.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...params, PER_PAGE, (f.page - 1) * PER_PAGE],
   );
   return { total: total.rows[0]?.n ?? 0, assets: rows.map(toListed) };

@@ -90,6 +90,29 @@ describe('git refs and commits', () => {
     expect(matching).toEqual([]);
   });
 
+  it('lists matching refs a page at a time, annotated tags pointing at their tag object', async () => {
+    const sha = gh.state.commit(`${owner}/${repo}`, { files: { x: '1' }, tag: '1.0.0', annotated: true });
+    for (let i = 1; i <= 4; i++)
+      gh.state.commit(`${owner}/${repo}`, { files: { x: `${i}` }, tag: `2.0.${i}` });
+    const client = octokit(gh);
+    const first = await client.rest.git.listMatchingRefs({ owner, repo, ref: 'tags/', per_page: 2 });
+    expect(first.data.map((r) => r.ref)).toEqual(['refs/tags/1.0.0', 'refs/tags/2.0.1']);
+    expect(first.headers.link).toMatch(/rel="next"/);
+    const all = await client.paginate(client.rest.git.listMatchingRefs, {
+      owner,
+      repo,
+      ref: 'tags/',
+      per_page: 2,
+    });
+    expect(all.map((r) => r.ref)).toEqual(
+      ['1.0.0', '2.0.1', '2.0.2', '2.0.3', '2.0.4'].map((t) => `refs/tags/${t}`),
+    );
+    const annotated = all[0]!.object;
+    expect(annotated.type).toBe('tag');
+    const { data: tag } = await client.rest.git.getTag({ owner, repo, tag_sha: annotated.sha });
+    expect(tag.object.sha).toBe(sha);
+  });
+
   it('answers 404 for a missing tag and 409 for a repository without commits', async () => {
     const empty = await failure(octokit(gh).rest.git.getRef({ owner, repo, ref: 'tags/1.0.0' }));
     expect(empty.status).toBe(409);

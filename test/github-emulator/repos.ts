@@ -69,7 +69,9 @@ export function repoRoutes(router: Router<RequestState>, { state, render }: Rout
     assertNotEmpty(repo, docs.listMatchingRefs);
     const prefix = `refs/${ctx.params.ref}`;
     const matching = sortedRefs(repo).filter(([name]) => name.startsWith(prefix));
-    ctx.body = matching.map(([name, target]) => render.ref(repo, name, target));
+    // Paginated like GitHub (per_page, Link): a repository may have thousands of tags.
+    const refs = matching.map(([name, target]) => render.ref(repo, name, target));
+    ctx.body = paginate(ctx, refs, repo, render.origins.api);
   });
 
   router.get('/repos/:owner/:repo/git/tags/:sha', (ctx) => {

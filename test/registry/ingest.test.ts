@@ -358,6 +358,48 @@ describe('releases change on GitHub', () => {
     expect((await status(repo))['2.0.0']).toMatchObject({ state: 'served', commit: published.commit });
   });
 
+  it('syncs an unchanged repository with 41 releases in 3 requests: one listing of tag refs, not one per tag', async () => {
+    const repo = await newRepo();
+    const served = await publish(h.gh, repo, '1.0.0', { annotated: true });
+    // 40 more releases whose commits have no bonsai.yml (cheap to make; they fail, then stay failing).
+    for (let i = 1; i <= 40; i++) {
+      h.gh.state.commit(repo, { files: { 'README.md': `${i}` }, tag: `2.0.${i}`, annotated: i % 2 === 0 });
+      h.gh.state.createRelease(repo, { tag_name: `2.0.${i}` });
+    }
+    await h.sync(repo);
+    const mark = h.gh.requests.length;
+    await h.sync(repo);
+    const api = h.gh.requests.slice(mark).filter((r) => r.origin === 'api');
+    expect(api.map((r) => r.path)).toEqual([
+      `/repos/${repo}/releases`,
+      `/repos/${repo}`,
+      `/repos/${repo}/git/matching-refs/tags`,
+    ]);
+    // The listing is asked conditionally: unchanged, it costs a 304 (free of rate limit on GitHub).
+    expect(api.at(-1)?.status).toBe(304);
+    const versions = await status(repo);
+    expect(versions['1.0.0']).toMatchObject({ state: 'served', commit: served.commit });
+    expect(Object.keys(versions)).toHaveLength(41);
+  });
+
+  it('follows a moved annotated tag: its new tag object is read once, then remembered', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0', { annotated: true });
+    await h.sync(repo);
+    const moved = h.gh.state.commit(repo, {
+      files: { 'bonsai.yml': bonsaiYml() },
+      tag: '1.0.0',
+      annotated: true,
+    });
+    const mark = h.gh.requests.length;
+    await h.sync(repo);
+    expect((await status(repo))['1.0.0']).toMatchObject({ commit: moved });
+    const tagReads = () => h.gh.requests.slice(mark).filter((r) => r.path.includes('/git/tags/'));
+    expect(tagReads()).toHaveLength(1);
+    await h.sync(repo);
+    expect(tagReads()).toHaveLength(1);
+  });
+
   it('does no work for unchanged releases, and a conditional read of an unchanged list costs a 304', async () => {
     const repo = await newRepo();
     await publish(h.gh, repo, '1.0.0');
