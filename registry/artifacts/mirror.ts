@@ -25,6 +25,7 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
     mode: 'mirror',
     description: `mirror to ${dir}, published at ${publicBase}`,
     locate,
+    read: (mirrorPath) => readMirrored(dir, mirrorPath),
     async openSink(commit, fileName) {
       const target = locate(commit, fileName);
       if (!target) {
@@ -84,6 +85,27 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
       };
     },
   };
+}
+
+/** The file at `dir/COMMIT/FILE`, or undefined when there is none (or the path is not a mirror path). */
+export async function readMirrored(
+  dir: string,
+  mirrorPath: string,
+): Promise<AsyncIterable<Uint8Array> | undefined> {
+  const [commit = '', ...rest] = mirrorPath.split('/');
+  const fileName = rest.join('/');
+  if (!COMMIT_PATTERN.test(commit) || releaseFileNameProblem(fileName) !== undefined) return undefined;
+  const file = path.join(dir, commit, fileName);
+  const handle = await fs.open(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.code === 'EISDIR') return undefined;
+    throw new RegistryError('ARTIFACT_STORE_FAILED', `cannot read ${file}: ${err.message}`, { cause: err });
+  });
+  if (!handle) return undefined;
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    return undefined;
+  }
+  return handle.createReadStream({ highWaterMark: 1 << 20 });
 }
 
 /** Who writes a partial file: `HOST.PID`, so that a restarted process knows what a dead one left. */

@@ -1,5 +1,6 @@
 import { withVerbHelp } from '../../cli/help.js';
 import type { VerbRegistration } from '../../cli/program.js';
+import { registerArtifacts } from './artifacts-group.js';
 import { registerImport } from './import-verb.js';
 import { registerKeyVerbs } from './key-verbs.js';
 import { registerServe } from './serve.js';
@@ -41,4 +42,5 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerToken(registry, io, run);
   registerAudit(registry, io, run);
   registerKeyVerbs(registry, io, run);
+  registerArtifacts(registry, io, run);
 };

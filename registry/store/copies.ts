@@ -58,3 +58,11 @@ export async function recordedCopies(
     published: r.published,
   }));
 }
+
+/** The sha512 recorded at ingest for every mirror path any build ever named (removed versions too). */
+export async function recordedDigests(q: Queryable): Promise<Map<string, string>> {
+  const { rows } = await q.query<{ mirror_path: string; sha512: string }>(
+    'SELECT DISTINCT mirror_path, sha512 FROM builds WHERE mirror_path IS NOT NULL',
+  );
+  return new Map(rows.map((r) => [r.mirror_path, r.sha512]));
+}

@@ -106,7 +106,12 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
     },
     async write(key, body, metadata) {
       await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(metadata ? { Metadata: metadata } : {}) }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ...(metadata ? { Metadata: metadata } : {}),
+        }),
       );
     },
     env: (prefix) => ({
