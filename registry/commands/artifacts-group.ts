@@ -33,7 +33,7 @@ export function registerArtifacts(registry: Command, io: Io, run: ActionRunner):
     {
       examples: [
         'bonsai registry artifacts verify --json',
-        'S3_BUCKET=bonsai-artifacts bonsai registry artifacts migrate --to s3',
+        'bonsai registry artifacts migrate --to s3 --s3-bucket bonsai-artifacts',
       ],
       exitCodes: [
         [0, 'The verb did what was asked.'],

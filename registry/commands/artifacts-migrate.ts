@@ -34,8 +34,8 @@ export function registerArtifactsMigrate(artifacts: Command, io: Io, run: Action
     io,
     {
       examples: [
-        'S3_BUCKET=bonsai-artifacts S3_REGION=eu-west-1 bonsai registry artifacts migrate --to s3',
-        'S3_BUCKET=bonsai S3_ENDPOINT=http://minio:9000 S3_FORCE_PATH_STYLE=true bonsai registry artifacts migrate --to s3 --json',
+        'bonsai registry artifacts migrate --to s3 --s3-bucket bonsai-artifacts --s3-region eu-west-1',
+        'bonsai registry artifacts migrate --to s3 --s3-endpoint http://minio:9000 --s3-force-path-style true --json',
       ],
       exitCodes: [
         [0, 'Every file is in the bucket with its recorded bytes.'],

@@ -26,7 +26,7 @@ export function registerArtifactsVerify(artifacts: Command, io: Io, run: ActionR
             'copy that is missing or holds other bytes. Run it after a storage incident, or on a bucket ' +
             'that many replicas share. It changes nothing.',
         )
-        .argument('[NAMESPACE/NAME]', 'Only the copies of this asset (default: every asset).')
+        .argument('[ASSET]', 'An asset, NAMESPACE/NAME: only its copies are read (default: every asset).')
         .option('--json', 'Print JSON.'),
       ARTIFACT_STORE_SETTINGS,
     ),
@@ -34,7 +34,7 @@ export function registerArtifactsVerify(artifacts: Command, io: Io, run: ActionR
     {
       examples: [
         'bonsai registry artifacts verify',
-        'ARTIFACTS_MODE=s3 S3_BUCKET=bonsai-artifacts bonsai registry artifacts verify acme/sensu-check-foo --json',
+        'bonsai registry artifacts verify acme/sensu-check-foo --artifacts-mode s3 --s3-bucket bonsai-artifacts --json',
       ],
       exitCodes: [
         [0, 'Every copy is in the store with its recorded bytes.'],
