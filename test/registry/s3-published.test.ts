@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publish, sha512 } from './support/fixtures.js';
+import { publish, sha512, type Published } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { startTestS3, type TestS3 } from './support/s3-server.js';
 
@@ -70,17 +70,23 @@ describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
     await s3?.close();
   });
 
-  it('an upload failing midway leaves the version unserved, and the next sync completes it', async () => {
-    h.gh.state.createRepo('acme/cut');
-    const published = await publish(h.gh, 'acme/cut', '1.0.0');
-    s3.fault = 'cut-upload';
+  /** Publishes REPO 1.0.0 and registers it while the bucket fails as `fault` says. */
+  async function addWhileFailing(repo: string, fault: NonNullable<TestS3['fault']>): Promise<Published> {
+    h.gh.state.createRepo(repo);
+    const published = await publish(h.gh, repo, '1.0.0');
+    s3.fault = fault;
     s3.broken = 0;
     try {
-      await h.addRepo('acme/cut');
+      await h.addRepo(repo);
     } finally {
       s3.fault = undefined;
     }
     expect(s3.broken).toBeGreaterThan(0);
+    return published;
+  }
+
+  it('an upload failing midway leaves the version unserved, and the next sync completes it', async () => {
+    const published = await addWhileFailing('acme/cut', 'cut-upload');
     await expectUnserved(h, 'acme/cut', `s3://${s3.bucket}/${PREFIX}/${published.commit}/`);
     expect((await s3.keys()).filter((k) => k.includes(published.commit))).toEqual([]);
 
@@ -89,16 +95,7 @@ describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
   });
 
   it('a copy the bucket refuses after the version was saved leaves it unserved until a sync publishes it', async () => {
-    h.gh.state.createRepo('acme/copy');
-    const published = await publish(h.gh, 'acme/copy', '1.0.0');
-    s3.fault = 'refuse-copy';
-    s3.broken = 0;
-    try {
-      await h.addRepo('acme/copy');
-    } finally {
-      s3.fault = undefined;
-    }
-    expect(s3.broken).toBeGreaterThan(0);
+    const published = await addWhileFailing('acme/copy', 'refuse-copy');
     // The ingest was committed (its commit is recorded), but its copies are not at their keys.
     const v = await expectUnserved(h, 'acme/copy', `cannot publish s3://${s3.bucket}/${PREFIX}/`);
     expect(v.commit).toBe(published.commit);
