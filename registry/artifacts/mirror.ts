@@ -25,6 +25,7 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
     mode: 'mirror',
     description: `mirror to ${dir}, published at ${publicBase}`,
     locate,
+    read: (mirrorPath) => readMirrored(dir, mirrorPath),
     async openSink(commit, fileName) {
       const target = locate(commit, fileName);
       if (!target) {
@@ -45,12 +46,29 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
         mirrorPath,
         compare,
         async publish(written) {
-          await fs.mkdir(path.dirname(target), { recursive: true });
+          try {
+            await fs.mkdir(path.dirname(target), { recursive: true });
+          } catch (err) {
+            await fs.rm(temp, { force: true });
+            throw new RegistryError(
+              'ARTIFACT_STORE_FAILED',
+              `cannot publish ${mirrorPath} in ${dir}: ${(err as Error).message}`,
+              { cause: err },
+            );
+          }
           try {
             // A hard link, unlike a rename, fails when the path is taken: nothing is ever replaced.
             await fs.link(temp, target);
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || (await compare(written)) !== 'same') {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+              // A disk error: the version stays unserved until a later sync publishes its copy.
+              throw new RegistryError(
+                'ARTIFACT_STORE_FAILED',
+                `cannot publish ${mirrorPath} in ${dir}: ${(err as Error).message}`,
+                { cause: err },
+              );
+            }
+            if ((await compare(written)) !== 'same') {
               throw new RegistryError('ARTIFACTS_FAILED', `cannot publish ${mirrorPath} in ${dir}`, {
                 hint: 'another file took its place meanwhile; the served copy was left as it was',
                 cause: err,
@@ -67,6 +85,27 @@ export async function createMirrorArtifacts(dir: string, publicBase: string): Pr
       };
     },
   };
+}
+
+/** The file at `dir/COMMIT/FILE`, or undefined when there is none (or the path is not a mirror path). */
+export async function readMirrored(
+  dir: string,
+  mirrorPath: string,
+): Promise<AsyncIterable<Uint8Array> | undefined> {
+  const [commit = '', ...rest] = mirrorPath.split('/');
+  const fileName = rest.join('/');
+  if (!COMMIT_PATTERN.test(commit) || releaseFileNameProblem(fileName) !== undefined) return undefined;
+  const file = path.join(dir, commit, fileName);
+  const handle = await fs.open(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.code === 'EISDIR') return undefined;
+    throw new RegistryError('ARTIFACT_STORE_FAILED', `cannot read ${file}: ${err.message}`, { cause: err });
+  });
+  if (!handle) return undefined;
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    return undefined;
+  }
+  return handle.createReadStream({ highWaterMark: 1 << 20 });
 }
 
 /** Who writes a partial file: `HOST.PID`, so that a restarted process knows what a dead one left. */
@@ -98,7 +137,8 @@ async function removeOrphans(partial: string): Promise<void> {
 /** Whether `file` is absent, holds exactly the bytes described, or other bytes. */
 async function holds(file: string, written: WrittenBytes): Promise<'absent' | 'same' | 'different'> {
   const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+    // ENOTDIR: a file stands where the commit's folder goes, so nothing is at this path.
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
     throw err;
   });
   if (!stat) return 'absent';

@@ -36,6 +36,11 @@ export interface Artifacts {
   openSink(commit: string, fileName: string): Promise<ArtifactSink | undefined>;
   /** The file behind a mirror path, or undefined (never outside the mirror folder). */
   locate(commit: string, fileName: string): string | undefined;
+  /**
+   * The bytes stored at a mirror path (`COMMIT/FILE`), or undefined when nothing is there: what
+   * `bonsai registry artifacts verify` re-reads. Undefined in link mode.
+   */
+  read?(mirrorPath: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** s3 mode: a short-lived presigned URL of a stored object, or undefined when there is none. */
   redirect?(commit: string, fileName: string): Promise<string | undefined>;
   /** Releases its connections (the S3 client's keep-alive sockets). */

@@ -106,6 +106,17 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
     description: `s3 ${where}, published at ${publicBase}`,
     locate: () => undefined,
     close: () => client.destroy(),
+    async read(mirrorPath) {
+      const key = keyOf(mirrorPath);
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return res.Body as AsyncIterable<Uint8Array>;
+      } catch (err) {
+        // A missing key is a finding; a missing bucket is a store that cannot answer.
+        if (statusOf(err) === 404 && (err as Error).name !== 'NoSuchBucket') return undefined;
+        throw failed('read', key, err);
+      }
+    },
     async redirect(commit, fileName) {
       if (!valid(commit, fileName)) return undefined;
       const key = keyOf(`${commit}/${fileName}`);
@@ -198,8 +209,12 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
           }
         },
         async discard() {
-          body.destroy();
-          await upload.abort().catch(() => undefined);
+          // A body written whole is left to finish uploading (an abort does not stop a request in flight,
+          // which would then land after the removal); one cut short is aborted.
+          if (!body.writableFinished) {
+            body.destroy();
+            await upload.abort().catch(() => undefined);
+          }
           await uploaded.catch(() => undefined);
           await remove(temp);
         },

@@ -1,6 +1,7 @@
 import { withVerbHelp } from '../../common/verb-help.js';
 import type { VerbRegistration } from '../../common/verb.js';
 import { registerAddRepo } from './add-repo-verb.js';
+import { registerArtifacts } from './artifacts-group.js';
 import { registerAudit } from './audit-verb.js';
 import { registerImport } from './import-verb.js';
 import { registerKeyVerbs } from './key-verbs.js';
@@ -45,4 +46,5 @@ export const registryVerbs: VerbRegistration = (program, io, run) => {
   registerToken(registry, io, run);
   registerAudit(registry, io, run);
   registerKeyVerbs(registry, io, run);
+  registerArtifacts(registry, io, run);
 };

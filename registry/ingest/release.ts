@@ -228,6 +228,7 @@ export async function ingestRelease(deps: ReleaseIngestDeps, target: ReleaseTarg
       size: v.size,
       sourceUrl: filesByName.get(build.assetFilename)!.browserDownloadUrl,
       mirrorPath: v.mirrorPath,
+      ...(v.publish !== nothing ? { copyPending: true } : {}),
     };
   });
   const readme = await readReadme(deps.github, target, rootFiles, readmeOverride(decoded.text, owner, repo));

@@ -13,6 +13,7 @@ import { fencedTransaction, isLeaseLost } from '../jobs/fence.js';
 import type { HeldJob } from '../jobs/queue.js';
 import { appendIngestLog } from '../store/ingest-log.js';
 import { saveVersionDocs } from '../store/version-docs.js';
+import { markCopiesPublished } from '../store/copies.js';
 import {
   isServed,
   listVersions,
@@ -242,6 +243,8 @@ export async function syncAsset(
           : // Not even its row could be written (a tag the store refuses): reported, and logged per asset.
             await recordUntracked(writes, release.tag, jobId, err),
       );
+      // A copy that failed after the commit took the version out of the API.
+      await invalidate();
     }
   }
   // Drafts that also appear published are reported once, as published.
@@ -267,8 +270,9 @@ export async function syncAsset(
     });
   }
 
-  // Only a complete sync may advance the ETags, or the poller would never look at a skipped release again.
-  if (!report.versions.some((v) => v.outcome === 'retry'))
+  // Only a complete sync may advance the ETags, or the poller would never look at a skipped release again
+  // (nor at a version whose copy the artifact store refused).
+  if (!report.versions.some((v) => v.outcome === 'retry' || v.diagnostics.some(isStoreFailure)))
     await write((tx) => saveReleasesEtags(tx, assetId, listed.etags));
   log.info({ versions: report.versions.map((v) => `${v.tag}:${v.outcome}`).join(' ') }, 'asset synced');
   return report;
@@ -289,6 +293,10 @@ export function importedAsset(name: string, mirror: string): RegistryError {
 function stopsTheJob(err: unknown, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted || isLeaseLost(err) || isConnectionFailure(err)) return true;
   return isRegistryError(err) && (err.code === 'DATABASE_FAILED' || err.code === 'JOB_DEADLINE');
+}
+
+function isStoreFailure(d: Diagnostic): boolean {
+  return d.code === 'ARTIFACT_STORE_FAILED';
 }
 
 /** GitHub (or its download CDN) failed or could not be reached, after the client's own retries. */
@@ -398,8 +406,15 @@ async function syncRelease(
     await good.artifacts.discard();
     throw err;
   }
-  // Only now do mirrored copies reach their URLs: nothing served pointed at them before the commit.
+  // Only now do mirrored copies reach their URLs: nothing served pointed at them before the commit. The
+  // version is served once every copy is confirmed (the builds' `published` marker): a copy that fails
+  // leaves it unserved, and the next sync ingests it again.
   await good.artifacts.publish();
+  if (good.builds.some((b) => b.copyPending))
+    await write(async (tx) => {
+      await markCopiesPublished(tx, version.id);
+      await renderAsset(tx, asset.id, deps.urls, 'changed');
+    });
   return {
     tag: release.tag,
     outcome: 'ingested',

@@ -27,6 +27,8 @@ export interface VersionRecord {
   ingestedAt: Date | null;
   removedAt: Date | null;
   createdAt: Date;
+  /** Some mirrored copy of its builds is not confirmed in the artifact store yet: it is not served. */
+  copiesPending: boolean;
 }
 
 interface VersionRow {
@@ -50,11 +52,15 @@ interface VersionRow {
   ingested_at: Date | null;
   removed_at: Date | null;
   created_at: Date;
+  copies_pending: boolean;
 }
+
+/** Whether a build of the version (the `versions` row in scope) waits for its copy to be published. */
+const COPIES_PENDING = 'EXISTS (SELECT 1 FROM builds p WHERE p.version_id = versions.id AND NOT p.published)';
 
 const COLUMNS = `id, asset_id, tag, release_id, prerelease, tag_etag, tag_commit, attempt_state,
   attempt_fingerprint, attempt_commit, attempt_errors, attempt_warnings, attempted_at, commit_sha, fingerprint,
-  annotations, labels, ingested_at, removed_at, created_at`;
+  annotations, labels, ingested_at, removed_at, created_at, ${COPIES_PENDING} AS copies_pending`;
 
 function toRecord(r: VersionRow): VersionRecord {
   return {
@@ -78,12 +84,13 @@ function toRecord(r: VersionRow): VersionRecord {
     ingestedAt: r.ingested_at,
     removedAt: r.removed_at,
     createdAt: r.created_at,
+    copiesPending: r.copies_pending,
   };
 }
 
-/** Served: it has good data and its release still exists. */
-export function isServed(v: Pick<VersionRecord, 'commitSha' | 'removedAt'>): boolean {
-  return v.commitSha !== null && v.removedAt === null;
+/** Served: it has good data, every mirrored copy is published, and its release still exists. */
+export function isServed(v: Pick<VersionRecord, 'commitSha' | 'removedAt' | 'copiesPending'>): boolean {
+  return v.commitSha !== null && v.removedAt === null && !v.copiesPending;
 }
 
 export async function listVersions(q: Queryable, assetId: number): Promise<VersionRecord[]> {
@@ -200,6 +207,8 @@ export interface NewBuild {
   size: number;
   sourceUrl: string;
   mirrorPath: string | null;
+  /** Its mirrored copy is not in the store yet: the version is served once it is (markCopiesPublished). */
+  copyPending?: boolean;
 }
 
 export interface GoodIngest {
@@ -235,8 +244,8 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
   for (const [position, b] of ingest.builds.entries()) {
     await q.query(
       `INSERT INTO builds (version_id, position, platform, arch, asset_filename, sha512, filters, size, source_url,
-         mirror_path)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9, $10)`,
+         mirror_path, published)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9, $10, $11)`,
       [
         id,
         position,
@@ -248,6 +257,7 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
         b.size,
         b.sourceUrl,
         b.mirrorPath,
+        b.copyPending !== true,
       ],
     );
   }
@@ -296,7 +306,7 @@ export interface ServedVersion {
 export async function loadServedVersions(q: Queryable, assetId: number): Promise<ServedVersion[]> {
   const versions = await q.query<VersionRow & { etag: string | null }>(
     `SELECT ${COLUMNS}, etag FROM versions
-     WHERE asset_id = $1 AND commit_sha IS NOT NULL AND removed_at IS NULL ORDER BY id`,
+     WHERE asset_id = $1 AND commit_sha IS NOT NULL AND removed_at IS NULL AND NOT ${COPIES_PENDING} ORDER BY id`,
     [assetId],
   );
   const builds = await q.query<{
@@ -317,6 +327,7 @@ export async function loadServedVersions(q: Queryable, assetId: number): Promise
        b.source_url, b.mirror_path, b.etag, b.yaml_etag
      FROM builds b JOIN versions v ON v.id = b.version_id
      WHERE v.asset_id = $1 AND v.commit_sha IS NOT NULL AND v.removed_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM builds p WHERE p.version_id = v.id AND NOT p.published)
      ORDER BY b.version_id, b.position`,
     [assetId],
   );

@@ -59,11 +59,14 @@ describe('bonsai --help, for every verb', () => {
         'bonsai registry key add',
         'bonsai registry key list',
         'bonsai registry key revoke',
+        'bonsai registry artifacts',
+        'bonsai registry artifacts verify',
+        'bonsai registry artifacts migrate',
         'bonsai mirror',
         'bonsai outdated',
       ]),
     );
-    expect(VERBS.length).toBe(27);
+    expect(VERBS.length).toBe(30);
   });
 
   describe.each(VERBS.map((v) => [label(v.path), v] as const))('%s', (_name, { path, command }) => {

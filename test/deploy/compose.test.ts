@@ -21,6 +21,8 @@ interface Service {
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  entrypoint?: string[];
+  restart?: string;
   profiles?: string[];
   configs?: { source: string; target: string }[];
 }
@@ -38,7 +40,7 @@ function readmeServices(): Map<string, string[]> {
     readme.indexOf('## Production: docker compose'),
     readme.indexOf('## Development'),
   );
-  const rows = section.split('\n').filter((l) => /^\| `[a-z]+` \|/.test(l));
+  const rows = section.split('\n').filter((l) => /^\| `[a-z-]+` \|/.test(l));
   return new Map(
     rows.map((row) => {
       const cells = row
@@ -76,11 +78,17 @@ describe('docker-compose.yml', () => {
     expect(registry?.depends_on).toEqual({
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
+      'minio-init': { condition: 'service_completed_successfully' },
     });
   });
 
   it('passes only settings the registry knows, and every one the README names for compose', () => {
-    const known = new Set<string>(SETTINGS.map((s) => s.env));
+    // The registry's settings, and the standard AWS chain's credentials (read by the AWS SDK itself).
+    const known = new Set<string>([
+      ...SETTINGS.map((s) => s.env),
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+    ]);
     const keys = Object.keys(registry?.environment ?? {});
     expect(keys.filter((k) => !known.has(k))).toEqual([]);
     for (const key of keys) expect(readme).toContain(`\`${key}\``);
@@ -98,17 +106,55 @@ describe('docker-compose.yml', () => {
     ['registry', /\/readyz'/, 'GET /readyz'],
     ['postgres', /pg_isready/, 'pg_isready'],
     ['redis', /redis-cli.*ping/, 'redis-cli ping'],
+    ['minio', /mc ready local/, 'mc ready local'],
   ])('gives %s the health check the README names', (name, pattern, documented) => {
     expect(compose.services[name]?.healthcheck?.test.join(' ')).toMatch(pattern);
     expect(readmeServices().get(name)?.[3]).toBe(`\`${documented}\``);
   });
 
-  it('keeps the volumes the README names', () => {
-    expect(Object.keys(compose.volumes).sort()).toEqual(['artifacts', 'pgdata', 'prometheus']);
-    expect(registry?.volumes).toEqual(['artifacts:/data']);
+  it('keeps the volumes the README names, and none shared by the replicas', () => {
+    expect(Object.keys(compose.volumes).sort()).toEqual(['minio', 'pgdata', 'prometheus']);
+    expect(registry?.volumes).toBeUndefined();
+    expect(readmeServices().get('registry')?.[4]).toBe('none (artifacts in the bucket)');
+    expect(compose.services.minio?.volumes).toEqual(['minio:/data']);
     expect(registry?.environment?.DATA_DIR).toBe('/data');
     expect(postgres?.volumes).toEqual(['pgdata:/var/lib/postgresql/data']);
     expect(redis?.volumes).toBeUndefined();
+  });
+});
+
+describe('artifacts in MinIO', () => {
+  const { registry, minio } = compose.services;
+  const init = compose.services['minio-init'];
+  const env = registry?.environment ?? {};
+  /** A compose value with its `${VAR:-default}` replaced by the default. */
+  const defaulted = (value: string | undefined) => value?.replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+
+  it('runs the replicas in s3 mode on the MinIO service, path-style, with its credentials', () => {
+    expect(defaulted(env.ARTIFACTS_MODE)).toBe('s3');
+    const endpoint = new URL(defaulted(env.S3_ENDPOINT)!);
+    expect(endpoint.hostname).toBe('minio');
+    expect(minio?.command).toEqual(['server', '/data', '--console-address', ':9001']);
+    expect(endpoint.port).toBe('9000');
+    expect(minio?.ports).toEqual(['9000:9000']);
+    expect(defaulted(env.S3_FORCE_PATH_STYLE)).toBe('true');
+    expect(env.AWS_ACCESS_KEY_ID).toBe(minio?.environment?.MINIO_ROOT_USER);
+    expect(env.AWS_SECRET_ACCESS_KEY).toBe(minio?.environment?.MINIO_ROOT_PASSWORD);
+    // MinIO refuses a root password shorter than 8 characters.
+    expect(defaulted(minio?.environment?.MINIO_ROOT_PASSWORD)!.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it("creates the registry's bucket once MinIO is healthy, in a one-shot service the replicas wait for", () => {
+    expect(init?.depends_on).toEqual({ minio: { condition: 'service_healthy' } });
+    expect(init?.restart).toBe('no');
+    expect(init?.environment?.BUCKET).toBe(env.S3_BUCKET);
+    expect(init?.environment?.MINIO_ROOT_USER).toBe(minio?.environment?.MINIO_ROOT_USER);
+    const script = init?.entrypoint?.join(' ') ?? '';
+    expect(script).toContain('mc alias set store http://minio:9000');
+    expect(script).toContain('mc mb --ignore-existing "store/$$BUCKET"');
+    expect(script).toContain('mc ilm rule add --prefix "$$PARTIAL" --expire-days 1');
+    expect(init?.environment?.PARTIAL).toBe('${S3_PREFIX:-}${S3_PREFIX:+/}.partial/');
+    expect(readmeServices().get('minio-init')?.[1]).toContain('creates the bucket');
   });
 });
 

@@ -1,10 +1,9 @@
 import net from 'node:net';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetArchive, publish, sha512 } from './support/fixtures.js';
-import { makeTempDir } from './support/databases.js';
 import { startHarness, type Harness } from './support/harness.js';
+import { startTestS3, type TestS3 } from './support/s3-server.js';
 
 /**
  * ARTIFACTS_MODE=s3 against a real S3-compatible server (s3rver, from npm): verified copies in a bucket
@@ -19,44 +18,21 @@ interface VersionStatus {
 
 const BUCKET = 'bonsai-artifacts';
 const PREFIX = 'mirror/v1';
-let s3rver: S3rver;
+let testS3: TestS3;
+let s3: TestS3['client'];
 let endpoint: string;
-let s3: S3Client;
 let h: Harness;
 /** Every object written in the bucket (s3rver's notifications): a copy written once shows up once. */
-const created: string[] = [];
+let created: string[];
 
 beforeAll(async () => {
-  // The standard AWS chain reads these; s3rver's default account.
-  process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-  process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-  s3rver = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    silent: true,
-    directory: await makeTempDir('bonsai-s3rver-'),
-    configureBuckets: [{ name: BUCKET, configs: [] }],
-  });
-  const { port } = await s3rver.run();
-  s3rver.on('event', (e: { Records: { s3: { object: { key: string } } }[] }) => {
-    for (const r of e.Records) created.push(decodeURIComponent(r.s3.object.key));
-  });
-  endpoint = `http://127.0.0.1:${port}`;
-  s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true });
-  h = await startHarness({
-    env: {
-      ARTIFACTS_MODE: 's3',
-      S3_BUCKET: BUCKET,
-      S3_PREFIX: `/${PREFIX}/`,
-      S3_ENDPOINT: endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-    },
-  });
+  testS3 = await startTestS3(BUCKET);
+  ({ client: s3, endpoint, created } = testS3);
+  h = await startHarness({ env: testS3.env(`/${PREFIX}/`) });
 });
 afterAll(async () => {
   await h?.close();
-  s3?.destroy();
-  await s3rver?.close();
+  await testS3?.close();
 });
 
 const status = async (fullName: string) =>
@@ -65,8 +41,7 @@ const download = async (url: string) => {
   const res = await fetch(url);
   return { status: res.status, sha512: sha512(Buffer.from(await res.arrayBuffer())) };
 };
-const keys = async () =>
-  ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key!);
+const keys = () => testS3.keys();
 
 describe('ARTIFACTS_MODE=s3', () => {
   it('stores verified copies under PREFIX/COMMIT/FILE and serves them through a presigned redirect', async () => {

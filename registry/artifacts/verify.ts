@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { RegistryError, isRegistryError } from '../errors.js';
+import type { RecordedCopy } from '../store/copies.js';
+import type { Artifacts, WrittenBytes } from './port.js';
+
+/** What re-reading one copy found: its bytes match the recorded sha512, it is missing, or it holds other bytes. */
+export type CopyCheck = 'intact' | 'missing' | 'changed';
+
+export interface CopyProblem {
+  asset: string;
+  version: string;
+  path: string;
+  problem: Exclude<CopyCheck, 'intact'>;
+  /** Whether the version is served (its copies all published); an unpublished copy may still be missing. */
+  published: boolean;
+  expected_sha512: string;
+  /** What the store holds; absent when the copy is missing. */
+  found_sha512?: string;
+  found_size?: number;
+}
+
+export interface VerifyReport {
+  store: string;
+  checked: number;
+  intact: number;
+  problems: CopyProblem[];
+}
+
+/** The sha512 and size of a stream of bytes. */
+export async function digestOf(bytes: AsyncIterable<Uint8Array>): Promise<WrittenBytes> {
+  const hash = createHash('sha512');
+  let size = 0;
+  for await (const chunk of bytes) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha512: hash.digest('hex'), size };
+}
+
+/**
+ * Re-reads every recorded copy from the store and compares its bytes with the sha512 recorded at ingest
+ * (the store's own metadata is not trusted: it is what an incident or another tool may have changed).
+ */
+export async function verifyCopies(
+  artifacts: Pick<Artifacts, 'read' | 'description'>,
+  copies: readonly RecordedCopy[],
+): Promise<VerifyReport> {
+  const read = artifacts.read;
+  if (!read) {
+    throw new RegistryError(
+      'SETTINGS_INVALID',
+      'ARTIFACTS_MODE is link: the registry stores no artifacts to verify',
+      {
+        hint: "set ARTIFACTS_MODE to 'mirror' or 's3' (and its settings) as the registry runs with",
+      },
+    );
+  }
+  const report: VerifyReport = { store: artifacts.description, checked: 0, intact: 0, problems: [] };
+  for (const copy of copies) {
+    const problem = (p: CopyProblem['problem'], found?: WrittenBytes): CopyProblem => ({
+      asset: copy.asset,
+      version: copy.tag,
+      path: copy.mirrorPath,
+      problem: p,
+      published: copy.published,
+      expected_sha512: copy.sha512,
+      ...(found ? { found_sha512: found.sha512, found_size: found.size } : {}),
+    });
+    report.checked++;
+    let found: WrittenBytes | undefined;
+    try {
+      const bytes = await read(copy.mirrorPath);
+      found = bytes && (await digestOf(bytes));
+    } catch (err) {
+      if (isRegistryError(err)) throw err;
+      throw new RegistryError(
+        'ARTIFACT_STORE_FAILED',
+        `cannot read ${copy.mirrorPath}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (!found) report.problems.push(problem('missing'));
+    else if (found.sha512 !== copy.sha512) report.problems.push(problem('changed', found));
+    else report.intact++;
+  }
+  return report;
+}

@@ -1,0 +1,68 @@
+import type { Queryable } from '../db/port.js';
+
+/**
+ * The `published` marker of mirrored copies (migration 0009): a build's copy is published once it is
+ * confirmed at its path in the artifact store; its version is served only when all of its copies are.
+ */
+export async function markCopiesPublished(q: Queryable, versionId: number): Promise<number> {
+  const { rows } = await q.query<{ id: number }>(
+    'UPDATE builds SET published = true WHERE version_id = $1 AND NOT published RETURNING id',
+    [versionId],
+  );
+  return rows.length;
+}
+
+/** One mirrored copy the store should hold, as the database records it. */
+export interface RecordedCopy {
+  /** `NAMESPACE/NAME`. */
+  asset: string;
+  tag: string;
+  /** `COMMIT/FILE`. */
+  mirrorPath: string;
+  sha512: string;
+  size: number;
+  published: boolean;
+}
+
+/**
+ * Every mirrored copy recorded for current (not removed) versions, one row per path, optionally of one
+ * asset (names compared case-insensitively, as the API does).
+ */
+export async function recordedCopies(
+  q: Queryable,
+  asset?: { namespace: string; name: string },
+): Promise<RecordedCopy[]> {
+  const { rows } = await q.query<{
+    namespace: string;
+    name: string;
+    tag: string;
+    mirror_path: string;
+    sha512: string;
+    size: number;
+    published: boolean;
+  }>(
+    `SELECT DISTINCT ON (b.mirror_path, a.id) a.namespace, a.name, v.tag, b.mirror_path, b.sha512,
+       b.size::float8 AS size, b.published
+     FROM builds b JOIN versions v ON v.id = b.version_id JOIN assets a ON a.id = v.asset_id
+     WHERE b.mirror_path IS NOT NULL AND v.commit_sha IS NOT NULL AND v.removed_at IS NULL
+       AND ($1::text IS NULL OR (lower(a.namespace) = lower($1) AND lower(a.name) = lower($2)))
+     ORDER BY b.mirror_path, a.id, v.id`,
+    [asset?.namespace ?? null, asset?.name ?? null],
+  );
+  return rows.map((r) => ({
+    asset: `${r.namespace}/${r.name}`,
+    tag: r.tag,
+    mirrorPath: r.mirror_path,
+    sha512: r.sha512,
+    size: r.size,
+    published: r.published,
+  }));
+}
+
+/** The sha512 recorded at ingest for every mirror path any build ever named (removed versions too). */
+export async function recordedDigests(q: Queryable): Promise<Map<string, string>> {
+  const { rows } = await q.query<{ mirror_path: string; sha512: string }>(
+    'SELECT DISTINCT mirror_path, sha512 FROM builds WHERE mirror_path IS NOT NULL',
+  );
+  return new Map(rows.map((r) => [r.mirror_path, r.sha512]));
+}
