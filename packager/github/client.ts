@@ -5,12 +5,10 @@ import Bottleneck from 'bottleneck';
 import { idleTimeoutFetch } from '../../common/idle-timeout-fetch.js';
 import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
-import { DEFAULT_GITHUB_API_URL } from './api-url.js';
 
 const PublishingOctokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = InstanceType<typeof PublishingOctokit>;
 
-export { DEFAULT_GITHUB_API_URL };
 /** How many times a rate-limited request waits for GitHub's Retry-After before giving up. */
 const RATE_LIMIT_RETRIES = 2;
 /** Longer waits are not worth blocking a terminal for: fail and say when to retry. */

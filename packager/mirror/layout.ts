@@ -1,5 +1,4 @@
 import { latestStable, sortVersions } from '../../bonsai-schema/index.js';
-import { INDEX_FILE } from './index-file.js';
 
 /**
  * Where a static mirror keeps each thing, and the JSON it serves there: the Bonsai API paths, rendered
@@ -9,7 +8,6 @@ import { INDEX_FILE } from './index-file.js';
  * so the asset object is `NAME/index.html`: nginx, S3 websites, `python3 -m http.server` redirect
  * `.../NAME` to `.../NAME/` and serve it, and sensuctl and `bonsai add` follow the redirect.
  */
-export { INDEX_FILE };
 export const ASSETS_DIR = 'api/v1/assets';
 export const DIRECTORY_INDEX = 'index.html';
 

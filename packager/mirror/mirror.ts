@@ -7,8 +7,8 @@ import { PackagerError } from '../errors.js';
 import { writeFileAtomically } from '../fs/write-atomically.js';
 import type { AssetReference } from '../commands/add/asset-reference.js';
 import { downloadVerified } from './download.js';
+import { INDEX_FILE } from './index-file.js';
 import {
-  INDEX_FILE,
   artifactPath,
   isSafeSegment,
   renderAsset,

@@ -10,8 +10,6 @@ import {
 import { PackagerError, usageFailure } from '../errors.js';
 import { SIGNING_KEY_ENV } from './key-env.js';
 
-export { SIGNING_KEY_ENV };
-
 /**
  * The secret key pack signs with: the file `--sign` names, else the text of BONSAI_SIGNING_KEY (CI
  * secrets hold text, not files); undefined when neither is set (nothing is signed).
