@@ -16,6 +16,7 @@ export * from './filters.js';
 export * from './go-platforms.js';
 export * from './interpolate.js';
 export * from './minisign.js';
+export * from './signature-suffix.js';
 export * from './packed-for.js';
 export * from './signatures.js';
 export * from './versions.js';

@@ -9,9 +9,6 @@ import { blake2b } from './blake2b.js';
  * "Ed" (Ed25519 over the file itself). Pure functions: callers read and write the files.
  */
 
-/** The name of a file's detached signature: minisign's default, `<file>.minisig`. */
-export const SIGNATURE_SUFFIX = '.minisig';
-
 /** A signature file is four short lines; anything much larger is not one (bounds the download). */
 export const MAX_SIGNATURE_FILE_BYTES = 4096;
 

@@ -1,5 +1,6 @@
 import { diagnostic, type Diagnostic } from './diagnostics.js';
-import { SIGNATURE_SUFFIX, verifyMessage, type PublicKey } from './minisign.js';
+import { verifyMessage, type PublicKey } from './minisign.js';
+import { SIGNATURE_SUFFIX } from './signature-suffix.js';
 
 export interface SignedChecksumFile {
   /** The checksum file's name (`sha_filename`). */

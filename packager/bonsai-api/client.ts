@@ -1,9 +1,7 @@
 import { PackagerError } from '../errors.js';
 import { networkFailure } from '../../common/network-failure.js';
 
-/** sensuctl's own timeout for each Bonsai request (sensu-go `bonsai/client.go`). */
-export const DEFAULT_TIMEOUT_MS = 15_000;
-export const DEFAULT_REGISTRY_URL = 'https://bonsai.sensu.io';
+import { DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS } from './defaults.js';
 const ASSETS_PATH = '/api/v1/assets';
 
 export interface AssetVersions {

@@ -64,6 +64,13 @@ describe('lazy verbs', () => {
         run.files.filter((f) => f.endsWith('/run.ts')),
         args.join(' '),
       ).toEqual([]);
+      // Help text quotes constants (the signature suffix, Bonsai's URL): read from their own small files.
+      expect(
+        run.files.filter((f) =>
+          /^(bonsai-schema\/(minisign|blake2b)|packager\/bonsai-api\/client)\.ts$/.test(f),
+        ),
+        args.join(' '),
+      ).toEqual([]);
     }
   }, 60_000);
 

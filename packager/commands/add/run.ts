@@ -13,7 +13,8 @@ import {
   validateAsset,
   type AssetResource,
 } from '../../../bonsai-schema/index.js';
-import { BonsaiApiClient, DEFAULT_REGISTRY_URL } from '../../bonsai-api/client.js';
+import { BonsaiApiClient } from '../../bonsai-api/client.js';
+import { DEFAULT_REGISTRY_URL } from '../../bonsai-api/defaults.js';
 import { PackagerError } from '../../errors.js';
 import { writeFileAtomically } from '../../fs/write-atomically.js';
 import { loadPublicKeys } from '../../signing/keys.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS } from '../../bonsai-api/client.js';
+import { DEFAULT_REGISTRY_URL, DEFAULT_TIMEOUT_MS } from '../../bonsai-api/defaults.js';
 import type { Io } from '../../../common/io.js';
 import { withVerbHelp } from '../../../common/verb-help.js';
 import type { ActionRunner } from '../../../common/verb.js';

@@ -1,7 +1,8 @@
 import { EXIT, type ExitCode } from '../../../common/exit-codes.js';
 import { writeJson, writeLine, type Io } from '../../../common/io.js';
 import { UsageError } from '../../../common/usage-error.js';
-import { DEFAULT_REGISTRY_URL, assetsEndpoint } from '../../bonsai-api/client.js';
+import { assetsEndpoint } from '../../bonsai-api/client.js';
+import { DEFAULT_REGISTRY_URL } from '../../bonsai-api/defaults.js';
 import { readExport, installedAssetsOf } from '../../outdated/installed.js';
 import { fetchSensuAssets } from '../../outdated/sensu-api.js';
 import { findOutdated, type OutdatedRow } from '../../outdated/outdated.js';

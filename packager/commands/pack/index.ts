@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SIGNATURE_SUFFIX } from '../../../bonsai-schema/minisign.js';
+import { SIGNATURE_SUFFIX } from '../../../bonsai-schema/signature-suffix.js';
 import { SIGNING_KEY_ENV } from '../../signing/key-env.js';
 import type { Io } from '../../../common/io.js';
 import { withVerbHelp } from '../../../common/verb-help.js';
