@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
+import { idleTimeoutDownload } from '../../common/idle-timeout-fetch.js';
 import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 
@@ -19,31 +20,30 @@ export async function downloadVerified(
   file: string,
   options: DownloadOptions,
 ): Promise<number> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(new Error('idle timeout')), options.idleTimeoutMs);
-  };
   const handle = await open(file, 'wx');
   let received = 0;
   try {
-    arm();
     let response: Response;
+    let body: ReadableStream<Uint8Array> | null;
     try {
-      response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+      ({ response, body } = await idleTimeoutDownload(
+        url,
+        { redirect: 'follow' },
+        options.idleTimeoutMs,
+        () => new Error('idle timeout'),
+      ));
     } catch (err) {
       throw downloadFailed(url, networkFailure(err) ?? reason(err), err);
     }
-    if (response.status !== 200 || response.body === null) {
+    if (response.status !== 200 || body === null) {
+      await body?.cancel();
       throw downloadFailed(url, `HTTP ${response.status}`);
     }
     const length = Number(response.headers.get('content-length'));
     const total = Number.isFinite(length) && length > 0 ? length : undefined;
     const hash = createHash('sha512');
     try {
-      for await (const chunk of response.body) {
-        arm();
+      for await (const chunk of body) {
         hash.update(chunk);
         await handle.write(chunk);
         received += chunk.length;
@@ -68,8 +68,6 @@ export async function downloadVerified(
     await handle.close().catch(() => undefined);
     await rm(file, { force: true });
     throw err;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
