@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createGitHub } from '../registry/github/octokit.js';
 import { startGitHubEmulator } from '../test/github-emulator/index.js';
+import { median } from './stats.js';
 
 const TARGET_RATIO = 2;
 
@@ -76,11 +77,6 @@ const cases = {
     },
     plain: async () => void (await plainFetch('/repos/bench/check/releases?per_page=100&page=1')),
   },
-};
-
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 };
 
 async function p50(call: () => Promise<void>, n: number): Promise<number> {

@@ -29,6 +29,7 @@ import {
   makeDistinctBuildsTree,
   type TreeShape,
 } from './tree.js';
+import { median } from './stats.js';
 
 const TARGET_RATIO = 1.15;
 /** Issue 12: five distinct builds within 1.1× of GNU tar run two at a time. */
@@ -55,12 +56,6 @@ const work = values.dir ?? (await mkdtemp(path.join(tmpdir(), 'bonsai-bench-')))
 const project = path.join(work, 'project');
 const distinctProject = path.join(work, 'distinct');
 const sink: Io['stdout'] = { write: () => true };
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function timeBonsaiPack(out: string): Promise<number> {
   const started = performance.now();

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { Db } from '../registry/db/port.js';
 import { listAssetBodies } from '../registry/store/assets.js';
 import { openTestDb, type DbKind } from '../test/registry/support/databases.js';
+import { median } from './stats.js';
 
 const TARGET_RATIO = 1.5;
 const SIZES = [100, 10_000] as const;
@@ -48,8 +49,6 @@ async function seed(db: Db, n: number): Promise<void> {
   );
   await db.query('ANALYZE assets');
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The p50 of `searches` searches; also how many assets the search found. */
 async function p50(db: Db): Promise<{ ms: number; total: number }> {

@@ -25,6 +25,7 @@ import { publish } from '../test/registry/support/fixtures.js';
 import { freePort } from '../test/registry/support/ports.js';
 import { createTestDatabase } from '../test/registry/support/postgres.js';
 import { startOwnRedis } from '../test/registry/support/redis-server.js';
+import { median } from './stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `npm run bench:serve -- [--rounds N] [--seconds S] [--connections C] [--versions V]
@@ -81,12 +82,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>): Prom
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`gave up waiting for ${what}`);
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 interface Run {
