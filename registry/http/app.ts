@@ -3,7 +3,7 @@ import { Router } from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { NOT_FOUND_MESSAGE, RegistryError, isRegistryError } from '../errors.js';
 import { assertCleanTarget } from './clean-input.js';
-import { logRequest as writeRequestLine, type RequestLogFields } from '../logger.js';
+import { logRequest } from '../logger.js';
 import { hideAddresses } from './redact.js';
 import type { HttpDeps } from './deps.js';
 import { sendError } from './respond.js';
@@ -19,11 +19,6 @@ import { htmlNotFound, isForPeople, sendBadRequestPage, webRoutes } from '../web
 /** A client's X-Request-Id is kept when it looks like an id; otherwise one is made. */
 export function requestIdFor(given: string | undefined): string {
   return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-}
-
-/** One log line per request, the same from Koa and from the fast path. */
-export function logRequest(deps: Pick<HttpDeps, 'logger'>, fields: RequestLogFields): void {
-  writeRequestLine(deps.logger, fields);
 }
 
 /**
@@ -68,7 +63,7 @@ function requestScope(deps: HttpDeps) {
       }
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logRequest(deps, { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms });
+      logRequest(deps.logger, { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms });
       deps.metrics.request(routeTemplate(ctx), metricMethod(ctx.method), ctx.status, ms / 1e3);
     }
   };

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { logRequest, requestIdFor } from './app.js';
+import { logRequest } from '../logger.js';
+import { requestIdFor } from './app.js';
 import { decodeCached, decodeCachedBytes, encodeCached } from './cached.js';
 import { isPlainTarget } from './clean-input.js';
 import type { HttpDeps } from './deps.js';
@@ -109,7 +110,7 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
       res.end(ready.body);
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    logRequest(deps, { requestId, method: 'GET', path, status: res.statusCode, ms });
+    logRequest(deps.logger, { requestId, method: 'GET', path, status: res.statusCode, ms });
     deps.metrics.request(route.template, 'GET', res.statusCode, ms / 1e3);
   };
 
