@@ -8,11 +8,6 @@ export interface Cache {
   /** For the start-up log (no secrets). */
   readonly description: string;
   get(group: string, key: string): Promise<string | undefined>;
-  /**
-   * The entry as the stored bytes (Redis: no UTF-8 decode of a body that is only sent on). Absent where
-   * entries are kept as strings in this process (get hands back the same string every time).
-   */
-  getBytes?(group: string, key: string): Promise<Buffer | undefined>;
   set(group: string, key: string, value: string): Promise<void>;
   /** Drops every entry of `group`. */
   del(group: string): Promise<void>;
@@ -21,6 +16,16 @@ export interface Cache {
    * loading (so a read racing an ingest never stores the data the ingest just replaced).
    */
   wrap(group: string, key: string, load: () => Promise<string | undefined>): Promise<string | undefined>;
+  /**
+   * wrap, with a hit handed back as the stored bytes (Redis: no UTF-8 decode of a body that is only sent
+   * on); a miss is the loaded string. Absent where entries are kept as strings in this process (wrap
+   * hands back the same string every time).
+   */
+  wrapBytes?(
+    group: string,
+    key: string,
+    load: () => Promise<string | undefined>,
+  ): Promise<Buffer | string | undefined>;
   stats(): CacheStats;
   /** For /readyz: undefined when the backend answers, else why not (no addresses). Absent: always fine. */
   check?(): Promise<string | undefined>;

@@ -131,33 +131,63 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     return true;
   };
 
-  /** One field of a group: a miss while its invalidation is pending, or when Redis fails. */
-  const read = async <T>(
+  /**
+   * The entry (read with `hmget`, as text or as bytes), else `load`'s, stored unless the group was
+   * invalidated meanwhile (its generation moved). A miss while its invalidation is pending, or when
+   * Redis fails.
+   */
+  const wrapWith = async <T extends string | Buffer>(
     group: string,
     key: string,
-    hget: (redisKey: string) => Promise<T | null>,
-  ): Promise<T | undefined> => {
-    if (pendingMiss(group)) {
-      stats.misses++;
-      return undefined;
+    load: () => Promise<string | undefined>,
+    hmget: (redisKey: string) => Promise<(T | null)[]>,
+  ): Promise<T | string | undefined> => {
+    let generation: string | undefined;
+    if (!pendingMiss(group)) {
+      try {
+        const [value, gen] = await guarded(() => hmget(PREFIX + group));
+        if (value !== null && value !== undefined) {
+          stats.hits++;
+          return value;
+        }
+        generation = gen?.toString() ?? '';
+      } catch (err) {
+        failed(err, 'get');
+      }
     }
-    try {
-      const value = await guarded(() => hget(PREFIX + group));
-      if (value === null) stats.misses++;
-      else stats.hits++;
-      return value ?? undefined;
-    } catch (err) {
-      stats.misses++;
-      failed(err, 'get');
-      return undefined;
+    stats.misses++;
+    const value = await load();
+    if (value !== undefined && generation !== undefined) {
+      try {
+        await guarded(() =>
+          redis.eval(SET_IF_GENERATION, 1, PREFIX + group, key, value, generation, options.ttlSeconds),
+        );
+      } catch (err) {
+        failed(err, 'set');
+      }
     }
+    return value;
   };
 
   return {
     kind: 'redis',
     description: `Redis at ${redactUrl(options.url)}`,
-    get: (group, key) => read(group, key, (k) => redis.hget(k, key)),
-    getBytes: (group, key) => read(group, key, (k) => redis.hgetBuffer(k, key)),
+    async get(group, key) {
+      if (pendingMiss(group)) {
+        stats.misses++;
+        return undefined;
+      }
+      try {
+        const value = await guarded(() => redis.hget(PREFIX + group, key));
+        if (value === null) stats.misses++;
+        else stats.hits++;
+        return value ?? undefined;
+      } catch (err) {
+        stats.misses++;
+        failed(err, 'get');
+        return undefined;
+      }
+    },
     async set(group, key, value) {
       if (pendingInvalidations.has(group)) return;
       try {
@@ -181,33 +211,8 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
         failed(err, 'invalidate');
       }
     },
-    async wrap(group, key, load) {
-      let generation: string | undefined;
-      if (!pendingMiss(group)) {
-        try {
-          const [value, gen] = await guarded(() => redis.hmget(PREFIX + group, key, GENERATION));
-          if (value !== null && value !== undefined) {
-            stats.hits++;
-            return value;
-          }
-          generation = gen ?? '';
-        } catch (err) {
-          failed(err, 'get');
-        }
-      }
-      stats.misses++;
-      const value = await load();
-      if (value !== undefined && generation !== undefined) {
-        try {
-          await guarded(() =>
-            redis.eval(SET_IF_GENERATION, 1, PREFIX + group, key, value, generation, options.ttlSeconds),
-          );
-        } catch (err) {
-          failed(err, 'set');
-        }
-      }
-      return value;
-    },
+    wrap: (group, key, load) => wrapWith(group, key, load, (k) => redis.hmget(k, key, GENERATION)),
+    wrapBytes: (group, key, load) => wrapWith(group, key, load, (k) => redis.hmgetBuffer(k, key, GENERATION)),
     stats: () => ({ ...stats, circuit: breaker.state }),
     async check() {
       if (redis.status !== 'ready') return `not connected (${redis.status})`;

@@ -70,14 +70,16 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     query: RouteQuery,
   ): Promise<Ready | undefined> => {
     const { group, key } = route.entry(params, query);
-    if (deps.cache.getBytes) {
-      const bytes = await deps.cache.getBytes(group, key);
-      if (bytes !== undefined) return decodeCachedBytes(bytes);
-    }
-    const entry = await deps.cache.wrap(group, key, async () => {
+    const load = async () => {
       const loaded = await route.load(deps, params, query);
       return loaded && encodeCached(loaded);
-    });
+    };
+    if (deps.cache.wrapBytes) {
+      const entry = await deps.cache.wrapBytes(group, key, load);
+      if (entry === undefined) return undefined;
+      return decodeCachedBytes(typeof entry === 'string' ? Buffer.from(entry) : entry);
+    }
+    const entry = await deps.cache.wrap(group, key, load);
     return entry === undefined ? undefined : prepare(`${group}\u0000${key}`, entry);
   };
 

@@ -64,11 +64,17 @@ describe.each([
 
   it.each(PATHS)('answer a miss of %s with one query, then hits with none', async (path) => {
     await h.registry.runtime.cache.del(assetCacheGroup('reads', 'check-a'));
+    const cache = h.registry.runtime.cache;
     let miss: Awaited<ReturnType<Harness['get']>> | undefined;
+    let before = cache.stats();
     expect(await queriesDuring(h.registry.runtime.db, async () => (miss = await h.get(path)))).toBe(1);
     expect(miss!.status).toBe(200);
+    // One cache lookup per request: a miss is counted once (the cache metrics' hit ratio), a hit once.
+    expect(cache.stats().misses - before.misses).toBe(1);
     let hit: Awaited<ReturnType<Harness['get']>> | undefined;
+    before = cache.stats();
     expect(await queriesDuring(h.registry.runtime.db, async () => (hit = await h.get(path)))).toBe(0);
+    expect([cache.stats().hits - before.hits, cache.stats().misses - before.misses]).toEqual([1, 0]);
     // The hit is the stored bytes with the same headers.
     expect(hit!.text).toBe(miss!.text);
     for (const header of ['etag', 'content-type', 'content-length', 'cache-control'])
