@@ -4,25 +4,23 @@ import type { ArchiveWriteOptions, WrittenArchive } from '../archive/writer.js';
 import { deserializeError, type ArchiveJob, type ArchiveJobMessage } from './worker-protocol.js';
 
 /**
- * Worker threads that write archives, at most `size` at once, each on its own thread (its own event
- * loop for tar framing, streams and hashing; zlib runs on the thread pool either way). Workers start
- * on demand and serve one archive at a time; close() ends them.
+ * Worker threads that write archives, each on its own thread (its own event loop for tar framing,
+ * streams and hashing; zlib runs on the thread pool either way). A worker serves one archive at a time;
+ * one is started whenever none is idle, so the caller bounds how many run by how many archives it
+ * writes at once (pack's runLimited). close() ends them.
  */
 export class ArchiveWorkers {
   private readonly idle: Worker[] = [];
-  private readonly waiting: ((worker: Worker) => void)[] = [];
   private readonly all = new Set<Worker>();
   private readonly deaths = new WeakMap<Worker, Error>();
   private nextId = 0;
-
-  constructor(private readonly size: number) {}
 
   async write(
     entries: readonly TreeEntry[],
     destination: string,
     options: ArchiveWriteOptions,
   ): Promise<WrittenArchive> {
-    const worker = await this.acquire();
+    const worker = this.idle.pop() ?? this.start();
     const id = this.nextId++;
     try {
       return await new Promise<WrittenArchive>((resolve, reject) => {
@@ -45,7 +43,8 @@ export class ArchiveWorkers {
         worker.postMessage({ id, entries, destination, mtime: options.mtime } satisfies ArchiveJob);
       });
     } finally {
-      this.release(worker);
+      // A worker that died is not handed out again.
+      if (this.all.has(worker)) this.idle.push(worker);
     }
   }
 
@@ -57,32 +56,15 @@ export class ArchiveWorkers {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private acquire(): Promise<Worker> {
-    const worker = this.idle.pop();
-    if (worker) return Promise.resolve(worker);
-    if (this.all.size < this.size) return Promise.resolve(this.start());
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(worker: Worker): void {
-    if (!this.all.has(worker)) return;
-    const next = this.waiting.shift();
-    if (next) next(worker);
-    else this.idle.push(worker);
-  }
-
   private start(): Worker {
     const worker = startWorker();
     this.all.add(worker);
     // An uncaught error ends the worker ('exit' follows): its archive fails with that error.
     worker.on('error', (err) => this.deaths.set(worker, err));
     worker.once('exit', () => {
-      if (!this.all.delete(worker)) return;
+      this.all.delete(worker);
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
-      // Whoever waits for a worker gets a fresh one.
-      const next = this.waiting.shift();
-      if (next) next(this.start());
     });
     return worker;
   }

@@ -60,12 +60,13 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
   const plan = planPack(options.dir, options.builds, options.show);
   const groups = groupByContent(plan.archives);
   const trees = collectTrees(groups, options.show);
-  const bytesTotal = [...trees.values()].reduce((sum, entries) => sum + fileBytes(entries), 0);
+  const bytesOf = new Map([...trees].map(([root, entries]) => [root, fileBytes(entries)]));
+  const bytesTotal = [...bytesOf.values()].reduce((sum, bytes) => sum + bytes, 0);
 
   const wanted = options.concurrency ?? (bytesTotal < SMALL_PACK ? 1 : availableParallelism());
   const concurrency = Math.max(1, Math.min(wanted, groups.length));
   // This thread is one of the writers (its modules are loaded already): one worker fewer to start.
-  const workers = concurrency > 1 ? new ArchiveWorkers(concurrency - 1) : undefined;
+  const workers = concurrency > 1 ? new ArchiveWorkers() : undefined;
   const batch = new OutputBatch(options.out);
   const progress: PackProgress = {
     bytesRead: 0,
@@ -79,7 +80,7 @@ export async function packProject(options: PackOptions): Promise<PackResult> {
     // Largest first, so that no large archive is left to compress alone at the end (the bytes of each
     // archive do not depend on the order).
     const bySize = [...groups].sort(
-      (a, b) => fileBytes(trees.get(b[0]!.contentRoot)!) - fileBytes(trees.get(a[0]!.contentRoot)!),
+      (a, b) => bytesOf.get(b[0]!.contentRoot)! - bytesOf.get(a[0]!.contentRoot)!,
     );
     await runLimited(bySize, concurrency, async (group, lane) => {
       const entries = trees.get(group[0]!.contentRoot)!;

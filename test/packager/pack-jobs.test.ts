@@ -146,7 +146,7 @@ describe('ArchiveWorkers', () => {
     await rm(path.join(dir, 'bin/tool'));
     const options = { mtime: new Date(0) };
     const serial = await writeTarGz(entries, path.join(root, 'a.tar.gz'), options).catch((e: unknown) => e);
-    const workers = new ArchiveWorkers(1);
+    const workers = new ArchiveWorkers();
     try {
       const parallel = await workers
         .write(entries, path.join(root, 'b.tar.gz'), options)
