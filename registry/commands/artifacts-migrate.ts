@@ -7,9 +7,8 @@ import type { ActionRunner } from '../../common/verb.js';
 import { migrateFolderToBucket, type MigrateReport } from '../artifacts/migrate.js';
 import { bucketStore } from '../artifacts/open.js';
 import { RegistryError } from '../errors.js';
-import { assertDatabaseExists } from '../status.js';
+import { withStatusDb } from '../status.js';
 import { recordedDigests } from '../store/copies.js';
-import { withMigratedDb } from './migrated-db.js';
 import { configFrom, withSettingFlags } from './options.js';
 import { ARTIFACT_STORE_SETTINGS } from './artifacts-group.js';
 
@@ -52,8 +51,8 @@ export function registerArtifactsMigrate(artifacts: Command, io: Io, run: Action
       const bucket = bucketStore(config);
       if (!bucket) throw new RegistryError('SETTINGS_INVALID', 'S3_BUCKET is not set');
       try {
-        await assertDatabaseExists(config);
-        const recorded = await withMigratedDb(io, options, (db) => recordedDigests(db));
+        // The database is only read (the recorded sha512s): it must exist and be migrated already.
+        const recorded = await withStatusDb(config, (db) => recordedDigests(db));
         const report = await migrateFolderToBucket(path.join(config.dataDir, 'artifacts'), bucket, recorded);
         printReport(io, report, options.json === true);
         return report.problems.length === 0 ? EXIT.OK : EXIT.INVALID;

@@ -26,12 +26,9 @@ export interface RecordedCopy {
 
 /**
  * Every mirrored copy recorded for current (not removed) versions, one row per path, optionally of one
- * asset (names compared case-insensitively, as the API does).
+ * asset (its id, as findAsset found it).
  */
-export async function recordedCopies(
-  q: Queryable,
-  asset?: { namespace: string; name: string },
-): Promise<RecordedCopy[]> {
+export async function recordedCopies(q: Queryable, assetId?: number): Promise<RecordedCopy[]> {
   const { rows } = await q.query<{
     namespace: string;
     name: string;
@@ -45,9 +42,9 @@ export async function recordedCopies(
        b.size::float8 AS size, b.published
      FROM builds b JOIN versions v ON v.id = b.version_id JOIN assets a ON a.id = v.asset_id
      WHERE b.mirror_path IS NOT NULL AND v.commit_sha IS NOT NULL AND v.removed_at IS NULL
-       AND ($1::text IS NULL OR (lower(a.namespace) = lower($1) AND lower(a.name) = lower($2)))
+       AND ($1::int IS NULL OR a.id = $1)
      ORDER BY b.mirror_path, a.id, v.id`,
-    [asset?.namespace ?? null, asset?.name ?? null],
+    [assetId ?? null],
   );
   return rows.map((r) => ({
     asset: `${r.namespace}/${r.name}`,
