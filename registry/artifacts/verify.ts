@@ -45,16 +45,6 @@ export async function verifyCopies(
   artifacts: Pick<Artifacts, 'read' | 'description'>,
   copies: readonly RecordedCopy[],
 ): Promise<VerifyReport> {
-  const read = artifacts.read;
-  if (!read) {
-    throw new RegistryError(
-      'SETTINGS_INVALID',
-      'ARTIFACTS_MODE is link: the registry stores no artifacts to verify',
-      {
-        hint: "set ARTIFACTS_MODE to 'mirror' or 's3' (and its settings) as the registry runs with",
-      },
-    );
-  }
   const report: VerifyReport = { store: artifacts.description, checked: 0, intact: 0, problems: [] };
   for (const copy of copies) {
     const problem = (p: CopyProblem['problem'], found?: WrittenBytes): CopyProblem => ({
@@ -69,7 +59,7 @@ export async function verifyCopies(
     report.checked++;
     let found: WrittenBytes | undefined;
     try {
-      const bytes = await read(copy.mirrorPath);
+      const bytes = await artifacts.read(copy.mirrorPath);
       found = bytes && (await digestOf(bytes));
     } catch (err) {
       if (isRegistryError(err)) throw err;

@@ -6,7 +6,6 @@ import { withVerbHelp } from '../../common/verb-help.js';
 import type { ActionRunner } from '../../common/verb.js';
 import { migrateFolderToBucket, type MigrateReport } from '../artifacts/migrate.js';
 import { bucketStore } from '../artifacts/open.js';
-import { RegistryError } from '../errors.js';
 import { withStatusDb } from '../status.js';
 import { recordedDigests } from '../store/copies.js';
 import { configFrom, withSettingFlags } from './options.js';
@@ -48,8 +47,8 @@ export function registerArtifactsMigrate(artifacts: Command, io: Io, run: Action
     run(async (options: Record<string, unknown>) => {
       // The bucket's settings, whatever mode the registry runs in now (it is switched after the copy).
       const config = configFrom({ ...io, env: { ...io.env, ARTIFACTS_MODE: 's3' } }, options);
-      const bucket = bucketStore(config);
-      if (!bucket) throw new RegistryError('SETTINGS_INVALID', 'S3_BUCKET is not set');
+      // Never undefined: with ARTIFACTS_MODE=s3, loadConfig already refused a missing S3_BUCKET.
+      const bucket = bucketStore(config)!;
       try {
         // The database is only read (the recorded sha512s): it must exist and be migrated already.
         const recorded = await withStatusDb(config, (db) => recordedDigests(db));
