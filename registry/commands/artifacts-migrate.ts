@@ -8,8 +8,7 @@ import { migrateFolderToBucket, type MigrateReport } from '../artifacts/migrate.
 import { bucketStore } from '../artifacts/open.js';
 import { withStatusDb } from '../status.js';
 import { recordedDigests } from '../store/copies.js';
-import { configFrom, withSettingFlags } from './options.js';
-import { ARTIFACT_STORE_SETTINGS } from './artifacts-group.js';
+import { ARTIFACT_STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
 
 /** `bonsai registry artifacts migrate --to s3`. */
 export function registerArtifactsMigrate(artifacts: Command, io: Io, run: ActionRunner): void {

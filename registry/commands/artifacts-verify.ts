@@ -11,8 +11,7 @@ import { withStatusDb } from '../status.js';
 import { findAsset } from '../store/assets.js';
 import { recordedCopies } from '../store/copies.js';
 import { notRegistered } from './not-registered.js';
-import { configFrom, withSettingFlags } from './options.js';
-import { ARTIFACT_STORE_SETTINGS } from './artifacts-group.js';
+import { ARTIFACT_STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
 
 /** `bonsai registry artifacts verify [NAMESPACE/NAME]`. */
 export function registerArtifactsVerify(artifacts: Command, io: Io, run: ActionRunner): void {
