@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { RegistryError, isRegistryError } from '../errors.js';
 import type { RecordedCopy } from '../store/copies.js';
+import { digestOf } from './digest.js';
 import type { Artifacts, WrittenBytes } from './port.js';
 
 /** What re-reading one copy found: its bytes match the recorded sha512, it is missing, or it holds other bytes. */
@@ -24,17 +24,6 @@ export interface VerifyReport {
   checked: number;
   intact: number;
   problems: CopyProblem[];
-}
-
-/** The sha512 and size of a stream of bytes. */
-export async function digestOf(bytes: AsyncIterable<Uint8Array>): Promise<WrittenBytes> {
-  const hash = createHash('sha512');
-  let size = 0;
-  for await (const chunk of bytes) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha512: hash.digest('hex'), size };
 }
 
 /**
