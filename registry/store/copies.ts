@@ -4,12 +4,16 @@ import type { Queryable } from '../db/port.js';
  * The `published` marker of mirrored copies (migration 0009): a build's copy is published once it is
  * confirmed at its path in the artifact store; its version is served only when all of its copies are.
  */
-export async function markCopiesPublished(q: Queryable, versionId: number): Promise<number> {
-  const { rows } = await q.query<{ id: number }>(
-    'UPDATE builds SET published = true WHERE version_id = $1 AND NOT published RETURNING id',
-    [versionId],
-  );
-  return rows.length;
+export async function markCopiesPublished(q: Queryable, versionId: number): Promise<void> {
+  await q.query('UPDATE builds SET published = true WHERE version_id = $1 AND NOT published', [versionId]);
+}
+
+/**
+ * SQL: whether a build of the version `alias` names (a `versions` row in scope) waits for its copy to be
+ * published. The version is served only when this is false.
+ */
+export function copiesPending(alias: string): string {
+  return `EXISTS (SELECT 1 FROM builds p WHERE p.version_id = ${alias}.id AND NOT p.published)`;
 }
 
 /** One mirrored copy the store should hold, as the database records it. */
