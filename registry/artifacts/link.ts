@@ -7,5 +7,6 @@ export function createLinkArtifacts(): Artifacts {
     description: 'link (build URLs point at GitHub)',
     openSink: async () => undefined,
     locate: () => undefined,
+    read: async () => undefined,
   };
 }

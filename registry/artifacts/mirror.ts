@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { releaseFileNameProblem } from '../../bonsai-schema/file-names.js';
 import { RegistryError } from '../errors.js';
+import { digestOf } from './digest.js';
 import { COMMIT_PATTERN, type Artifacts, type WrittenBytes } from './port.js';
 import { processAlive } from '../process-alive.js';
 
@@ -143,7 +144,6 @@ async function holds(file: string, written: WrittenBytes): Promise<'absent' | 's
   });
   if (!stat) return 'absent';
   if (!stat.isFile() || stat.size !== written.size) return 'different';
-  const hash = createHash('sha512');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex') === written.sha512 ? 'same' : 'different';
+  const held = await digestOf(createReadStream(file, { highWaterMark: 1 << 20 }));
+  return held.sha512 === written.sha512 ? 'same' : 'different';
 }

@@ -38,9 +38,9 @@ export interface Artifacts {
   locate(commit: string, fileName: string): string | undefined;
   /**
    * The bytes stored at a mirror path (`COMMIT/FILE`), or undefined when nothing is there: what
-   * `bonsai registry artifacts verify` re-reads. Undefined in link mode.
+   * `bonsai registry artifacts verify` re-reads. Link mode stores nothing, so it holds nothing at any path.
    */
-  read?(mirrorPath: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  read(mirrorPath: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** s3 mode: a short-lived presigned URL of a stored object, or undefined when there is none. */
   redirect?(commit: string, fileName: string): Promise<string | undefined>;
   /** Releases its connections (the S3 client's keep-alive sockets). */

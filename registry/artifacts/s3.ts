@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
 import {
@@ -12,6 +12,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { releaseFileNameProblem } from '../../bonsai-schema/file-names.js';
 import { RegistryError } from '../errors.js';
+import { digestOf } from './digest.js';
 import { COMMIT_PATTERN, type Artifacts, type ArtifactSink, type WrittenBytes } from './port.js';
 
 export interface S3Settings {
@@ -82,17 +83,24 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
     if (!held) return 'absent';
     if (held.size !== written.size) return 'different';
     // An object put there by another tool carries no digest: its bytes are read.
-    const sha512 = held.sha512 ?? (await hashObject(key));
-    return sha512 === written.sha512 ? 'same' : 'different';
+    if (held.sha512 !== undefined) return held.sha512 === written.sha512 ? 'same' : 'different';
+    const bytes = await get(key);
+    // Removed since it was looked at: nothing is there now.
+    if (!bytes) return 'absent';
+    const read = await digestOf(bytes).catch((err: unknown) => {
+      throw failed('read', key, err);
+    });
+    return read.sha512 === written.sha512 ? 'same' : 'different';
   }
 
-  async function hashObject(key: string): Promise<string> {
+  /** The bytes of the object at `key`, or undefined when there is none. */
+  async function get(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
     try {
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const hash = createHash('sha512');
-      for await (const chunk of res.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-      return hash.digest('hex');
+      return res.Body as AsyncIterable<Uint8Array>;
     } catch (err) {
+      // A missing key is a finding; a missing bucket is a store that cannot answer.
+      if (statusOf(err) === 404 && (err as Error).name !== 'NoSuchBucket') return undefined;
       throw failed('read', key, err);
     }
   }
@@ -106,17 +114,7 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
     description: `s3 ${where}, published at ${publicBase}`,
     locate: () => undefined,
     close: () => client.destroy(),
-    async read(mirrorPath) {
-      const key = keyOf(mirrorPath);
-      try {
-        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return res.Body as AsyncIterable<Uint8Array>;
-      } catch (err) {
-        // A missing key is a finding; a missing bucket is a store that cannot answer.
-        if (statusOf(err) === 404 && (err as Error).name !== 'NoSuchBucket') return undefined;
-        throw failed('read', key, err);
-      }
-    },
+    read: (mirrorPath) => get(keyOf(mirrorPath)),
     async redirect(commit, fileName) {
       if (!valid(commit, fileName)) return undefined;
       const key = keyOf(`${commit}/${fileName}`);

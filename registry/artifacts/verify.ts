@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { RegistryError, isRegistryError } from '../errors.js';
 import type { RecordedCopy } from '../store/copies.js';
+import { digestOf } from './digest.js';
 import type { Artifacts, WrittenBytes } from './port.js';
 
 /** What re-reading one copy found: its bytes match the recorded sha512, it is missing, or it holds other bytes. */
@@ -26,17 +26,6 @@ export interface VerifyReport {
   problems: CopyProblem[];
 }
 
-/** The sha512 and size of a stream of bytes. */
-export async function digestOf(bytes: AsyncIterable<Uint8Array>): Promise<WrittenBytes> {
-  const hash = createHash('sha512');
-  let size = 0;
-  for await (const chunk of bytes) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha512: hash.digest('hex'), size };
-}
-
 /**
  * Re-reads every recorded copy from the store and compares its bytes with the sha512 recorded at ingest
  * (the store's own metadata is not trusted: it is what an incident or another tool may have changed).
@@ -45,16 +34,6 @@ export async function verifyCopies(
   artifacts: Pick<Artifacts, 'read' | 'description'>,
   copies: readonly RecordedCopy[],
 ): Promise<VerifyReport> {
-  const read = artifacts.read;
-  if (!read) {
-    throw new RegistryError(
-      'SETTINGS_INVALID',
-      'ARTIFACTS_MODE is link: the registry stores no artifacts to verify',
-      {
-        hint: "set ARTIFACTS_MODE to 'mirror' or 's3' (and its settings) as the registry runs with",
-      },
-    );
-  }
   const report: VerifyReport = { store: artifacts.description, checked: 0, intact: 0, problems: [] };
   for (const copy of copies) {
     const problem = (p: CopyProblem['problem'], found?: WrittenBytes): CopyProblem => ({
@@ -69,7 +48,7 @@ export async function verifyCopies(
     report.checked++;
     let found: WrittenBytes | undefined;
     try {
-      const bytes = await read(copy.mirrorPath);
+      const bytes = await artifacts.read(copy.mirrorPath);
       found = bytes && (await digestOf(bytes));
     } catch (err) {
       if (isRegistryError(err)) throw err;

@@ -2,22 +2,8 @@ import type { Command } from 'commander';
 import { type Io } from '../../common/io.js';
 import { withVerbHelp } from '../../common/verb-help.js';
 import type { ActionRunner } from '../../common/verb.js';
-import type { SettingName } from '../config.js';
 import { registerArtifactsMigrate } from './artifacts-migrate.js';
 import { registerArtifactsVerify } from './artifacts-verify.js';
-import { DATABASE_SETTINGS } from './options.js';
-
-/** Where the artifact verbs find the recorded copies and the store that holds them. */
-export const ARTIFACT_STORE_SETTINGS: readonly SettingName[] = [
-  ...DATABASE_SETTINGS,
-  'ARTIFACTS_MODE',
-  'S3_BUCKET',
-  'S3_PREFIX',
-  'S3_REGION',
-  'S3_ENDPOINT',
-  'S3_FORCE_PATH_STYLE',
-  'LOG_LEVEL',
-];
 
 /** `bonsai registry artifacts verify | migrate`. */
 export function registerArtifacts(registry: Command, io: Io, run: ActionRunner): void {

@@ -6,12 +6,9 @@ import { withVerbHelp } from '../../common/verb-help.js';
 import type { ActionRunner } from '../../common/verb.js';
 import { migrateFolderToBucket, type MigrateReport } from '../artifacts/migrate.js';
 import { bucketStore } from '../artifacts/open.js';
-import { RegistryError } from '../errors.js';
-import { assertDatabaseExists } from '../status.js';
+import { withStatusDb } from '../status.js';
 import { recordedDigests } from '../store/copies.js';
-import { withMigratedDb } from './migrated-db.js';
-import { configFrom, withSettingFlags } from './options.js';
-import { ARTIFACT_STORE_SETTINGS } from './artifacts-group.js';
+import { ARTIFACT_STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
 
 /** `bonsai registry artifacts migrate --to s3`. */
 export function registerArtifactsMigrate(artifacts: Command, io: Io, run: ActionRunner): void {
@@ -49,11 +46,11 @@ export function registerArtifactsMigrate(artifacts: Command, io: Io, run: Action
     run(async (options: Record<string, unknown>) => {
       // The bucket's settings, whatever mode the registry runs in now (it is switched after the copy).
       const config = configFrom({ ...io, env: { ...io.env, ARTIFACTS_MODE: 's3' } }, options);
-      const bucket = bucketStore(config);
-      if (!bucket) throw new RegistryError('SETTINGS_INVALID', 'S3_BUCKET is not set');
+      // Never undefined: with ARTIFACTS_MODE=s3, loadConfig already refused a missing S3_BUCKET.
+      const bucket = bucketStore(config)!;
       try {
-        await assertDatabaseExists(config);
-        const recorded = await withMigratedDb(io, options, (db) => recordedDigests(db));
+        // The database is only read (the recorded sha512s): it must exist and be migrated already.
+        const recorded = await withStatusDb(config, (db) => recordedDigests(db));
         const report = await migrateFolderToBucket(path.join(config.dataDir, 'artifacts'), bucket, recorded);
         printReport(io, report, options.json === true);
         return report.problems.length === 0 ? EXIT.OK : EXIT.INVALID;

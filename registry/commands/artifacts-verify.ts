@@ -7,12 +7,11 @@ import { configuredStore } from '../artifacts/open.js';
 import { verifyCopies, type VerifyReport } from '../artifacts/verify.js';
 import { RegistryError } from '../errors.js';
 import { parseRepository } from '../repos.js';
-import { assertDatabaseExists } from '../status.js';
+import { withStatusDb } from '../status.js';
 import { findAsset } from '../store/assets.js';
 import { recordedCopies } from '../store/copies.js';
-import { withMigratedDb } from './migrated-db.js';
-import { configFrom, withSettingFlags } from './options.js';
-import { ARTIFACT_STORE_SETTINGS } from './artifacts-group.js';
+import { notRegistered } from './not-registered.js';
+import { ARTIFACT_STORE_SETTINGS, configFrom, withSettingFlags } from './options.js';
 
 /** `bonsai registry artifacts verify [NAMESPACE/NAME]`. */
 export function registerArtifactsVerify(artifacts: Command, io: Io, run: ActionRunner): void {
@@ -47,7 +46,7 @@ export function registerArtifactsVerify(artifacts: Command, io: Io, run: ActionR
   ).action(
     run(async (repository: string | undefined, options: Record<string, unknown>) => {
       const config = configFrom(io, options);
-      const ref = repository === undefined ? undefined : parseRepository(repository);
+      const ref = repository === undefined ? undefined : { ...parseRepository(repository), text: repository };
       const store = configuredStore(config);
       if (!store) {
         throw new RegistryError(
@@ -59,14 +58,11 @@ export function registerArtifactsVerify(artifacts: Command, io: Io, run: ActionR
         );
       }
       try {
-        await assertDatabaseExists(config);
-        const copies = await withMigratedDb(io, options, async (db) => {
-          if (ref && !(await findAsset(db, ref.namespace, ref.name))) {
-            throw new RegistryError('NOT_FOUND', `${repository} is not registered`, {
-              hint: 'bonsai registry status lists the registered assets',
-            });
-          }
-          return recordedCopies(db, ref);
+        const copies = await withStatusDb(config, async (db) => {
+          if (!ref) return recordedCopies(db);
+          const asset = await findAsset(db, ref.namespace, ref.name);
+          if (!asset) throw notRegistered(ref.text);
+          return recordedCopies(db, asset.id);
         });
         const report = await verifyCopies(store, copies);
         printReport(io, report, options.json === true);

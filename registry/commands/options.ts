@@ -54,6 +54,15 @@ export const STORE_SETTINGS: readonly SettingName[] = [
   'LOG_LEVEL',
 ];
 
+/** The bucket of ARTIFACTS_MODE=s3. */
+const S3_SETTINGS: readonly SettingName[] = [
+  'S3_BUCKET',
+  'S3_PREFIX',
+  'S3_REGION',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+];
+
 /** What a sync reads besides the store: GitHub, and where and how artifacts are checked and kept. */
 export const SYNC_SETTINGS: readonly SettingName[] = [
   ...STORE_SETTINGS,
@@ -61,11 +70,7 @@ export const SYNC_SETTINGS: readonly SettingName[] = [
   'GITHUB_TIMEOUT',
   'ARTIFACTS_MODE',
   'ARTIFACTS_URL',
-  'S3_BUCKET',
-  'S3_PREFIX',
-  'S3_REGION',
-  'S3_ENDPOINT',
-  'S3_FORCE_PATH_STYLE',
+  ...S3_SETTINGS,
   'MAX_ARTIFACT_SIZE',
   'MAX_ARCHIVE_ENTRIES',
   'MAX_UNPACKED_SIZE',
@@ -76,3 +81,13 @@ export const SYNC_SETTINGS: readonly SettingName[] = [
 
 /** The settings of the read-only and schema verbs: where the database is. */
 export const DATABASE_SETTINGS: readonly SettingName[] = ['DATABASE_URL', 'DATA_DIR'];
+
+/**
+ * Where the artifact verbs (verify, migrate) find the recorded copies and the store that holds them. They
+ * log nothing, so they offer no --log-level.
+ */
+export const ARTIFACT_STORE_SETTINGS: readonly SettingName[] = [
+  ...DATABASE_SETTINGS,
+  'ARTIFACTS_MODE',
+  ...S3_SETTINGS,
+];

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseVersion } from '../../bonsai-schema/index.js';
 import type { Db } from '../db/port.js';
+import { digestOf } from '../artifacts/digest.js';
 import { RegistryError } from '../errors.js';
 import { invalidateAsset } from '../cache/names.js';
 import { renderAsset, type RenderContext } from '../ingest/render.js';
@@ -92,12 +93,6 @@ async function readIndex(dir: string): Promise<MirrorIndex> {
   return result.data;
 }
 
-async function sha512Of(file: string): Promise<string> {
-  const hash = createHash('sha512');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Checks one artifact in DIR against the sha512 its definition names; returns its size. */
 async function verifyArtifact(
   dir: string,
@@ -118,7 +113,7 @@ async function verifyArtifact(
       `${relative} (of ${version}) is missing from the mirror`,
     );
   }
-  const actual = await sha512Of(file);
+  const actual = (await digestOf(createReadStream(file))).sha512;
   if (actual !== sha512) {
     throw new RegistryError(
       'IMPORT_CHECKSUM_MISMATCH',

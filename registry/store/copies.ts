@@ -4,12 +4,16 @@ import type { Queryable } from '../db/port.js';
  * The `published` marker of mirrored copies (migration 0009): a build's copy is published once it is
  * confirmed at its path in the artifact store; its version is served only when all of its copies are.
  */
-export async function markCopiesPublished(q: Queryable, versionId: number): Promise<number> {
-  const { rows } = await q.query<{ id: number }>(
-    'UPDATE builds SET published = true WHERE version_id = $1 AND NOT published RETURNING id',
-    [versionId],
-  );
-  return rows.length;
+export async function markCopiesPublished(q: Queryable, versionId: number): Promise<void> {
+  await q.query('UPDATE builds SET published = true WHERE version_id = $1 AND NOT published', [versionId]);
+}
+
+/**
+ * SQL: whether a build of the version `alias` names (a `versions` row in scope) waits for its copy to be
+ * published. The version is served only when this is false.
+ */
+export function copiesPending(alias: string): string {
+  return `EXISTS (SELECT 1 FROM builds p WHERE p.version_id = ${alias}.id AND NOT p.published)`;
 }
 
 /** One mirrored copy the store should hold, as the database records it. */
@@ -26,12 +30,9 @@ export interface RecordedCopy {
 
 /**
  * Every mirrored copy recorded for current (not removed) versions, one row per path, optionally of one
- * asset (names compared case-insensitively, as the API does).
+ * asset (its id, as findAsset found it).
  */
-export async function recordedCopies(
-  q: Queryable,
-  asset?: { namespace: string; name: string },
-): Promise<RecordedCopy[]> {
+export async function recordedCopies(q: Queryable, assetId?: number): Promise<RecordedCopy[]> {
   const { rows } = await q.query<{
     namespace: string;
     name: string;
@@ -45,9 +46,9 @@ export async function recordedCopies(
        b.size::float8 AS size, b.published
      FROM builds b JOIN versions v ON v.id = b.version_id JOIN assets a ON a.id = v.asset_id
      WHERE b.mirror_path IS NOT NULL AND v.commit_sha IS NOT NULL AND v.removed_at IS NULL
-       AND ($1::text IS NULL OR (lower(a.namespace) = lower($1) AND lower(a.name) = lower($2)))
+       AND ($1::int IS NULL OR a.id = $1)
      ORDER BY b.mirror_path, a.id, v.id`,
-    [asset?.namespace ?? null, asset?.name ?? null],
+    [assetId ?? null],
   );
   return rows.map((r) => ({
     asset: `${r.namespace}/${r.name}`,

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../../bonsai-schema/diagnostics.js';
 import type { Queryable } from '../db/port.js';
+import { copiesPending } from './copies.js';
 
 /** The outcome of the last ingest attempt of a tag. */
 export type AttemptState = 'ingested' | 'failed';
@@ -56,7 +57,7 @@ interface VersionRow {
 }
 
 /** Whether a build of the version (the `versions` row in scope) waits for its copy to be published. */
-const COPIES_PENDING = 'EXISTS (SELECT 1 FROM builds p WHERE p.version_id = versions.id AND NOT p.published)';
+const COPIES_PENDING = copiesPending('versions');
 
 const COLUMNS = `id, asset_id, tag, release_id, prerelease, tag_etag, tag_commit, attempt_state,
   attempt_fingerprint, attempt_commit, attempt_errors, attempt_warnings, attempted_at, commit_sha, fingerprint,
@@ -327,7 +328,7 @@ export async function loadServedVersions(q: Queryable, assetId: number): Promise
        b.source_url, b.mirror_path, b.etag, b.yaml_etag
      FROM builds b JOIN versions v ON v.id = b.version_id
      WHERE v.asset_id = $1 AND v.commit_sha IS NOT NULL AND v.removed_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM builds p WHERE p.version_id = v.id AND NOT p.published)
+       AND NOT ${copiesPending('v')}
      ORDER BY b.version_id, b.position`,
     [assetId],
   );
