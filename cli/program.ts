@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, type ExitCode } from '../common/exit-codes.js';
-import { isCodedFailure } from '../common/failure.js';
-import { writeLine, type Io } from '../common/io.js';
+import { failureJson, isCodedFailure } from '../common/failure.js';
+import { writeJson, writeLine, type Io } from '../common/io.js';
 import { helpWidth, withVerbHelp } from '../common/verb-help.js';
 import type { ActionRunner, VerbRegistration } from '../common/verb.js';
 import { verbsFor, type VerbEntry } from './lazy-group.js';
@@ -47,7 +47,14 @@ export function createProgram(io: Io, verbs: readonly VerbRegistration[], result
   const run: ActionRunner =
     (handler) =>
     async (...args) => {
-      result.exitCode = await handler(...args);
+      try {
+        result.exitCode = await handler(...args);
+      } catch (err) {
+        // A verb run with --json that fails by throwing (the registry's verbs) still answers scripts on
+        // stdout, in the packaging verbs' shape; the coded line goes to stderr as for every failure.
+        if (isCodedFailure(err) && jsonRequested(args)) writeJson(io.stdout, failureJson(err));
+        throw err;
+      }
     };
   for (const register of verbs) register(program, io, run);
   // Every sub-command inherits the root's output and error handling.
@@ -59,6 +66,12 @@ export function createProgram(io: Io, verbs: readonly VerbRegistration[], result
   };
   inherit(program);
   return program;
+}
+
+/** Commander passes a verb's options object second to last (before the Command itself). */
+function jsonRequested(args: readonly unknown[]): boolean {
+  const options = args.at(-2);
+  return typeof options === 'object' && options !== null && (options as { json?: unknown }).json === true;
 }
 
 /** Runs the `bonsai` CLI against `io` and returns the exit code instead of exiting. */

@@ -18,3 +18,9 @@ export function isCodedFailure(err: unknown): err is CodedFailure & Error {
     typeof (err as Partial<CodedFailure>).exitCode === 'number'
   );
 }
+
+/** The one JSON failure shape of every verb run with `--json`: `{ok: false, error, problems}` on stdout. */
+export function failureJson(err: CodedFailure, problems: readonly unknown[] = []) {
+  const error = { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  return { ok: false as const, error, problems };
+}

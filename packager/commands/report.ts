@@ -1,5 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from '../../bonsai-schema/index.js';
-import { isCodedFailure } from '../../common/failure.js';
+import { failureJson, isCodedFailure } from '../../common/failure.js';
 import { writeJson, writeLine, type Io } from '../../common/io.js';
 import type { ExitCode } from '../../common/exit-codes.js';
 import { isPackagerError } from '../errors.js';
@@ -30,9 +30,8 @@ export async function reportingFailures(
     }
     if (err.hint) writeLine(io.stderr, `hint: ${err.hint}`);
     if (json) {
-      const error = { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
       const problems = [...causes.map((c) => c.toJSON()), ...diagnostics.map((d) => diagnosticJson(d, ''))];
-      writeJson(io.stdout, { ok: false, error, problems });
+      writeJson(io.stdout, failureJson(err, problems));
     }
     return err.exitCode;
   }

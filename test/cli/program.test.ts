@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { runCli } from '../../cli/program.js';
 import { bonsai } from './run-cli.js';
 
@@ -50,5 +52,25 @@ describe('bonsai CLI', () => {
     ]);
     expect(code).toBe(1);
     expect(stderr).toMatch(expected);
+  });
+
+  it('answers a failing registry verb run with --json on stdout in the one failure shape', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bonsai-json-failure-'));
+    const run = await bonsai(['registry', 'status', '--json'], { env: { DATA_DIR: dataDir } });
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toEqual({
+      ok: false,
+      error: {
+        code: 'DATABASE_NOT_FOUND',
+        message: expect.stringContaining(dataDir) as string,
+        hint: expect.stringContaining('bonsai registry migrate') as string,
+      },
+      problems: [],
+    });
+    expect(run.stderr).toContain('error [DATABASE_NOT_FOUND]');
+    // Without --json, stdout stays empty: the failure is only on stderr.
+    const plain = await bonsai(['registry', 'status'], { env: { DATA_DIR: dataDir } });
+    expect(plain.stdout).toBe('');
+    expect(plain.stderr).toContain('error [DATABASE_NOT_FOUND]');
   });
 });
