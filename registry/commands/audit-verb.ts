@@ -6,8 +6,8 @@ import type { ActionRunner } from '../../common/verb.js';
 import { RegistryError } from '../errors.js';
 import { recentAudit } from '../store/audit.js';
 import { ADMIN_EXIT_CODES as EXIT_CODES, shownDate as date } from './admin-verbs.js';
-import { withMigratedDb } from './migrated-db.js';
-import { DATABASE_SETTINGS, withSettingFlags, type VerbOptions } from './options.js';
+import { DATABASE_SETTINGS, configFrom, withSettingFlags, type VerbOptions } from './options.js';
+import { withStatusDb } from '../status.js';
 
 /** `audit`: --limit has a default, so it is always there (checked below). */
 type AuditOptions = VerbOptions<{ limit: string; json?: boolean }>;
@@ -37,7 +37,7 @@ export function registerAudit(registry: Command, io: Io, run: ActionRunner): voi
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
         throw new RegistryError('INVALID_DATA', `--limit ${JSON.stringify(options.limit)} is not 1 to 10000`);
-      const rows = await withMigratedDb(io, options, (db) => recentAudit(db, limit));
+      const rows = await withStatusDb(configFrom(io, options), (db) => recentAudit(db, limit));
       if (options.json === true) {
         writeJson(
           io.stdout,

@@ -11,7 +11,8 @@ import { addNamespaceKey, keyJson, parseKeyText, parseNamespace, revokeNamespace
 import { listKeys } from '../store/keys.js';
 import { cliActor } from './actor.js';
 import { withMigratedDb } from './migrated-db.js';
-import { DATABASE_SETTINGS, withSettingFlags, type VerbOptions } from './options.js';
+import { DATABASE_SETTINGS, configFrom, withSettingFlags, type VerbOptions } from './options.js';
+import { withStatusDb } from '../status.js';
 
 const DB_SETTINGS = DATABASE_SETTINGS;
 
@@ -106,7 +107,7 @@ export function registerKeyVerbs(registry: Command, io: Io, run: ActionRunner): 
   ).action(
     run(async (namespace: string | undefined, options: KeyOptions) => {
       const ns = namespace === undefined ? undefined : parseNamespace(namespace);
-      return withMigratedDb(io, options, async (db) => {
+      return withStatusDb(configFrom(io, options), async (db) => {
         const keys = await listKeys(db, ns);
         if (options.json === true) {
           writeJson(io.stdout, { keys: keys.map(keyJson) });

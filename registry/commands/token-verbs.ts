@@ -8,7 +8,8 @@ import { insertToken, listTokens, revokeToken } from '../store/tokens.js';
 import { hashToken, newToken, parseExpiry, parseScopes } from '../tokens.js';
 import { withVerbHelp } from '../../common/verb-help.js';
 import { ADMIN_EXIT_CODES as EXIT_CODES, shownDate as date } from './admin-verbs.js';
-import { DATABASE_SETTINGS, withSettingFlags, type VerbOptions } from './options.js';
+import { DATABASE_SETTINGS, configFrom, withSettingFlags, type VerbOptions } from './options.js';
+import { withStatusDb } from '../status.js';
 import { cliActor } from './actor.js';
 import { withMigratedDb } from './migrated-db.js';
 
@@ -128,7 +129,7 @@ export function registerToken(registry: Command, io: Io, run: ActionRunner): voi
     },
   ).action(
     run(async (options: TokenOptions) => {
-      const tokens = await withMigratedDb(io, options, listTokens);
+      const tokens = await withStatusDb(configFrom(io, options), listTokens);
       const rows = tokens.map((t) => ({
         name: t.name,
         scopes: t.scopes,
