@@ -250,7 +250,14 @@ async function row(
   name: string,
   url: string,
   body: Buffer,
-  options: { goal?: Row['goal']; script?: string; headers?: string[]; type?: string } = {},
+  options: {
+    goal?: Row['goal'];
+    script?: string;
+    headers?: string[];
+    type?: string;
+    /** Compare with another row's registry run instead of nginx (no nginx rounds are run). */
+    against?: { name: string; run: Run };
+  } = {},
 ): Promise<void> {
   const file = `row-${rows.length}${options.type === 'html' ? '.html' : ''}`;
   await writeFile(path.join(www, file), body);
@@ -259,7 +266,7 @@ async function row(
   wrk(url, options); // warm-up (JIT, caches)
   for (let round = 0; round < rounds; round++) {
     ours.push(wrk(url, options));
-    theirs.push(wrk(`${nginxBase}/${file}`));
+    if (!options.against) theirs.push(wrk(`${nginxBase}/${file}`));
   }
   const pick = (runs: Run[]): Run => ({
     rps: median(runs.map((r) => r.rps)),
@@ -270,8 +277,8 @@ async function row(
     name,
     goal: options.goal,
     registry: pick(ours),
-    reference: pick(theirs),
-    referenceName: 'nginx',
+    reference: options.against?.run ?? pick(theirs),
+    referenceName: options.against?.name ?? 'nginx',
   });
   console.error(`measured: ${name}`);
 }
@@ -362,11 +369,10 @@ try {
 
   registry = await startRegistry({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }, path.join(work, 'info.log'));
   at = registry.base;
-  await row('cached definition, embedded, LOG_LEVEL=info', at + definition, await bytesOf(at + definition));
-  const infoRow = rows.at(-1)!;
-  infoRow.referenceName = 'LOG_LEVEL=warn';
-  infoRow.reference = warnRow;
-  infoRow.goal = { ratio: 0.9, of: 'warn' };
+  await row('cached definition, embedded, LOG_LEVEL=info', at + definition, await bytesOf(at + definition), {
+    goal: { ratio: 0.9, of: 'warn' },
+    against: { name: 'LOG_LEVEL=warn', run: warnRow },
+  });
   await registry.stop();
 
   registry = await startRegistry({ DATA_DIR: dataDir, CACHE_SIZE: '1' });
