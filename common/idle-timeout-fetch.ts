@@ -8,6 +8,21 @@
 /** The error a stalled request is aborted with (each client names its own setting in it). */
 export type TimeoutError = (ms: number) => Error;
 
+/**
+ * GitHub stayed silent for a client's timeout: the request was abandoned. One class for both clients,
+ * so `networkFailure` and each client's error mapping recognise it by type; `setting` names what the
+ * user can raise (the registry's GITHUB_TIMEOUT).
+ */
+export class GitHubTimeoutError extends Error {
+  constructor(
+    readonly timeoutMs: number,
+    setting?: string,
+  ) {
+    super(`GitHub sent nothing for ${timeoutMs / 1000} s${setting ? ` (${setting})` : ''}`);
+    this.name = 'GitHubTimeoutError';
+  }
+}
+
 /** An upload is sent in pieces of this size; each piece sent shows it is moving. */
 const UPLOAD_PIECE = 64 * 1024;
 

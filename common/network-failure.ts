@@ -1,3 +1,5 @@
+import { GitHubTimeoutError } from './idle-timeout-fetch.js';
+
 /**
  * The one way every verb names a connection that failed before any HTTP answer: `connection refused`,
  * `host not found`, `timed out`, ... Undefined when `err` carries no such failure (an HTTP status, say),
@@ -8,7 +10,7 @@ export function networkFailure(err: unknown): string | undefined {
     const code = (cause as { code?: unknown }).code;
     const name = (cause as { name?: unknown }).name;
     if (typeof code === 'string' && code in REASONS) return REASONS[code];
-    if (name === 'TimeoutError' || name === 'GitHubTimeoutError') return 'timed out';
+    if (name === 'TimeoutError' || cause instanceof GitHubTimeoutError) return 'timed out';
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
-import { idleTimeoutFetch } from '../../common/idle-timeout-fetch.js';
+import { GitHubTimeoutError, idleTimeoutFetch } from '../../common/idle-timeout-fetch.js';
 import { networkFailure } from '../../common/network-failure.js';
 import { PackagerError } from '../errors.js';
 
@@ -28,14 +28,6 @@ export interface GitHubClientOptions {
   onNotice?: (line: string) => void;
   /** Abandon a request (Octokit retries it) when GitHub stays silent this long; 60 s unless given. */
   timeoutMs?: number;
-}
-
-/** GitHub stayed silent for the client's timeout: the request was abandoned. */
-export class GitHubTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`GitHub sent nothing for ${timeoutMs / 1000} s`);
-    this.name = 'GitHubTimeoutError';
-  }
 }
 
 /** @octokit/rest with the retry plugin (5xx, resets) and the throttling plugin (rate limits, pacing). */

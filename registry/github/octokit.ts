@@ -6,7 +6,8 @@ import { RegistryError, messageOf } from '../errors.js';
 import { retries } from './retries.js';
 import type { GitHub, Release, ReleaseFile, Repository, TagRef } from './port.js';
 import { ArtifactRedirectRefusedError, checkRedirect } from './redirect-policy.js';
-import { GitHubTimeoutError, fetchWatched, fetchWithTimeout } from './timeouts.js';
+import { GitHubTimeoutError } from '../../common/idle-timeout-fetch.js';
+import { fetchWatched, fetchWithTimeout } from './timeouts.js';
 
 const USER_AGENT = 'sensu-bonsai-hub-registry';
 /** GitHub's largest page. */

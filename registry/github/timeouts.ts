@@ -1,14 +1,11 @@
-import { idleTimeoutDownload, idleTimeoutFetch } from '../../common/idle-timeout-fetch.js';
+import {
+  GitHubTimeoutError,
+  idleTimeoutDownload,
+  idleTimeoutFetch,
+} from '../../common/idle-timeout-fetch.js';
 
-/** GitHub sent nothing for GITHUB_TIMEOUT: the request was abandoned (its job retries with backoff). */
-export class GitHubTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`GitHub sent nothing for ${timeoutMs / 1000} s (GITHUB_TIMEOUT)`);
-    this.name = 'GitHubTimeoutError';
-  }
-}
-
-const timedOut = (ms: number) => new GitHubTimeoutError(ms);
+// GitHub sent nothing for GITHUB_TIMEOUT: the request is abandoned (its job retries with backoff).
+const timedOut = (ms: number) => new GitHubTimeoutError(ms, 'GITHUB_TIMEOUT');
 
 /** `fetch` for Octokit (its `request.fetch`), abandoned when GitHub stays silent for `ms`. */
 export const fetchWithTimeout = (ms: number): typeof fetch => idleTimeoutFetch(ms, timedOut);

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitHubTimeoutError, fetchWatched } from '../../registry/github/timeouts.js';
+import { GitHubTimeoutError } from '../../common/idle-timeout-fetch.js';
+import { fetchWatched } from '../../registry/github/timeouts.js';
 import { getJob } from '../../registry/jobs/queue.js';
 import { publish } from './support/fixtures.js';
 import { ADMIN_TOKEN, startHarness, type Harness } from './support/harness.js';
