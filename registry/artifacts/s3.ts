@@ -126,7 +126,9 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
 
   return {
     mode: 's3',
-    description: `s3 ${where}, published at ${publicBase}`,
+    description:
+      `s3 ${where}, published at ${publicBase}` +
+      (settings.publicEndpoint ? ` (redirects signed for ${settings.publicEndpoint})` : ''),
     locate: () => undefined,
     close: () => {
       client.destroy();

@@ -178,7 +178,8 @@ describe('ARTIFACTS_MODE=s3', () => {
       };
       expect(await download(location)).toEqual({ status: 200, sha512: def.spec.builds[0]!.sha512 });
       expect(def.spec.builds[0]!.sha512).toBe(published.files[name]!.sha512);
-      // The registry itself still reads and writes through S3_ENDPOINT.
+      // The start-up line says where redirects go; the registry itself still reads and writes through S3_ENDPOINT.
+      expect(h.logs.some((l) => l.includes(`(redirects signed for ${publicEndpoint})`))).toBe(true);
       expect((await keys()).some((k) => k === `${PREFIX}/${published.commit}/${name}`)).toBe(true);
     } finally {
       await h.stopRegistry();

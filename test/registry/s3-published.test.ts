@@ -75,18 +75,23 @@ describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
     await s3?.close();
   });
 
+  /** Runs `action` while the bucket fails as `fault` says, and checks that the fault was met. */
+  async function whileFailing(fault: NonNullable<TestS3['fault']>, action: () => Promise<void>) {
+    s3.fault = fault;
+    s3.broken = 0;
+    try {
+      await action();
+    } finally {
+      s3.fault = undefined;
+    }
+    expect(s3.broken, fault).toBeGreaterThan(0);
+  }
+
   /** Publishes REPO 1.0.0 and registers it while the bucket fails as `fault` says. */
   async function addWhileFailing(repo: string, fault: NonNullable<TestS3['fault']>): Promise<Published> {
     h.gh.state.createRepo(repo);
     const published = await publish(h.gh, repo, '1.0.0');
-    s3.fault = fault;
-    s3.broken = 0;
-    try {
-      await h.addRepo(repo);
-    } finally {
-      s3.fault = undefined;
-    }
-    expect(s3.broken).toBeGreaterThan(0);
+    await whileFailing(fault, () => h.addRepo(repo));
     return published;
   }
 
@@ -126,14 +131,7 @@ describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
     const builds = DEFAULT_BUILDS.map((b) => ({ ...b, filters: [...b.filters, "entity.system.os != 'x'"] }));
     const moved = h.gh.state.commit(repo, { files: { 'bonsai.yml': bonsaiYml(builds) }, tag: '1.0.0' });
     for (const fault of ['cut-upload', 'refuse-copy'] as const) {
-      s3.fault = fault;
-      s3.broken = 0;
-      try {
-        await h.sync(repo);
-      } finally {
-        s3.fault = undefined;
-      }
-      expect(s3.broken, fault).toBeGreaterThan(0);
+      await whileFailing(fault, () => h.sync(repo));
       // The previous, complete definition stays served, and says so; nothing is under the new commit.
       const v = (await status(h, repo))[0]!;
       expect(v, fault).toMatchObject({ state: 'served-stale', commit: first.commit });
@@ -147,24 +145,23 @@ describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
     }
 
     // The next sync publishes every copy (slowly), then switches: the version is never missing meanwhile.
-    s3.fault = 'slow-copy';
     const seen = new Set<string>();
-    let syncing = true;
-    const watching = (async () => {
-      while (syncing) {
-        const body = await stored();
-        seen.add(body === undefined ? 'missing' : body === before ? 'old' : 'new');
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    await whileFailing('slow-copy', async () => {
+      let syncing = true;
+      const watching = (async () => {
+        while (syncing) {
+          const body = await stored();
+          seen.add(body === undefined ? 'missing' : body === before ? 'old' : 'new');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      try {
+        await h.sync(repo);
+      } finally {
+        syncing = false;
+        await watching;
       }
-    })();
-    try {
-      await h.sync(repo);
-    } finally {
-      syncing = false;
-      s3.fault = undefined;
-      await watching;
-    }
-    expect(s3.broken).toBeGreaterThan(0);
+    });
     // Read while the copies were being published: the old definition, never none.
     expect(seen.has('old')).toBe(true);
     expect(seen.has('missing')).toBe(false);
