@@ -81,6 +81,10 @@ describe('registry settings', () => {
     [{ S3_PREFIX: 'a/../b' }, 'S3_PREFIX (--s3-prefix): must be a key prefix'],
     [{ S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT (--s3-endpoint): must be an http:// or https:// URL'],
     [
+      { S3_PUBLIC_ENDPOINT: 'localhost:9000' },
+      'S3_PUBLIC_ENDPOINT (--s3-public-endpoint): must be an http:// or https:// URL, got "localhost:9000"',
+    ],
+    [
       { S3_FORCE_PATH_STYLE: 'yes' },
       "S3_FORCE_PATH_STYLE (--s3-force-path-style): must be 'true' or 'false'",
     ],
@@ -126,12 +130,18 @@ describe('registry settings', () => {
       prefix: 'a/b',
       region: 'eu-west-1',
       endpoint: undefined,
+      publicEndpoint: undefined,
       forcePathStyle: false,
     });
     expect(
       loadConfig({
         env: { ARTIFACTS_MODE: 's3', S3_BUCKET: 'bonsai' },
-        flags: { S3_REGION: 'auto', S3_ENDPOINT: 'http://minio:9000/', S3_FORCE_PATH_STYLE: 'true' },
+        flags: {
+          S3_REGION: 'auto',
+          S3_ENDPOINT: 'http://minio:9000/',
+          S3_PUBLIC_ENDPOINT: 'https://s3.example.com:9000/',
+          S3_FORCE_PATH_STYLE: 'true',
+        },
         cwd,
       }).s3,
     ).toEqual({
@@ -139,6 +149,7 @@ describe('registry settings', () => {
       prefix: '',
       region: 'auto',
       endpoint: 'http://minio:9000',
+      publicEndpoint: 'https://s3.example.com:9000',
       forcePathStyle: true,
     });
     expect(loadConfig({ env: { ARTIFACTS_MODE: 's3', S3_BUCKET: 'bonsai' }, cwd }).s3?.region).toBe(

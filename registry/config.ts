@@ -89,6 +89,7 @@ const schema = z.object({
     ),
   S3_REGION: z.string().optional(),
   S3_ENDPOINT: httpUrl.optional(),
+  S3_PUBLIC_ENDPOINT: httpUrl.optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: "must be 'true' or 'false'" }),
   POLL_INTERVAL: seconds,
   MAX_ARTIFACT_SIZE: positiveInt,
@@ -246,6 +247,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: '--s3-endpoint <url>',
     defaultText: '(unset: AWS S3)',
     description: 'Endpoint of an S3-compatible store (MinIO, Ceph, R2, ...).',
+  },
+  {
+    env: 'S3_PUBLIC_ENDPOINT',
+    flag: '--s3-public-endpoint <url>',
+    defaultText: 'S3_ENDPOINT',
+    description:
+      "The endpoint clients reach the bucket at, when it is not S3_ENDPOINT (MinIO's published port): presigned redirects are signed for it.",
   },
   {
     env: 'S3_FORCE_PATH_STYLE',
@@ -500,6 +508,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
             prefix: s.S3_PREFIX,
             region: s.S3_REGION ?? input.env.AWS_REGION ?? 'us-east-1',
             endpoint: s.S3_ENDPOINT,
+            publicEndpoint: s.S3_PUBLIC_ENDPOINT,
             forcePathStyle: s.S3_FORCE_PATH_STYLE === 'true',
           }
         : undefined,

@@ -21,6 +21,11 @@ export interface S3Settings {
   prefix: string;
   region: string;
   endpoint: string | undefined;
+  /**
+   * Where clients reach the bucket, when not at `endpoint` (S3_PUBLIC_ENDPOINT: MinIO's published port, while
+   * the registry talks to it on the compose network). Presigned redirects are signed for this host.
+   */
+  publicEndpoint?: string | undefined;
   forcePathStyle: boolean;
 }
 
@@ -54,6 +59,16 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
     // A store that cannot be reached fails the version quickly instead of hanging the job.
     requestHandler: { connectionTimeout: 5000, requestTimeout: 60_000 },
   });
+  // A signature covers the host, so a URL for clients is signed by a client of their endpoint. Presigning
+  // sends nothing: this client never opens a connection.
+  const signer =
+    settings.publicEndpoint === undefined
+      ? client
+      : new S3Client({
+          region: settings.region,
+          endpoint: settings.publicEndpoint,
+          forcePathStyle: settings.forcePathStyle,
+        });
   const keyOf = (rest: string) => (settings.prefix ? `${settings.prefix}/${rest}` : rest);
   const where = `s3://${bucket}/${settings.prefix}${settings.endpoint ? ` at ${settings.endpoint}` : ''}`;
   const failed = (action: string, key: string, err: unknown) =>
@@ -111,15 +126,20 @@ export function createS3Artifacts(settings: S3Settings, publicBase: string): Art
 
   return {
     mode: 's3',
-    description: `s3 ${where}, published at ${publicBase}`,
+    description:
+      `s3 ${where}, published at ${publicBase}` +
+      (settings.publicEndpoint ? ` (redirects signed for ${settings.publicEndpoint})` : ''),
     locate: () => undefined,
-    close: () => client.destroy(),
+    close: () => {
+      client.destroy();
+      if (signer !== client) signer.destroy();
+    },
     read: (mirrorPath) => get(keyOf(mirrorPath)),
     async redirect(commit, fileName) {
       if (!valid(commit, fileName)) return undefined;
       const key = keyOf(`${commit}/${fileName}`);
       if (!(await head(key))) return undefined;
-      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      return getSignedUrl(signer, new GetObjectCommand({ Bucket: bucket, Key: key }), {
         expiresIn: PRESIGN_SECONDS,
       });
     },

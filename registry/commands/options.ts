@@ -54,7 +54,7 @@ export const STORE_SETTINGS: readonly SettingName[] = [
   'LOG_LEVEL',
 ];
 
-/** The bucket of ARTIFACTS_MODE=s3. */
+/** The bucket of ARTIFACTS_MODE=s3 (not S3_PUBLIC_ENDPOINT: only `serve` answers with presigned redirects). */
 const S3_SETTINGS: readonly SettingName[] = [
   'S3_BUCKET',
   'S3_PREFIX',

@@ -377,6 +377,15 @@ async function syncRelease(
   if (!result.ok) return recordFailure(writes, version, fingerprint, commit, result, { mayWithdraw: true });
 
   const good = result;
+  // A version already served (a tag moved, a forced sync) keeps its previous, complete definition until
+  // every new copy is confirmed: its copies are published first, then the new data replaces the old in one
+  // transaction, so no replica ever finds the version missing. A copy that fails leaves the old data served
+  // (served-stale, with the store's error) and the next sync tries again; a copy published before a failed
+  // commit is only an unreferenced object the next sync finds in place. A new version is saved first and
+  // served once its copies are published, so its state shows while they are not.
+  const copiesFirst = isServed(version) && good.builds.some((b) => b.copyPending);
+  if (copiesFirst) await good.artifacts.publish();
+  const builds = copiesFirst ? good.builds.map((b) => ({ ...b, copyPending: false })) : good.builds;
   try {
     await writes.outcome({
       tag: release.tag,
@@ -391,7 +400,7 @@ async function syncRelease(
           annotations: good.annotations,
           labels: good.labels,
           warnings: good.warnings,
-          builds: good.builds,
+          builds,
         });
         await saveVersionDocs(tx, version.id, {
           readmeFile: good.readme?.file ?? null,
@@ -406,11 +415,11 @@ async function syncRelease(
     await good.artifacts.discard();
     throw err;
   }
-  // Only now do mirrored copies reach their URLs: nothing served pointed at them before the commit. The
+  // A new version's copies reach their URLs only now: nothing pointed at them before the commit. The
   // version is served once every copy is confirmed (the builds' `published` marker): a copy that fails
   // leaves it unserved, and the next sync ingests it again.
-  await good.artifacts.publish();
-  if (good.builds.some((b) => b.copyPending))
+  if (!copiesFirst) await good.artifacts.publish();
+  if (builds.some((b) => b.copyPending))
     await write(async (tx) => {
       await markCopiesPublished(tx, version.id);
       await renderAsset(tx, asset.id, deps.urls, 'changed');

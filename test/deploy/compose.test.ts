@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { SETTINGS } from '../../registry/config.js';
+import { SETTINGS, loadConfig } from '../../registry/config.js';
 import { Metrics } from '../../registry/metrics.js';
 
 // No Docker engine runs in CI: the production files are checked by reading them, against the README
@@ -123,6 +123,25 @@ describe('docker-compose.yml', () => {
   });
 });
 
+/**
+ * A compose value as `docker compose` interpolates it from `given` (its environment): `${VAR}`, `${VAR:-d}`,
+ * `${VAR-d}`, `${VAR:?error}` (refused when unset or empty), `${VAR:+alt}`, and `$$` for a literal `$`.
+ */
+function interpolate(value: string, given: Record<string, string>): string {
+  return value.replace(
+    /\$\$|\$\{(\w+)(?:(:?)([-?+])([^}]*))?\}/g,
+    (whole, name?: string, colon?: string, op?: string, arg = '') => {
+      if (name === undefined) return '$';
+      const v = given[name];
+      const unset = v === undefined || (colon === ':' && v === '');
+      if (op === '-') return unset ? arg : v!;
+      if (op === '+') return unset ? '' : arg;
+      if (op === '?' && unset) throw new Error(`compose refuses to start: ${arg}`);
+      return v ?? '';
+    },
+  );
+}
+
 describe('artifacts in MinIO', () => {
   const { registry, minio } = compose.services;
   const init = compose.services['minio-init'];
@@ -137,11 +156,54 @@ describe('artifacts in MinIO', () => {
     expect(minio?.command).toEqual(['server', '/data', '--console-address', ':9001']);
     expect(endpoint.port).toBe('9000');
     expect(minio?.ports).toEqual(['9000:9000']);
+    // Presigned redirects are signed for MinIO's port published on the host, which agents can reach.
+    const publicEndpoint = new URL(defaulted(env.S3_PUBLIC_ENDPOINT)!);
+    expect(`${publicEndpoint.port}:${endpoint.port}`).toBe(minio?.ports?.[0]);
+    expect(readme).toContain("`S3_PUBLIC_ENDPOINT`, MinIO's port published on the host");
     expect(defaulted(env.S3_FORCE_PATH_STYLE)).toBe('true');
     expect(env.AWS_ACCESS_KEY_ID).toBe(minio?.environment?.MINIO_ROOT_USER);
     expect(env.AWS_SECRET_ACCESS_KEY).toBe(minio?.environment?.MINIO_ROOT_PASSWORD);
     // MinIO refuses a root password shorter than 8 characters.
     expect(defaulted(minio?.environment?.MINIO_ROOT_PASSWORD)!.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it("gives the replicas settings the registry's own parser accepts, in s3 mode on the minio service", () => {
+    const required = { PUBLIC_URL: 'https://bonsai.example.com', WEBHOOK_SECRET: 'w', ADMIN_TOKEN: 'a' };
+    const replicaEnv = (given: Record<string, string>) =>
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v, given)]));
+    const config = loadConfig({ env: replicaEnv(required), cwd: '/' });
+    expect(config).toMatchObject({ artifactsMode: 's3', publicUrl: required.PUBLIC_URL, dataDir: '/data' });
+    expect(config.s3).toEqual({
+      bucket: interpolate(init!.environment!.BUCKET!, required),
+      prefix: '',
+      region: 'us-east-1',
+      endpoint: 'http://minio:9000',
+      publicEndpoint: 'http://localhost:9000',
+      forcePathStyle: true,
+    });
+    // What an operator sets in compose's environment reaches the registry, checked by the same parser.
+    const custom = loadConfig({
+      env: replicaEnv({
+        ...required,
+        S3_PUBLIC_ENDPOINT: 'https://s3.example.com',
+        S3_PREFIX: 'registry',
+        S3_BUCKET: 'artifacts',
+      }),
+      cwd: '/',
+    });
+    expect(custom.s3).toMatchObject({
+      bucket: 'artifacts',
+      prefix: 'registry',
+      publicEndpoint: 'https://s3.example.com',
+    });
+    // The one-shot service creates that very bucket, and expires the partial uploads under that prefix.
+    const initEnv = { ...required, S3_PREFIX: 'registry', S3_BUCKET: 'artifacts' };
+    expect(interpolate(init!.environment!.BUCKET!, initEnv)).toBe('artifacts');
+    expect(interpolate(init!.environment!.PARTIAL!, initEnv)).toBe('registry/.partial/');
+    expect(() =>
+      loadConfig({ env: replicaEnv({ ...required, S3_PUBLIC_ENDPOINT: 'minio:9000' }), cwd: '/' }),
+    ).toThrow('S3_PUBLIC_ENDPOINT (--s3-public-endpoint): must be an http:// or https:// URL');
+    expect(() => replicaEnv({})).toThrow('compose refuses to start: set PUBLIC_URL');
   });
 
   it("creates the registry's bucket once MinIO is healthy, in a one-shot service the replicas wait for", () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetArchive, publish, sha512 } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { startTestS3, type TestS3 } from './support/s3-server.js';
+import { relay } from './support/tcp-relay.js';
 
 /**
  * ARTIFACTS_MODE=s3 against a real S3-compatible server (s3rver, from npm): verified copies in a bucket
@@ -151,6 +152,42 @@ describe('ARTIFACTS_MODE=s3', () => {
       await h.stopRegistry();
       await h.startRegistry();
     }
+  });
+
+  it('signs presigned redirects for S3_PUBLIC_ENDPOINT, the address clients reach the bucket at', async () => {
+    // Another address of the same server, as MinIO's published port is of the compose-internal one.
+    const outside = await relay(new URL(endpoint));
+    const publicEndpoint = `http://127.0.0.1:${outside.port}`;
+    await h.stopRegistry();
+    await h.startRegistry({ S3_PUBLIC_ENDPOINT: `${publicEndpoint}/` });
+    h.gh.state.createRepo('acme/outside');
+    const published = await publish(h.gh, 'acme/outside', '1.0.0');
+    const name = 'outside_1.0.0_linux_amd64.tar.gz';
+    const artifact = `/artifacts/${published.commit}/${name}`;
+    try {
+      await h.addRepo('acme/outside');
+      const redirect = await h.get(artifact);
+      expect(redirect.status).toBe(302);
+      const location = redirect.headers.get('location')!;
+      expect(location.startsWith(`${publicEndpoint}/${BUCKET}/${PREFIX}/${published.commit}/${name}?`)).toBe(
+        true,
+      );
+      // The signature covers the public host: the download through it is accepted, with the defined bytes.
+      const def = (await h.get('/api/v1/assets/acme/outside/1.0.0/release_asset_builds')).json() as {
+        spec: { builds: { url: string; sha512: string }[] };
+      };
+      expect(await download(location)).toEqual({ status: 200, sha512: def.spec.builds[0]!.sha512 });
+      expect(def.spec.builds[0]!.sha512).toBe(published.files[name]!.sha512);
+      // The start-up line says where redirects go; the registry itself still reads and writes through S3_ENDPOINT.
+      expect(h.logs.some((l) => l.includes(`(redirects signed for ${publicEndpoint})`))).toBe(true);
+      expect((await keys()).some((k) => k === `${PREFIX}/${published.commit}/${name}`)).toBe(true);
+    } finally {
+      await h.stopRegistry();
+      await h.startRegistry();
+      await outside.close();
+    }
+    // Without it, redirects are signed for S3_ENDPOINT, as before.
+    expect((await h.get(artifact)).headers.get('location')!.startsWith(`${endpoint}/${BUCKET}/`)).toBe(true);
   });
 
   it('a store that refuses or cannot be reached fails the version with ARTIFACT_STORE_FAILED, and a later sync completes it', async () => {

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publish, sha512, type Published } from './support/fixtures.js';
+import { findAsset } from '../../registry/store/assets.js';
+import { versionDefinition } from '../../registry/store/versions.js';
+import { DEFAULT_BUILDS, bonsaiYml, publish, sha512, type Published } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { startTestS3, type TestS3 } from './support/s3-server.js';
 
@@ -39,15 +41,9 @@ async function expectUnserved(h: Harness, repo: string, says: string): Promise<V
   return v;
 }
 
-/** The next sync completes it: served, and its build URL gives the bytes of the definition's sha512. */
-async function expectServedAfterSync(h: Harness, repo: string, commit: string): Promise<void> {
-  await h.sync(repo);
-  const v = (await status(h, repo))[0]!;
-  expect(v).toMatchObject({ state: 'served', errors: [] });
-  expect((await listed(h, repo)).map((x) => x.version)).toEqual(['1.0.0']);
-  const def = (await h.get(`/api/v1/assets/${repo}/1.0.0/release_asset_builds`)).json() as {
-    spec: { builds: { url: string; sha512: string }[] };
-  };
+/** Every build URL of the definition `text` is under `commit` and gives the bytes of its sha512. */
+async function expectDownloads(h: Harness, text: string, commit: string): Promise<void> {
+  const def = JSON.parse(text) as { spec: { builds: { url: string; sha512: string }[] } };
   for (const build of def.spec.builds) {
     expect(build.url).toContain(`/${commit}/`);
     expect(await download(build.url.replace(h.registry.runtime.urls.publicUrl, h.url))).toEqual({
@@ -55,6 +51,15 @@ async function expectServedAfterSync(h: Harness, repo: string, commit: string): 
       sha512: build.sha512,
     });
   }
+}
+
+/** The next sync completes it: served, and its build URL gives the bytes of the definition's sha512. */
+async function expectServedAfterSync(h: Harness, repo: string, commit: string): Promise<void> {
+  await h.sync(repo);
+  const v = (await status(h, repo))[0]!;
+  expect(v).toMatchObject({ state: 'served', errors: [] });
+  expect((await listed(h, repo)).map((x) => x.version)).toEqual(['1.0.0']);
+  await expectDownloads(h, (await h.get(`/api/v1/assets/${repo}/1.0.0/release_asset_builds`)).text, commit);
 }
 
 describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
@@ -70,18 +75,23 @@ describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
     await s3?.close();
   });
 
+  /** Runs `action` while the bucket fails as `fault` says, and checks that the fault was met. */
+  async function whileFailing(fault: NonNullable<TestS3['fault']>, action: () => Promise<void>) {
+    s3.fault = fault;
+    s3.broken = 0;
+    try {
+      await action();
+    } finally {
+      s3.fault = undefined;
+    }
+    expect(s3.broken, fault).toBeGreaterThan(0);
+  }
+
   /** Publishes REPO 1.0.0 and registers it while the bucket fails as `fault` says. */
   async function addWhileFailing(repo: string, fault: NonNullable<TestS3['fault']>): Promise<Published> {
     h.gh.state.createRepo(repo);
     const published = await publish(h.gh, repo, '1.0.0');
-    s3.fault = fault;
-    s3.broken = 0;
-    try {
-      await h.addRepo(repo);
-    } finally {
-      s3.fault = undefined;
-    }
-    expect(s3.broken).toBeGreaterThan(0);
+    await whileFailing(fault, () => h.addRepo(repo));
     return published;
   }
 
@@ -102,6 +112,64 @@ describe('ARTIFACTS_MODE=s3: a copy not confirmed in the bucket', () => {
     expect((await h.get(`/artifacts/${published.commit}/copy_1.0.0_linux_amd64.tar.gz`)).status).toBe(404);
 
     await expectServedAfterSync(h, 'acme/copy', published.commit);
+    expect((await s3.keys()).filter((k) => k.includes('.partial'))).toEqual([]);
+  });
+
+  it('keeps serving the previous definition until every new copy is published, then switches at once', async () => {
+    const repo = 'acme/moved';
+    h.gh.state.createRepo(repo);
+    const first = await publish(h.gh, repo, '1.0.0');
+    await h.addRepo(repo);
+    const definition = `/api/v1/assets/${repo}/1.0.0/release_asset_builds`;
+    const before = (await h.get(definition)).text;
+    // What any replica reads on a cache miss: the stored render.
+    const asset = (await findAsset(h.registry.runtime.db, 'acme', 'moved'))!;
+    const stored = async () => (await versionDefinition(h.registry.runtime.db, asset.id, '1.0.0'))?.body;
+    expect(await stored()).toBe(before);
+
+    // The tag moves to a commit with other filters: same release files, new copies under the new commit.
+    const builds = DEFAULT_BUILDS.map((b) => ({ ...b, filters: [...b.filters, "entity.system.os != 'x'"] }));
+    const moved = h.gh.state.commit(repo, { files: { 'bonsai.yml': bonsaiYml(builds) }, tag: '1.0.0' });
+    for (const fault of ['cut-upload', 'refuse-copy'] as const) {
+      await whileFailing(fault, () => h.sync(repo));
+      // The previous, complete definition stays served, and says so; nothing is under the new commit.
+      const v = (await status(h, repo))[0]!;
+      expect(v, fault).toMatchObject({ state: 'served-stale', commit: first.commit });
+      expect(v.errors.map((e) => e.code)).toEqual(['ARTIFACT_STORE_FAILED']);
+      expect(v.errors[0]!.message).toContain('the next sync tries again');
+      expect((await h.get(definition)).text).toBe(before);
+      expect(await stored()).toBe(before);
+      expect((await listed(h, repo)).map((x) => x.version)).toEqual(['1.0.0']);
+      expect((await s3.keys()).filter((k) => k.includes(moved))).toEqual([]);
+      await expectDownloads(h, before, first.commit);
+    }
+
+    // The next sync publishes every copy (slowly), then switches: the version is never missing meanwhile.
+    const seen = new Set<string>();
+    await whileFailing('slow-copy', async () => {
+      let syncing = true;
+      const watching = (async () => {
+        while (syncing) {
+          const body = await stored();
+          seen.add(body === undefined ? 'missing' : body === before ? 'old' : 'new');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      try {
+        await h.sync(repo);
+      } finally {
+        syncing = false;
+        await watching;
+      }
+    });
+    // Read while the copies were being published: the old definition, never none.
+    expect(seen.has('old')).toBe(true);
+    expect(seen.has('missing')).toBe(false);
+    expect((await status(h, repo))[0]).toMatchObject({ state: 'served', commit: moved, errors: [] });
+    const after = (await h.get(definition)).text;
+    expect(after).toContain("entity.system.os != 'x'");
+    expect(await stored()).toBe(after);
+    await expectDownloads(h, after, moved);
     expect((await s3.keys()).filter((k) => k.includes('.partial'))).toEqual([]);
   });
 });

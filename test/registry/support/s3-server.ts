@@ -16,8 +16,11 @@ export interface TestS3 {
   client: S3Client;
   /** Every object key written in the bucket, in order (s3rver's notifications). */
   created: string[];
-  /** `cut-upload`: an upload's connection is dropped after part of its body; `refuse-copy`: copies get a 500. */
-  fault: 'cut-upload' | 'refuse-copy' | undefined;
+  /**
+   * `cut-upload`: an upload's connection is dropped after part of its body; `refuse-copy`: copies get a 500;
+   * `slow-copy`: copies are answered after SLOW_COPY_MS (a store under load), so what is served meanwhile shows.
+   */
+  fault: 'cut-upload' | 'refuse-copy' | 'slow-copy' | undefined;
   /** How many requests the current fault broke. */
   broken: number;
   keys(): Promise<string[]>;
@@ -27,6 +30,9 @@ export interface TestS3 {
   env(prefix: string): Record<string, string>;
   close(): Promise<void>;
 }
+
+/** How long a copy waits under the `slow-copy` fault. */
+export const SLOW_COPY_MS = 300;
 
 export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> {
   // The standard AWS chain reads these; s3rver's default account.
@@ -51,6 +57,7 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
   });
 
   const sockets = new Set<net.Socket>();
+  const slowed = new WeakSet<http.IncomingMessage>();
   const proxy = http.createServer((req, res) => {
     const copy = req.headers['x-amz-copy-source'] !== undefined;
     if (s3.fault === 'refuse-copy' && req.method === 'PUT' && copy) {
@@ -58,6 +65,13 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
       req.resume();
       res.writeHead(500, { 'content-type': 'application/xml' });
       res.end('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>injected</Message></Error>');
+      return;
+    }
+    if (s3.fault === 'slow-copy' && req.method === 'PUT' && copy && !slowed.has(req)) {
+      s3.broken++;
+      slowed.add(req);
+      req.pause();
+      setTimeout(() => proxy.emit('request', req, res), SLOW_COPY_MS);
       return;
     }
     const cut = s3.fault === 'cut-upload' && req.method === 'PUT' && !copy;
