@@ -2,18 +2,21 @@
  * The thread that owns the embedded database for pglite-thread.ts: PGlite (WASM) runs its statements
  * here, so a slow one holds this thread, not the server's event loop. Statements are handed to PGlite as
  * they arrive; PGlite runs them one at a time, and while a transaction is open the others wait for it,
- * exactly as on the main thread.
+ * exactly as on the main thread. Statements with parameters run prepared (pglite-prepared.ts): the
+ * server sends the same few texts over and over, and planning them was most of a miss's cost.
  */
 import { parentPort } from 'node:worker_threads';
-import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { createPglite, queryOn } from './pglite.js';
-import type { QueryResult } from './port.js';
+import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
+import { createPglite, queryOn, resultOf } from './pglite.js';
+import { PreparedStatements } from './pglite-prepared.js';
+import type { QueryResult, SqlValue } from './port.js';
 import { serializeDbError, type PgliteAnswer, type PgliteRequest } from './pglite-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.ts runs only as a worker thread');
 
 let pg: PGlite | undefined;
+let prepared: PreparedStatements | undefined;
 
 interface OpenTransaction {
   tx: Transaction;
@@ -44,7 +47,9 @@ async function handle(request: PgliteRequest): Promise<QueryResult<object> | voi
     case 'query': {
       const target = request.tx === undefined ? database() : transactions.get(request.tx)?.tx;
       if (!target) throw new Error(`no open transaction ${request.tx}`);
-      return queryOn(target)(request.sql, request.params);
+      // Without parameters (DDL, migrations): as PGlite runs it.
+      if (request.params.length === 0) return queryOn(target)(request.sql, request.params);
+      return resultOf(await runPrepared(request.sql, request.params, request.tx !== undefined));
     }
     case 'begin':
       return begin(request.id);
@@ -60,6 +65,25 @@ async function handle(request: PgliteRequest): Promise<QueryResult<object> | voi
       if (pg && !pg.closed) await pg.close();
       return;
   }
+}
+
+/**
+ * A statement with parameters, prepared once (pglite-prepared.ts), under the locks PGlite's query() takes:
+ * outside a transaction it waits for the open one to end, and its writes reach the files after it.
+ */
+async function runPrepared(
+  sql: string,
+  params: readonly SqlValue[],
+  inTransaction: boolean,
+): Promise<Results> {
+  const db = database();
+  prepared ??= new PreparedStatements(db);
+  const statements = prepared;
+  const run = () => db._runExclusiveQuery(() => statements.query(sql, params, !inTransaction));
+  if (inTransaction) return run();
+  const result = await db._runExclusiveTransaction(run);
+  await db.syncToFs();
+  return result;
 }
 
 function database(): PGlite {

@@ -10,11 +10,16 @@ export interface PgliteLike {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
 }
 
+type PgliteResult<T> = Awaited<ReturnType<PgliteLike['query']>> & { rows: T[] };
+
+/** PGlite's result as the port's: rowCount from the command tag, else what it counted. */
+export function resultOf<T>(result: PgliteResult<T>): QueryResult<T> {
+  return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+}
+
 export function queryOn(target: PgliteLike): Queryable['query'] {
-  return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> => {
-    const result = await target.query<T>(sql, [...params]);
-    return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
-  };
+  return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> =>
+    resultOf(await target.query<T>(sql, [...params]));
 }
 
 /**

@@ -70,14 +70,14 @@ describe('embedded PGlite on its own thread', () => {
     let inside!: () => void;
     const begun = new Promise<void>((resolve) => (inside = resolve));
     const tx = db.transaction(async (t) => {
-      await t.query('INSERT INTO thread_test (k) VALUES (2)');
+      await t.query('INSERT INTO thread_test (k) VALUES ($1)', [2]);
       inside();
       await held;
       return 'committed';
     });
     await begun;
     let outsideDone = false;
-    const outside = db.query<{ k: number }>('SELECT k FROM thread_test WHERE k = 2').then((r) => {
+    const outside = db.query<{ k: number }>('SELECT k FROM thread_test WHERE k = $1', [2]).then((r) => {
       outsideDone = true;
       return r;
     });
@@ -94,19 +94,35 @@ describe('embedded PGlite on its own thread', () => {
       rows: [{ at }],
       rowCount: 1,
     });
-    const err = await rejection(db.query('INSERT INTO thread_test (k) VALUES (3)'));
-    expect(isUniqueViolation(err)).toBe(true);
-    expect(err.message).toContain('duplicate key');
-    expect(err).toMatchObject({ constraint: 'thread_test_pkey' });
+    // With parameters (a prepared statement) and without (as PGlite runs it).
+    for (const [sql, params] of [
+      ['INSERT INTO thread_test (k) VALUES ($1)', [3]],
+      ['INSERT INTO thread_test (k) VALUES (3)', []],
+    ] as const) {
+      const err = await rejection(db.query(sql, params));
+      expect(isUniqueViolation(err)).toBe(true);
+      expect(err.message).toContain('duplicate key');
+      expect(err).toMatchObject({ constraint: 'thread_test_pkey' });
+    }
     // A failed statement inside a transaction rolls the whole of it back.
     const inTx = await rejection(
       db.transaction(async (tx) => {
-        await tx.query('INSERT INTO thread_test (k) VALUES (4)');
-        await tx.query('INSERT INTO thread_test (k) VALUES (3)');
+        await tx.query('INSERT INTO thread_test (k) VALUES ($1)', [4]);
+        await tx.query('INSERT INTO thread_test (k) VALUES ($1)', [3]);
       }),
     );
     expect(isUniqueViolation(inTx)).toBe(true);
     expect((await db.query('SELECT k FROM thread_test WHERE k = 4')).rowCount).toBe(0);
+  });
+
+  it('runs more distinct statements than it keeps prepared, and statements on a table whose columns changed', async () => {
+    for (let n = 0; n < 250; n++)
+      expect((await db.query(`SELECT $1::int + ${n} AS n`, [1])).rows).toEqual([{ n: n + 1 }]);
+    expect((await db.query('SELECT $1::int + 0 AS n', [2])).rows).toEqual([{ n: 2 }]);
+    const read = () => db.query('SELECT * FROM thread_test WHERE k = $1', [3]);
+    expect((await read()).rows).toEqual([{ k: 3, at: expect.any(Date) }]);
+    await db.query('ALTER TABLE thread_test ADD COLUMN note text');
+    expect((await read()).rows).toEqual([{ k: 3, at: expect.any(Date), note: null }]);
   });
 
   it('refuses a second open of the same DATA_DIR, on either thread', async () => {
