@@ -2,21 +2,19 @@
  * The thread that owns the embedded database for pglite-thread.ts: PGlite (WASM) runs its statements
  * here, so a slow one holds this thread, not the server's event loop. Statements are handed to PGlite as
  * they arrive; PGlite runs them one at a time, and while a transaction is open the others wait for it,
- * exactly as on the main thread. Statements with parameters run prepared (pglite-prepared.ts): the
- * server sends the same few texts over and over, and planning them was most of a miss's cost.
+ * exactly as on the main thread. Statements run as openPglite runs them (pglite-query.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
-import { createPglite, queryOn, resultOf } from './pglite.js';
-import { PreparedStatements } from './pglite-prepared.js';
-import type { QueryResult, SqlValue } from './port.js';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { createPglite } from './pglite.js';
+import { PreparedStatements, pgliteQuery } from './pglite-query.js';
+import type { QueryResult } from './port.js';
 import { serializeDbError, type PgliteAnswer, type PgliteRequest } from './pglite-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.ts runs only as a worker thread');
 
-let pg: PGlite | undefined;
-let prepared: PreparedStatements | undefined;
+let open: { pg: PGlite; statements: PreparedStatements } | undefined;
 
 interface OpenTransaction {
   tx: Transaction;
@@ -26,6 +24,9 @@ interface OpenTransaction {
   ended: Promise<unknown>;
 }
 const transactions = new Map<number, OpenTransaction>();
+
+/** PGlite's message for a statement on a transaction that ended. */
+const CLOSED = 'Transaction is closed';
 
 /** Thrown inside PGlite's transaction callback to have it roll back; not reported as a failure. */
 const ROLLBACK = Symbol('rollback');
@@ -41,54 +42,37 @@ port.on('message', (request: PgliteRequest) => {
 
 async function handle(request: PgliteRequest): Promise<QueryResult<object> | void> {
   switch (request.kind) {
-    case 'open':
-      pg = await createPglite(request.dir);
+    case 'open': {
+      const pg = await createPglite(request.dir);
+      open = { pg, statements: new PreparedStatements(pg) };
       return;
+    }
     case 'query': {
-      const target = request.tx === undefined ? database() : transactions.get(request.tx)?.tx;
-      if (!target) throw new Error(`no open transaction ${request.tx}`);
-      // Without parameters (DDL, migrations): as PGlite runs it.
-      if (request.params.length === 0) return queryOn(target)(request.sql, request.params);
-      return resultOf(await runPrepared(request.sql, request.params, request.tx !== undefined));
+      const { pg, statements } = database();
+      if (request.tx === undefined) return pgliteQuery(pg, statements)(request.sql, request.params);
+      const transaction = transactions.get(request.tx);
+      if (!transaction) throw new Error(CLOSED);
+      return pgliteQuery(pg, statements, transaction.tx)(request.sql, request.params);
     }
     case 'begin':
       return begin(request.id);
     case 'end': {
-      const open = transactions.get(request.tx);
-      if (!open) throw new Error(`no open transaction ${request.tx}`);
+      const transaction = transactions.get(request.tx);
+      if (!transaction) throw new Error(CLOSED);
       transactions.delete(request.tx);
-      open.end(request.commit);
-      await open.ended;
+      transaction.end(request.commit);
+      await transaction.ended;
       return;
     }
     case 'close':
-      if (pg && !pg.closed) await pg.close();
+      if (open && !open.pg.closed) await open.pg.close();
       return;
   }
 }
 
-/**
- * A statement with parameters, prepared once (pglite-prepared.ts), under the locks PGlite's query() takes:
- * outside a transaction it waits for the open one to end, and its writes reach the files after it.
- */
-async function runPrepared(
-  sql: string,
-  params: readonly SqlValue[],
-  inTransaction: boolean,
-): Promise<Results> {
-  const db = database();
-  prepared ??= new PreparedStatements(db);
-  const statements = prepared;
-  const run = () => db._runExclusiveQuery(() => statements.query(sql, params, !inTransaction));
-  if (inTransaction) return run();
-  const result = await db._runExclusiveTransaction(run);
-  await db.syncToFs();
-  return result;
-}
-
-function database(): PGlite {
-  if (!pg) throw new Error('the embedded database is not open');
-  return pg;
+function database(): NonNullable<typeof open> {
+  if (!open) throw new Error('the embedded database is not open');
+  return open;
 }
 
 /** Resolves once PGlite's transaction holds the database; the callback stays open until `end`. */
@@ -97,7 +81,7 @@ function begin(id: number): Promise<void> {
     let end!: (commit: boolean) => void;
     const ending = new Promise<boolean>((resolve) => (end = resolve));
     const ended = database()
-      .transaction(async (tx) => {
+      .pg.transaction(async (tx) => {
         transactions.set(id, { tx, end, ended });
         started();
         if (!(await ending)) throw ROLLBACK;

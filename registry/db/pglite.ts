@@ -3,24 +3,9 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { RegistryError, messageOf } from '../errors.js';
-import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
+import type { Db } from './port.js';
+import { PreparedStatements, pgliteQuery } from './pglite-query.js';
 import { processAlive } from '../process-alive.js';
-
-export interface PgliteLike {
-  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
-}
-
-type PgliteResult<T> = Awaited<ReturnType<PgliteLike['query']>> & { rows: T[] };
-
-/** PGlite's result as the port's: rowCount from the command tag, else what it counted. */
-export function resultOf<T>(result: PgliteResult<T>): QueryResult<T> {
-  return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
-}
-
-export function queryOn(target: PgliteLike): Queryable['query'] {
-  return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> =>
-    resultOf(await target.query<T>(sql, [...params]));
-}
 
 /**
  * PGlite keeps its files in one folder that only one process may open. The lock file holds the owner's
@@ -93,11 +78,12 @@ export async function openPglite(dataDir: string): Promise<Db> {
     await fs.rm(lockFile, { force: true });
     throw openFailed(dir, err);
   }
+  const statements = new PreparedStatements(pg);
   return {
     kind: 'pglite',
     description: `PGlite in ${dir}`,
-    query: queryOn(pg),
-    transaction: (fn) => pg.transaction((tx) => fn({ query: queryOn(tx) })),
+    query: pgliteQuery(pg, statements),
+    transaction: (fn) => pg.transaction((tx) => fn({ query: pgliteQuery(pg, statements, tx) })),
     async close() {
       if (!pg.closed) await pg.close();
       await fs.rm(lockFile, { force: true });

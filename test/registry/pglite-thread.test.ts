@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../registry/db/pglite.js';
 import { openPgliteThread } from '../../registry/db/pglite-thread.js';
-import type { Db } from '../../registry/db/port.js';
+import type { Db, Queryable } from '../../registry/db/port.js';
 import { isUniqueViolation } from '../../registry/db/sql-errors.js';
 import { RegistryError } from '../../registry/errors.js';
 import { makeTempDir } from './support/databases.js';
@@ -25,6 +25,21 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
     () => expect.unreachable('expected a rejection'),
     (err: unknown) => err as Error,
   );
+}
+
+/** A transaction's handle kept past its end refuses statements, with or without parameters. */
+async function expectClosedTransaction(db: Db): Promise<void> {
+  let leaked: Queryable | undefined;
+  await db.transaction(async (tx) => {
+    leaked = tx;
+  });
+  for (const [sql, params] of [
+    ['SELECT 1', []],
+    ['SELECT $1::int', [1]],
+  ] as const) {
+    const err = await rejection(leaked!.query(sql, params));
+    expect(err.message).toBe('Transaction is closed');
+  }
 }
 
 describe('embedded PGlite on its own thread', () => {
@@ -125,6 +140,10 @@ describe('embedded PGlite on its own thread', () => {
     expect((await read()).rows).toEqual([{ k: 3, at: expect.any(Date), note: null }]);
   });
 
+  it('refuses a statement on a transaction that ended', async () => {
+    await expectClosedTransaction(db);
+  });
+
   it('refuses a second open of the same DATA_DIR, on either thread', async () => {
     for (const open of [openPgliteThread, openPglite]) {
       const err = await rejection(open(dataDir));
@@ -151,6 +170,18 @@ describe('embedded PGlite on its own thread', () => {
     expect(await rejection(reopened.query('SELECT 1'))).toBe(err);
     await reopened.close();
     await expect(fs.access(path.join(dataDir, 'pglite.lock'))).rejects.toThrow();
+  });
+
+  it('runs statements in the CLI’s thread as on its own (after the registry stopped)', async () => {
+    const inThread = await openPglite(dataDir);
+    try {
+      expect((await inThread.query('SELECT k, at FROM thread_test WHERE k = $1', [3])).rows).toEqual([
+        { k: 3, at: new Date('2024-05-06T07:08:09.123Z') },
+      ]);
+      await expectClosedTransaction(inThread);
+    } finally {
+      await inThread.close();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
-import { parse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
+import { parse, protocol, type PGlite, type Results, type Transaction } from '@electric-sql/pglite';
+import type { QueryResult, Queryable, SqlValue } from './port.js';
 
 const { serialize } = protocol;
 
@@ -19,11 +20,44 @@ interface Statement {
 }
 
 /**
- * Runs statements with parameters as named prepared statements, for the PGlite thread. PGlite's query()
+ * The port's `query` on PGlite, or on its transaction `tx`: statements with parameters run prepared
+ * (PreparedStatements), under the locks PGlite's own query() takes: outside a transaction a statement
+ * waits for the open one to end, and its writes are synced to the files after it. Statements without
+ * parameters (DDL, migrations) run as PGlite runs them.
+ */
+export function pgliteQuery(
+  pg: PGlite,
+  statements: PreparedStatements,
+  tx?: Transaction,
+): Queryable['query'] {
+  return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> => {
+    if (params.length === 0) return resultOf<T>(await (tx ?? pg).query<T>(sql));
+    // PGlite's message for a transaction used after it ended.
+    if (tx?.closed) throw new Error('Transaction is closed');
+    const run = () => pg._runExclusiveQuery(() => statements.query(sql, params, !tx));
+    if (tx) return resultOf<T>(await run());
+    const result = await pg._runExclusiveTransaction(run);
+    await pg.syncToFs();
+    return resultOf<T>(result);
+  };
+}
+
+/** PGlite's result as the port's: rowCount from the command tag, else what it counted. */
+function resultOf<T>(
+  result: Pick<Results, 'affectedRows'> & { rows: unknown[]; rowCount?: number },
+): QueryResult<T> {
+  return {
+    rows: result.rows as T[],
+    rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
+  };
+}
+
+/**
+ * Runs statements with parameters as named prepared statements. PGlite's query()
  * parses, describes and plans the text on every call, in six calls into WebAssembly; here Postgres
  * plans each text once and a call is one message (bind, describe, execute, sync): the registry's miss
  * query takes 150 µs instead of 550. Results and errors are PGlite's own (the same parser, the same
- * serializers); the caller holds PGlite's locks, as its query() does. At most `limit` texts stay
+ * serializers); the caller holds PGlite's locks (pgliteQuery). At most `limit` texts stay
  * prepared (the least recently used is closed).
  */
 export class PreparedStatements {
