@@ -3,7 +3,7 @@
  * against `bonsai registry serve` and, alternating in the same run, against nginx serving the row's
  * own bytes as a static file; it prints req/s, p99, the ratio to nginx and whether the goal is met.
  *
- *   npm run bench:serve -- [--rounds N] [--seconds S] [--connections C] [--versions V]
+ *   npm run bench:serve -- [--rounds N] [--seconds S] [--connections C] [--versions V] [--only TEXT]
  *
  * Fair terms on a small machine: the registry is one Node process, so nginx runs one worker with
  * access_log off; wrk uses one thread. The registry runs with LOG_LEVEL=warn except in the logging row,
@@ -28,12 +28,13 @@ import { startOwnRedis } from '../test/registry/support/redis-server.js';
 import { median } from './stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = `npm run bench:serve -- [--rounds N] [--seconds S] [--connections C] [--versions V]
+const USAGE = `npm run bench:serve -- [--rounds N] [--seconds S] [--connections C] [--versions V] [--only TEXT]
 
   --rounds N       rounds per row, registry and nginx alternating; medians (default 3)
   --seconds S      seconds per wrk run (default 5)
   --connections C  wrk connections (default 32)
   --versions V     releases of the big asset (default 41: a 70 KB asset object)
+  --only TEXT      only the rows whose name contains TEXT (e.g. "embedded PGlite": the embedded misses)
 
 Load generator: wrk -t1 --latency. Reference: nginx, one worker, access_log off, serving each row's
 bytes as a static file, measured in the same run. Needs wrk, nginx, Postgres (PGHOST or 127.0.0.1)
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     versions: { type: 'string', default: '41' },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -56,6 +58,9 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const versionCount = Number(values.versions);
+/** Whether a row is measured (`--only`); a registry starts only when one of its rows is. */
+const wanted = (...names: string[]): boolean =>
+  values.only === undefined || names.some((name) => name.includes(values.only!));
 for (const [flag, n] of [
   ['--rounds', rounds],
   ['--seconds', seconds],
@@ -259,6 +264,7 @@ async function row(
     against?: { name: string; run: Run };
   } = {},
 ): Promise<void> {
+  if (!wanted(name)) return;
   const file = `row-${rows.length}${options.type === 'html' ? '.html' : ''}`;
   await writeFile(path.join(www, file), body);
   const ours: Run[] = [];
@@ -343,9 +349,11 @@ try {
   let registry = await startRegistry({ DATA_DIR: dataDir });
   await ingest(registry);
   let at = registry.base;
-  await row('cached definition, embedded', at + definition, await bytesOf(at + definition), {
-    goal: { ratio: 0.6 },
-  });
+  // The reference of the LOG_LEVEL=info row.
+  const warnName = 'cached definition, embedded';
+  const infoName = 'cached definition, embedded, LOG_LEVEL=info';
+  if (wanted(warnName, infoName))
+    await row(warnName, at + definition, await bytesOf(at + definition), { goal: { ratio: 0.6 } });
   const bigBody = await bytesOf(at + assetObject);
   await row(
     `cached asset object, ${versionCount} versions (${Math.round(bigBody.length / 1024)} KB), embedded`,
@@ -364,63 +372,76 @@ try {
     headers: ['Accept: text/html'],
     type: 'html',
   });
-  const warnRow = rows[0]!.registry;
   await registry.stop();
 
-  registry = await startRegistry({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }, path.join(work, 'info.log'));
-  at = registry.base;
-  await row('cached definition, embedded, LOG_LEVEL=info', at + definition, await bytesOf(at + definition), {
-    goal: { ratio: 0.9, of: 'warn' },
-    against: { name: 'LOG_LEVEL=warn', run: warnRow },
-  });
-  await registry.stop();
+  if (wanted(infoName)) {
+    const warnRow = rows.find((r) => r.name === warnName)!.registry;
+    registry = await startRegistry({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }, path.join(work, 'info.log'));
+    at = registry.base;
+    await row(infoName, at + definition, await bytesOf(at + definition), {
+      goal: { ratio: 0.9, of: 'warn' },
+      against: { name: 'LOG_LEVEL=warn', run: warnRow },
+    });
+    await registry.stop();
+  }
 
-  registry = await startRegistry({ DATA_DIR: dataDir, CACHE_SIZE: '1' });
-  at = registry.base;
-  await row(
-    'cache miss, definition, embedded PGlite',
-    at + spellings[0]!,
-    await bytesOf(at + spellings[0]!),
-    {
-      goal: { ratio: 0.05, p99Ms: 50 },
-      script: missScript,
-    },
-  );
-  await row('search ?q= (miss), embedded PGlite', at + search, await bytesOf(at + search), {
-    script: searchScript,
-  });
-  await registry.stop();
+  const embeddedMisses = ['cache miss, definition, embedded PGlite', 'search ?q= (miss), embedded PGlite'];
+  if (wanted(...embeddedMisses)) {
+    registry = await startRegistry({ DATA_DIR: dataDir, CACHE_SIZE: '1' });
+    at = registry.base;
+    await row(
+      'cache miss, definition, embedded PGlite',
+      at + spellings[0]!,
+      await bytesOf(at + spellings[0]!),
+      {
+        goal: { ratio: 0.05, p99Ms: 50 },
+        script: missScript,
+      },
+    );
+    await row('search ?q= (miss), embedded PGlite', at + search, await bytesOf(at + search), {
+      script: searchScript,
+    });
+    await registry.stop();
+  }
 
   // Postgres and Redis.
-  registry = await startRegistry({
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    DATA_DIR: path.join(work, 'pg'),
-  });
-  await ingest(registry);
-  at = registry.base;
-  await row('cached definition, Postgres + Redis', at + definition, await bytesOf(at + definition), {
-    goal: { ratio: 0.5 },
-  });
-  await row('cached asset object, Postgres + Redis', at + assetObject, await bytesOf(at + assetObject), {
-    goal: { ratio: 0.4 },
-  });
-  await row('cached list ?items=100, Postgres + Redis', at + list, await bytesOf(at + list), {
-    goal: { ratio: 0.4 },
-  });
-  await registry.stop();
+  const cachedPostgres = [
+    'cached definition, Postgres + Redis',
+    'cached asset object, Postgres + Redis',
+    'cached list ?items=100, Postgres + Redis',
+  ];
+  const postgresMiss = 'cache miss, definition, Postgres';
+  if (wanted(...cachedPostgres, postgresMiss)) {
+    registry = await startRegistry({
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      DATA_DIR: path.join(work, 'pg'),
+    });
+    await ingest(registry);
+    at = registry.base;
+    await row(cachedPostgres[0]!, at + definition, await bytesOf(at + definition), {
+      goal: { ratio: 0.5 },
+    });
+    await row(cachedPostgres[1]!, at + assetObject, await bytesOf(at + assetObject), {
+      goal: { ratio: 0.4 },
+    });
+    await row(cachedPostgres[2]!, at + list, await bytesOf(at + list), {
+      goal: { ratio: 0.4 },
+    });
+    await registry.stop();
 
-  registry = await startRegistry({
-    DATABASE_URL: database.url,
-    CACHE_SIZE: '1',
-    DATA_DIR: path.join(work, 'pg'),
-  });
-  at = registry.base;
-  await row('cache miss, definition, Postgres', at + spellings[0]!, await bytesOf(at + spellings[0]!), {
-    goal: { ratio: 0.15 },
-    script: missScript,
-  });
-  await registry.stop();
+    registry = await startRegistry({
+      DATABASE_URL: database.url,
+      CACHE_SIZE: '1',
+      DATA_DIR: path.join(work, 'pg'),
+    });
+    at = registry.base;
+    await row(postgresMiss, at + spellings[0]!, await bytesOf(at + spellings[0]!), {
+      goal: { ratio: 0.15 },
+      script: missScript,
+    });
+    await registry.stop();
+  }
 
   // The table.
   const met = (r: Row): string => {

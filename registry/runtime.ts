@@ -11,7 +11,7 @@ import { createRedisCache } from './cache/redis.js';
 import { shareInvalidations } from './cache/shared-memory.js';
 import { artifactsBaseUrl, type RegistryConfig } from './config.js';
 import { migrate } from './db/migrate.js';
-import { openDb } from './db/open.js';
+import { openDb, type OpenDbOptions } from './db/open.js';
 import type { Db } from './db/port.js';
 import { messageOf } from './errors.js';
 import { Metrics } from './metrics.js';
@@ -44,6 +44,9 @@ export interface Runtime {
 export interface RuntimeOverrides {
   github?: GitHub;
 }
+
+/** How the caller wants the ports opened: the server runs embedded PGlite on a thread of its own. */
+export type RuntimeOptions = RuntimeOverrides & OpenDbOptions;
 
 /** Names this database's registry in shared services (its Redis keys), made once. */
 export async function instanceId(db: Db): Promise<string> {
@@ -90,9 +93,13 @@ async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promis
 export async function openRuntime(
   config: RegistryConfig,
   logger: Logger,
-  overrides: RuntimeOverrides = {},
+  overrides: RuntimeOptions = {},
 ): Promise<Runtime> {
-  const db = await openDb(config, (err) => logger.error({ err: messageOf(err) }, 'database connection lost'));
+  const db = await openDb(
+    config,
+    (err) => logger.error({ err: messageOf(err) }, 'database connection lost'),
+    overrides,
+  );
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');

@@ -47,7 +47,8 @@ export async function startRegistry(
   logger: Logger,
   overrides: RuntimeOverrides = {},
 ): Promise<RunningRegistry> {
-  const runtime = await openRuntime(config, logger, overrides);
+  // Embedded PGlite on its own thread: a miss's statements never hold the loop that answers hits.
+  const runtime = await openRuntime(config, logger, { ...overrides, pgliteThread: 'own' });
   const { db, cache, artifacts } = runtime;
   const workerId = newHolderId();
   const worker = new JobWorker({

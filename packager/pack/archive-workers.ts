@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerBeside } from '../../common/worker-thread.js';
 import type { TreeEntry } from '../archive/tree.js';
 import type { ArchiveWriteOptions, WrittenArchive } from '../archive/writer.js';
 import { deserializeError, type ArchiveJob, type ArchiveJobMessage } from './worker-protocol.js';
@@ -70,23 +71,7 @@ export class ArchiveWorkers {
   }
 }
 
-/**
- * Loads the worker module beside this one: compiled, archive-worker.js; from the sources (tests,
- * `npm run bonsai`, bin/bonsai.js without dist/), archive-worker.ts through tsx, since a worker thread
- * does not inherit the loader hooks the main thread registered.
- */
+/** Loads archive-worker beside this module (archive-worker.ts from the sources, .js compiled). */
 function startWorker(): Worker {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./archive-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSources) return new Worker(entry);
-  // The ESM build of tsx's API: on Node 20, `tsx/esm` registers nothing in a worker thread.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { entry: entry.href, tsx } });
+  return startWorkerBeside(import.meta.url, 'archive-worker');
 }
-
-const TS_BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-import(workerData.tsx)
-  .then((tsx) => tsx.register())
-  .then(() => import(workerData.entry));
-`;

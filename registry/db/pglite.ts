@@ -3,25 +3,15 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { RegistryError, messageOf } from '../errors.js';
-import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
+import type { Db } from './port.js';
+import { PreparedStatements, pgliteQuery } from './pglite-query.js';
 import { processAlive } from '../process-alive.js';
-
-interface PgliteLike {
-  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
-}
-
-function queryOn(target: PgliteLike): Queryable['query'] {
-  return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> => {
-    const result = await target.query<T>(sql, [...params]);
-    return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
-  };
-}
 
 /**
  * PGlite keeps its files in one folder that only one process may open. The lock file holds the owner's
  * pid, so a second `bonsai registry ...` on the same DATA_DIR is refused instead of corrupting the data.
  */
-async function takeLock(lockFile: string, dataDir: string): Promise<void> {
+export async function takeLock(lockFile: string, dataDir: string): Promise<void> {
   for (;;) {
     try {
       await fs.writeFile(lockFile, String(process.pid), { flag: 'wx' });
@@ -44,32 +34,56 @@ async function takeLock(lockFile: string, dataDir: string): Promise<void> {
   }
 }
 
-/** Opens (creating when needed) the embedded database under `dataDir/pglite`. */
-export async function openPglite(dataDir: string): Promise<Db> {
-  const dir = path.join(dataDir, 'pglite');
-  const lockFile = path.join(dataDir, 'pglite.lock');
+/** Where the embedded database of `dataDir` keeps its files and its lock. */
+export function pgliteFiles(dataDir: string): { dir: string; lockFile: string } {
+  return { dir: path.join(dataDir, 'pglite'), lockFile: path.join(dataDir, 'pglite.lock') };
+}
+
+/** Takes the lock of `dataDir`'s embedded database (creating DATA_DIR when needed). */
+export async function lockPglite(dataDir: string): Promise<{ dir: string; lockFile: string }> {
+  const files = pgliteFiles(dataDir);
   await fs.mkdir(dataDir, { recursive: true });
-  await takeLock(lockFile, dataDir);
+  await takeLock(files.lockFile, dataDir);
+  return files;
+}
+
+/** Starts PGlite on the files in `dir`, with the extensions the migrations use. */
+export function createPglite(dir: string): Promise<PGlite> {
+  // pg_trgm: the search index of migration 0011.
+  return PGlite.create(dir, { extensions: { pg_trgm } });
+}
+
+/** PGlite could not start on `dir` (the lock is released by the caller). */
+export function openFailed(dir: string, err: unknown): RegistryError {
+  return new RegistryError(
+    'DATABASE_FAILED',
+    `cannot open the embedded database in ${dir}: ${messageOf(err)}`,
+    {
+      hint: 'check that DATA_DIR is writable and was written by this version of the registry',
+      cause: err,
+    },
+  );
+}
+
+/**
+ * Opens (creating when needed) the embedded database under `dataDir/pglite`, on this thread: for short
+ * CLI verbs and tests. `bonsai registry serve` runs it on a thread of its own (pglite-thread.ts).
+ */
+export async function openPglite(dataDir: string): Promise<Db> {
+  const { dir, lockFile } = await lockPglite(dataDir);
   let pg: PGlite;
   try {
-    // pg_trgm: the search index of migration 0011.
-    pg = await PGlite.create(dir, { extensions: { pg_trgm } });
+    pg = await createPglite(dir);
   } catch (err) {
     await fs.rm(lockFile, { force: true });
-    throw new RegistryError(
-      'DATABASE_FAILED',
-      `cannot open the embedded database in ${dir}: ${messageOf(err)}`,
-      {
-        hint: 'check that DATA_DIR is writable and was written by this version of the registry',
-        cause: err,
-      },
-    );
+    throw openFailed(dir, err);
   }
+  const statements = new PreparedStatements(pg);
   return {
     kind: 'pglite',
     description: `PGlite in ${dir}`,
-    query: queryOn(pg),
-    transaction: (fn) => pg.transaction((tx) => fn({ query: queryOn(tx) })),
+    query: pgliteQuery(pg, statements),
+    transaction: (fn) => pg.transaction((tx) => fn({ query: pgliteQuery(pg, statements, tx) })),
     async close() {
       if (!pg.closed) await pg.close();
       await fs.rm(lockFile, { force: true });
