@@ -27,7 +27,13 @@ export interface SerializedDbError {
 
 /** Structured clone keeps only an error's name and message: the fields callers read are copied here. */
 export function serializeDbError(err: unknown): SerializedDbError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err), fields: {} };
+  if (!(err instanceof Error)) {
+    // PGlite's file errors are Emscripten ErrnoError objects, not Errors: keep their name and errno.
+    const { name, errno } = (err ?? {}) as { name?: unknown; errno?: unknown };
+    if (typeof name === 'string' && typeof errno === 'number')
+      return { name, message: '', fields: { errno } };
+    return { name: 'Error', message: String(err), fields: {} };
+  }
   const fields: SerializedDbError['fields'] = {};
   for (const [key, value] of Object.entries(err)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')

@@ -53,11 +53,36 @@ export function createPglite(dir: string): Promise<PGlite> {
   return PGlite.create(dir, { extensions: { pg_trgm } });
 }
 
+/** WASI's numbers (PGlite's file system is Emscripten's) of the errors a wrong DATA_DIR gives. */
+const WASI_ERRNO: Record<number, string> = {
+  2: 'permission denied',
+  20: 'file exists',
+  29: 'input/output error',
+  31: 'is a directory',
+  44: 'no such file or directory',
+  51: 'no space left on device',
+  54: 'not a directory',
+  55: 'directory not empty',
+  63: 'operation not permitted',
+  69: 'read-only file system',
+};
+
+/**
+ * PGlite's file errors are Emscripten ErrnoError objects with no message (from its own thread: an Error
+ * of that name): they are named by errno.
+ */
+function reasonOf(err: unknown): string {
+  const { name, errno } = (err ?? {}) as { name?: unknown; errno?: unknown };
+  if (typeof errno === 'number' && (!(err instanceof Error) || name === 'ErrnoError'))
+    return WASI_ERRNO[errno] ?? `file system error ${errno}`;
+  return messageOf(err);
+}
+
 /** PGlite could not start on `dir` (the lock is released by the caller). */
 export function openFailed(dir: string, err: unknown): RegistryError {
   return new RegistryError(
     'DATABASE_FAILED',
-    `cannot open the embedded database in ${dir}: ${messageOf(err)}`,
+    `cannot open the embedded database in ${dir}: ${reasonOf(err)}`,
     {
       hint: 'check that DATA_DIR is writable and was written by this version of the registry',
       cause: err,

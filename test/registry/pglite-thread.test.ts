@@ -185,21 +185,29 @@ describe('embedded PGlite on its own thread', () => {
   });
 });
 
-describe('opening embedded PGlite on its own thread', () => {
-  it('reports DATABASE_FAILED and releases the lock when PGlite cannot start', async () => {
-    const dataDir = await makeTempDir();
-    try {
-      // A file where PGlite's folder should be.
-      await fs.writeFile(path.join(dataDir, 'pglite'), 'not a database');
-      const err = await rejection(openPgliteThread(dataDir));
-      expect(err).toBeInstanceOf(RegistryError);
-      expect(err).toMatchObject({ code: 'DATABASE_FAILED' });
-      expect(err.message).toMatch(
-        new RegExp(`^cannot open the embedded database in ${path.join(dataDir, 'pglite')}: .`),
-      );
-      await expect(fs.access(path.join(dataDir, 'pglite.lock'))).rejects.toThrow();
-    } finally {
-      await fs.rm(dataDir, { recursive: true, force: true });
-    }
-  });
+describe('opening embedded PGlite', () => {
+  it.each([
+    ['on its own thread', openPgliteThread],
+    ["on the caller's thread", openPglite],
+  ])(
+    '%s: reports DATABASE_FAILED, saying why, and releases the lock when PGlite cannot start',
+    async (_, open) => {
+      const dataDir = await makeTempDir();
+      try {
+        // A file where PGlite's folder should be.
+        await fs.writeFile(path.join(dataDir, 'pglite'), 'not a database');
+        const err = await rejection(open(dataDir));
+        expect(err).toBeInstanceOf(RegistryError);
+        expect(err).toMatchObject({ code: 'DATABASE_FAILED' });
+        expect(err.message).toMatch(
+          new RegExp(
+            `^cannot open the embedded database in ${path.join(dataDir, 'pglite')}: not a directory$`,
+          ),
+        );
+        await expect(fs.access(path.join(dataDir, 'pglite.lock'))).rejects.toThrow();
+      } finally {
+        await fs.rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });
