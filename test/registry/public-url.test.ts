@@ -103,4 +103,47 @@ describe('a restart with another PUBLIC_URL', () => {
     }
     expect(await renderedWith('check-a')).toBe(NEW_URL);
   });
+
+  it('logs a background batch that fails, and renders its assets when they are read', async () => {
+    const before = h.registry.runtime.urls.publicUrl;
+    const moved = 'https://bonsai-moved-again.example.com';
+    await h.stopRegistry();
+    // Writing check-c's asset row fails (as a render would on a lost connection or a deadlock).
+    const admin = new pg.Client({ connectionString: h.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE FUNCTION refuse_render() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'render refused'; END $$`);
+      await admin.query(`CREATE TRIGGER refuse_render BEFORE UPDATE OF body ON assets FOR EACH ROW
+        WHEN (OLD.name = 'check-c') EXECUTE FUNCTION refuse_render()`);
+      await h.startRegistry({ PUBLIC_URL: moved });
+      // The one batch held all three assets: none is rendered, the failure is logged, the server serves on.
+      expect(await h.registry.rerendered()).toBe(0);
+      const lines = h.logs.map((l) => JSON.parse(l) as { msg: string; assets?: number; failed?: number });
+      expect(lines.filter((l) => l.msg === 'background render failed: batch skipped').at(-1)).toMatchObject({
+        assets: 3,
+      });
+      expect(
+        lines.filter((l) => l.msg === 'base URLs changed: definitions rendered again').at(-1),
+      ).toMatchObject({
+        failed: 3,
+      });
+      // A read of check-c cannot render it: it fails rather than answer with the old URL.
+      const refused = await h.get(definition('check-c'));
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect(refused.text).not.toContain(before);
+      const fine = await h.get(definition('check-a'));
+      expect(fine.text).toContain(moved);
+      await admin.query('DROP TRIGGER refuse_render ON assets');
+    } finally {
+      await admin.query('DROP TRIGGER IF EXISTS refuse_render ON assets');
+      await admin.end();
+    }
+    for (const path of ['/api/v1/assets?items=100', definition('check-c'), '/api/v1/assets/moved/check-b']) {
+      const res = await h.get(path);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain(moved);
+      expect(res.text).not.toContain(before);
+    }
+  });
 });
