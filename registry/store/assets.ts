@@ -173,22 +173,17 @@ export async function markImported(
   );
 }
 
-/**
- * Stores the rendered asset object; `changed` also bumps updated_at (served data changed). `renderedWith`:
- * the base URLs every render of the asset now embeds (kept as it was when not given).
- */
+/** Stores the rendered asset object; `changed` also bumps updated_at (served data changed). */
 export async function saveAssetRender(
   q: Queryable,
   id: number,
   render: { body: string; etag: string },
   changed: boolean,
-  renderedWith?: string,
 ): Promise<void> {
   await q.query(
-    `UPDATE assets SET body = $2, etag = $3, updated_at = CASE WHEN $4 THEN now() ELSE updated_at END,
-       rendered_with = COALESCE($5, rendered_with)
+    `UPDATE assets SET body = $2, etag = $3, updated_at = CASE WHEN $4 THEN now() ELSE updated_at END
      WHERE id = $1`,
-    [id, render.body, render.etag, changed, renderedWith ?? null],
+    [id, render.body, render.etag, changed],
   );
 }
 
