@@ -158,6 +158,8 @@ export async function renderAsset(
       // Only new data counts as an update (order=recently_updated), not a change of base URL or tier.
       changed: scope === 'changed',
       renderedWith: fingerprint,
+      // An ingest changed the object; a full render (every sync) mostly does not.
+      unlessSame: all,
     },
     strongEtag,
   );

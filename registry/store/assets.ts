@@ -192,13 +192,14 @@ export async function saveAssetRender(
  * `versions` array), then the entries of `tags` in that order, joined in the database, so a render neither
  * reads the stored entries one by one nor sends the object (its size grows with the versions) as a
  * parameter. `etagOf` hashes the object as stored (in this process: a hash in the database is slower), then
- * the ETag is stored; `changed` bumps updated_at when the object changed. Returns the ETag (undefined:
- * no such asset).
+ * the ETag is stored; `changed` bumps updated_at when the object changed. With `unlessSame`, an object
+ * equal to the stored one (and made with the same URLs) is not written again (a full render of an asset
+ * whose data did not change, on every sync). Returns the new ETag; undefined when nothing was written.
  */
 export async function saveAssetFromEntries(
   q: Queryable,
   id: number,
-  render: { head: string; tags: string[]; changed: boolean; renderedWith: string },
+  render: { head: string; tags: string[]; changed: boolean; renderedWith: string; unlessSame: boolean },
   etagOf: (body: string) => string,
 ): Promise<string | undefined> {
   const { rows } = await q.query<{ body: string }>(
@@ -207,9 +208,11 @@ export async function saveAssetFromEntries(
        FROM json_array_elements_text($3::json) WITH ORDINALITY AS o (tag, n)
        JOIN versions v ON v.asset_id = $1 AND v.tag = o.tag AND v.entry IS NOT NULL
      )
-     UPDATE assets SET body = made.body, rendered_with = $4 FROM made WHERE assets.id = $1
+     UPDATE assets SET body = made.body, rendered_with = $4 FROM made
+     WHERE assets.id = $1
+       AND (NOT $5 OR assets.body IS DISTINCT FROM made.body OR assets.rendered_with IS DISTINCT FROM $4)
      RETURNING assets.body`,
-    [id, render.head, JSON.stringify(render.tags), render.renderedWith],
+    [id, render.head, JSON.stringify(render.tags), render.renderedWith, render.unlessSame],
   );
   const body = rows[0]?.body;
   if (body === undefined) return undefined;
