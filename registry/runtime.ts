@@ -17,11 +17,10 @@ import { messageOf } from './errors.js';
 import { Metrics } from './metrics.js';
 import { createGitHub } from './github/octokit.js';
 import type { GitHub } from './github/port.js';
-import { renderAsset, type RenderContext } from './ingest/render.js';
+import { renderFingerprint, type RenderContext } from './ingest/render.js';
+import { rerenderStale } from './ingest/rerender.js';
 import { throttledWarning } from './logger.js';
-import { invalidateAsset } from './cache/names.js';
 import type { SyncDeps } from './ingest/sync.js';
-import { allAssets } from './store/assets.js';
 import { readState, writeState } from './store/state.js';
 
 /** The registry's ports, opened from the settings (DESIGN: ports and adapters). */
@@ -177,23 +176,18 @@ async function renderUrls(config: RegistryConfig, db: Db): Promise<RenderContext
 const RENDER_URLS = 'render_urls';
 
 /**
- * Renders carry the base URLs; when PUBLIC_URL or ARTIFACTS_URL changed since they were made, every asset
- * is rendered again (from stored data, no GitHub call).
+ * Renders carry the base URLs; when PUBLIC_URL or ARTIFACTS_URL changed since they were made, the assets
+ * are rendered again (from stored data, no GitHub call) in the background: reads render a stale asset
+ * first (ingest/rerender.ts), so nothing with the old URLs is served meanwhile. The URLs are recorded at
+ * once, for `bonsai registry sync` run beside this server. Returns when the background work ends (all
+ * rendered, or `signal` stopped it), with how many assets this process rendered.
  */
-export async function rerenderIfUrlsChanged(runtime: Runtime): Promise<number> {
-  const wanted = JSON.stringify(runtime.urls);
-  if ((await readState(runtime.db, RENDER_URLS)) === wanted) return 0;
-  const assets = await allAssets(runtime.db);
-  for (const asset of assets) {
-    await runtime.db.transaction((tx) => renderAsset(tx, asset.id, runtime.urls, 'all'));
-    await invalidateAsset(runtime.cache, asset);
-  }
-  await writeState(runtime.db, RENDER_URLS, wanted);
-  if (assets.length > 0) {
-    runtime.logger.info(
-      { assets: assets.length, ...runtime.urls },
-      'base URLs changed: definitions rendered again',
-    );
-  }
-  return assets.length;
+export async function rerenderIfUrlsChanged(runtime: Runtime, signal?: AbortSignal): Promise<number> {
+  await writeState(runtime.db, RENDER_URLS, renderFingerprint(runtime.urls));
+  return rerenderStale(runtime, {
+    logger: runtime.logger,
+    // PGlite runs one statement at a time: small batches keep reads waiting briefly.
+    batch: runtime.db.kind === 'pglite' ? 10 : 50,
+    signal,
+  });
 }

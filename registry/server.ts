@@ -7,6 +7,7 @@ import { createApp } from './http/app.js';
 import { answerClientError } from './http/client-errors.js';
 import { DownloadCounter } from './http/downloads.js';
 import { withFastPath } from './http/fast-path.js';
+import { keysForUrls } from './cache/render-keys.js';
 import type { HttpDeps } from './http/deps.js';
 import { enqueueSync } from './jobs/queue.js';
 import { newHolderId } from './jobs/lease.js';
@@ -32,6 +33,8 @@ export interface RunningRegistry {
   url: string;
   runtime: Runtime;
   worker: JobWorker;
+  /** The background render after a base URL change: how many assets this process rendered. */
+  rerendered(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,8 @@ export async function startRegistry(
   const downloads = new DownloadCounter(db, logger);
   const deps: HttpDeps = {
     db,
-    cache,
+    // Entries made with other base URLs (a shared Redis, a rolling deploy) are never found.
+    cache: keysForUrls(cache, runtime.urls),
     artifacts,
     logger,
     urls: runtime.urls,
@@ -77,9 +81,8 @@ export async function startRegistry(
     jobs: { enqueueSync, wake: () => worker.wake() },
     downloads,
   };
-  // Requests wait until the stored renders carry the base URLs this process serves: when they changed,
-  // they are rendered again first. The port (and with it the default PUBLIC_URL) is known only once the
-  // server listens, so it listens first and holds requests until then.
+  // The port (and with it the default PUBLIC_URL) is known only once the server listens, so it listens
+  // first and holds requests until the base URLs are fixed.
   const limiterRedis = config.redisUrl ? await openLimiterRedis(config.redisUrl) : undefined;
   const limited = withRateLimits(
     config.rateLimits,
@@ -91,6 +94,8 @@ export async function startRegistry(
   const server = http.createServer(gate.handler);
   server.on('clientError', answerClientError);
   let poller: NodeJS.Timeout | undefined;
+  const stopRerender = new AbortController();
+  let rerendering: Promise<number> = Promise.resolve(0);
   let stopRetention = () => undefined as void;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -102,7 +107,11 @@ export async function startRegistry(
       runtime.urls.publicUrl = `http://localhost:${port}`;
       runtime.urls.artifactsUrl = artifactsBaseUrl({ ...config, publicUrl: runtime.urls.publicUrl });
     }
-    await rerenderIfUrlsChanged(runtime);
+    // Renders made with other base URLs are rendered again in the background; reads never serve them.
+    rerendering = rerenderIfUrlsChanged(runtime, stopRerender.signal).catch((err: unknown) => {
+      logger.error({ err: messageOf(err) }, 'background render stopped');
+      return 0;
+    });
     if (db.kind === 'pglite') {
       deps.localToken = newToken();
       const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host;
@@ -141,15 +150,18 @@ export async function startRegistry(
       url,
       runtime,
       worker,
+      rerendered: () => rerendering,
       async close() {
         clearInterval(poller);
         stopRetention();
+        stopRerender.abort();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
         if (deps.localToken) await removeLocalServerFile(config.dataDir, deps.localToken);
         await worker.stop();
+        await rerendering;
         await downloads.stop();
         limiterRedis?.disconnect();
         await runtime.close();
@@ -159,6 +171,8 @@ export async function startRegistry(
   } catch (err) {
     clearInterval(poller);
     stopRetention();
+    stopRerender.abort();
+    await rerendering;
     server.close();
     server.closeAllConnections();
     await worker.stop();

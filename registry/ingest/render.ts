@@ -2,21 +2,25 @@ import {
   apiAsset,
   bonsaiAnnotations,
   multiBuildDefinition,
+  parseVersion,
   pathSegment,
   singleBuildDefinition,
   sortVersions,
   toDefinitionJson,
   toDefinitionYaml,
-  type ApiVersionInput,
+  type ApiAssetInput,
   type DefinitionBuildInput,
 } from '../../bonsai-schema/index.js';
 import type { Queryable } from '../db/port.js';
 import { strongEtag } from '../http/etags.js';
-import { getAsset, saveAssetRender } from '../store/assets.js';
+import { getAssetToRender, saveAssetFromEntries, type AssetRecord } from '../store/assets.js';
 import {
+  dropUnservedEntries,
+  entryTags,
   loadServedVersions,
   saveBuildRender,
   saveVersionRender,
+  type ServedVersion,
   type StoredBuild,
 } from '../store/versions.js';
 
@@ -26,6 +30,14 @@ export interface RenderContext {
   artifactsUrl: string;
 }
 
+/**
+ * The base URLs as stored with an asset's renders (`assets.rendered_with`) and the `render_urls` state
+ * (migration 0012 copies one into the other, so both are written by this one function).
+ */
+export function renderFingerprint(ctx: RenderContext): string {
+  return JSON.stringify({ publicUrl: ctx.publicUrl, artifactsUrl: ctx.artifactsUrl });
+}
+
 /** A mirrored build points at the artifacts base (Bonsai's `<host>/<commit>/<file>`), else at GitHub. */
 export function buildUrl(build: Pick<StoredBuild, 'mirrorPath' | 'sourceUrl'>, ctx: RenderContext): string {
   if (build.mirrorPath === null) return build.sourceUrl;
@@ -33,11 +45,86 @@ export function buildUrl(build: Pick<StoredBuild, 'mirrorPath' | 'sourceUrl'>, c
   return `${ctx.artifactsUrl}/${commit}/${pathSegment(file.join('/'))}`;
 }
 
+/** What the asset object says besides its versions. */
+function assetHead(asset: AssetRecord, ctx: RenderContext): Omit<ApiAssetInput, 'versions'> {
+  return {
+    baseUrl: ctx.publicUrl,
+    namespace: asset.namespace,
+    name: asset.name,
+    description: asset.description,
+    githubUrl: asset.githubUrl,
+    deprecated: asset.deprecated,
+  };
+}
+
+/**
+ * The API asset object's JSON up to its versions: `versions` is the object's last key, so the whole object
+ * is this, then `[`, the versions' entries (renderVersion) in go-version order joined by commas, then `]}`:
+ * byte for byte what JSON.stringify(apiAsset(...)) gives (store/assets.ts saveAssetFromEntries joins them).
+ */
+function assetHeadJson(asset: AssetRecord, ctx: RenderContext): string {
+  return JSON.stringify(apiAsset({ ...assetHead(asset, ctx), versions: [] })).slice(0, -'[]}'.length);
+}
+
+/**
+ * One version's renders: its definitions (stored when their bytes changed) and its entry of the asset
+ * object (returned; stored by the caller with the definition). Returns whether a definition changed.
+ */
+async function renderVersion(
+  q: Queryable,
+  asset: AssetRecord,
+  ctx: RenderContext,
+  { version, etag, builds }: ServedVersion,
+): Promise<{ wrote: boolean; entry: string; multi: { body: string; etag: string } }> {
+  const annotations = bonsaiAnnotations({
+    baseUrl: ctx.publicUrl,
+    namespace: asset.namespace,
+    name: asset.name,
+    version: version.tag,
+    tier: asset.tier,
+    tags: asset.tags,
+    configAnnotations: version.annotations ?? {},
+  });
+  const inputs: DefinitionBuildInput[] = builds.map((b) => ({
+    platform: b.platform,
+    arch: b.arch,
+    url: buildUrl(b, ctx),
+    sha512: b.sha512,
+    filters: b.filters,
+  }));
+  let wrote = false;
+  const body = toDefinitionJson(multiBuildDefinition({ name: asset.name, annotations, builds: inputs }));
+  const multi = { body, etag: strongEtag(body) };
+  if (multi.etag !== etag) wrote = true;
+  for (const [i, input] of inputs.entries()) {
+    const single = singleBuildDefinition({ name: asset.name, annotations, build: input });
+    const json = toDefinitionJson(single);
+    const yaml = toDefinitionYaml(single);
+    const stored = builds[i]!;
+    const jsonEtag = strongEtag(json);
+    const yamlEtag = strongEtag(yaml);
+    if (jsonEtag !== stored.etag || yamlEtag !== stored.yamlEtag) {
+      await saveBuildRender(q, stored.id, { body: json, etag: jsonEtag }, { body: yaml, etag: yamlEtag });
+      wrote = true;
+    }
+  }
+  const lastModified = version.ingestedAt ?? version.createdAt;
+  const [entry] = apiAsset({
+    ...assetHead(asset, ctx),
+    versions: [{ version: version.tag, annotations, builds: inputs.map((b) => ({ ...b, lastModified })) }],
+  }).versions;
+  return { wrote, entry: JSON.stringify(entry), multi };
+}
+
 /**
  * Renders an asset at write time: each version's multi-build definition, each build's single-build JSON
  * and YAML, and the API asset object (versions in go-version order), each stored with its strong ETag.
- * `scope: 'changed'` renders only versions without a render (just ingested); `'all'` renders every one
- * (the asset's settings or the base URLs changed). Run it inside the transaction that changed the data.
+ * `scope: 'changed'` renders only what an ingest changed: versions without a render (just ingested,
+ * published or restored) are rendered, versions no longer served leave, and the asset object is rebuilt
+ * from the entries stored on the version rows, so the other versions are neither rendered nor written (the
+ * cost does not grow with the asset's version count, issue 12). `'all'` renders every version (the asset's
+ * settings or the base URLs changed); a `'changed'` render of an asset rendered with other base URLs is
+ * one too. Run it inside the transaction that changed the data.
  * Returns whether any stored render changed (then the asset's cache entries must be dropped).
  */
 export async function renderAsset(
@@ -46,71 +133,35 @@ export async function renderAsset(
   ctx: RenderContext,
   scope: 'changed' | 'all',
 ): Promise<boolean> {
-  const asset = await getAsset(q, assetId);
+  const asset = await getAssetToRender(q, assetId);
   if (!asset) return false;
+  const fingerprint = renderFingerprint(ctx);
+  const all = scope === 'all' || asset.renderedWith !== fingerprint;
   let wrote = false;
-  const served = await loadServedVersions(q, assetId);
-  const byTag = new Map(served.map((s) => [s.version.tag, s]));
-  const versions: ApiVersionInput[] = [];
-  for (const tag of sortVersions([...byTag.keys()])) {
-    const { version, etag, builds } = byTag.get(tag)!;
-    const annotations = bonsaiAnnotations({
-      baseUrl: ctx.publicUrl,
-      namespace: asset.namespace,
-      name: asset.name,
-      version: tag,
-      tier: asset.tier,
-      tags: asset.tags,
-      configAnnotations: version.annotations ?? {},
-    });
-    const inputs: DefinitionBuildInput[] = builds.map((b) => ({
-      platform: b.platform,
-      arch: b.arch,
-      url: buildUrl(b, ctx),
-      sha512: b.sha512,
-      filters: b.filters,
-    }));
-    if (scope === 'all' || etag === null) {
-      const multi = toDefinitionJson(multiBuildDefinition({ name: asset.name, annotations, builds: inputs }));
-      const multiEtag = strongEtag(multi);
-      if (multiEtag !== etag) {
-        await saveVersionRender(q, version.id, { body: multi, etag: multiEtag });
-        wrote = true;
-      }
-      for (const [i, input] of inputs.entries()) {
-        const single = singleBuildDefinition({ name: asset.name, annotations, build: input });
-        const json = toDefinitionJson(single);
-        const yaml = toDefinitionYaml(single);
-        const stored = builds[i]!;
-        const jsonEtag = strongEtag(json);
-        const yamlEtag = strongEtag(yaml);
-        if (jsonEtag !== stored.etag || yamlEtag !== stored.yamlEtag) {
-          await saveBuildRender(q, stored.id, { body: json, etag: jsonEtag }, { body: yaml, etag: yamlEtag });
-          wrote = true;
-        }
-      }
-    }
-    versions.push({
-      version: tag,
-      annotations,
-      builds: inputs.map((input) => ({ ...input, lastModified: version.ingestedAt ?? version.createdAt })),
-    });
+  // Entries leave with their version (store/versions.ts clears them); a full render makes sure.
+  if (all) await dropUnservedEntries(q, assetId);
+  const pending = await loadServedVersions(q, assetId, all ? undefined : 'unrendered');
+  // Tags sensuctl cannot read are not served (the asset object never lists them).
+  for (const served of pending.filter((s) => parseVersion(s.version.tag) !== undefined)) {
+    const rendered = await renderVersion(q, asset, ctx, served);
+    if (rendered.multi.etag !== served.etag || rendered.entry !== served.entry)
+      await saveVersionRender(q, served.version.id, rendered.multi, rendered.entry);
+    wrote ||= rendered.wrote;
   }
-  const body = JSON.stringify(
-    apiAsset({
-      baseUrl: ctx.publicUrl,
-      namespace: asset.namespace,
-      name: asset.name,
-      description: asset.description,
-      githubUrl: asset.githubUrl,
-      deprecated: asset.deprecated,
-      versions,
-    }),
+  // Equal versions keep their row order (sortVersions is stable), as they did when rendered whole.
+  const etag = await saveAssetFromEntries(
+    q,
+    assetId,
+    {
+      head: assetHeadJson(asset, ctx),
+      tags: sortVersions(await entryTags(q, assetId)),
+      // Only new data counts as an update (order=recently_updated), not a change of base URL or tier.
+      changed: scope === 'changed',
+      renderedWith: fingerprint,
+      // An ingest changed the object; a full render (every sync) mostly does not.
+      unlessSame: all,
+    },
+    strongEtag,
   );
-  if (body !== asset.body) {
-    // Only new data counts as an update (order=recently_updated), not a change of base URL or tier.
-    await saveAssetRender(q, assetId, { body, etag: strongEtag(body) }, scope === 'changed');
-    wrote = true;
-  }
-  return wrote;
+  return wrote || (etag !== undefined && etag !== asset.etag);
 }

@@ -22,6 +22,8 @@ export interface AssetRecord {
   syncedAt: Date | null;
   /** The mirror base URL when loaded by `bonsai registry import` (never synced from GitHub); else null. */
   importedFrom: string | null;
+  /** The base URLs its stored renders embed (ingest/render.ts: renderFingerprint); null: never rendered. */
+  renderedWith: string | null;
 }
 
 interface AssetRow {
@@ -42,10 +44,11 @@ interface AssetRow {
   updated_at: Date;
   synced_at: Date | null;
   imported_from: string | null;
+  rendered_with: string | null;
 }
 
 const COLUMNS = `id, namespace, name, description, description_locked, github_url, tier, tags, deprecated,
-  downloads, releases_etags, body, etag, created_at, updated_at, synced_at, imported_from`;
+  downloads, releases_etags, body, etag, created_at, updated_at, synced_at, imported_from, rendered_with`;
 
 function toRecord(r: AssetRow): AssetRecord {
   return {
@@ -66,6 +69,7 @@ function toRecord(r: AssetRow): AssetRecord {
     updatedAt: r.updated_at,
     syncedAt: r.synced_at,
     importedFrom: r.imported_from,
+    renderedWith: r.rendered_with,
   };
 }
 
@@ -84,6 +88,15 @@ export async function findAsset(
 
 export async function getAsset(q: Queryable, id: number): Promise<AssetRecord | undefined> {
   const { rows } = await q.query<AssetRow>(`SELECT ${COLUMNS} FROM assets WHERE id = $1`, [id]);
+  return rows[0] && toRecord(rows[0]);
+}
+
+/** getAsset without the rendered body (a render rebuilds it from its entries, and need not read it). */
+export async function getAssetToRender(q: Queryable, id: number): Promise<AssetRecord | undefined> {
+  const { rows } = await q.query<AssetRow>(
+    `SELECT ${COLUMNS.replace(/\bbody\b/, 'NULL AS body')} FROM assets WHERE id = $1`,
+    [id],
+  );
   return rows[0] && toRecord(rows[0]);
 }
 
@@ -174,6 +187,44 @@ export async function saveAssetRender(
   );
 }
 
+/**
+ * Stores the asset object made of its versions' entries (ingest/render.ts): `head` (the object up to its
+ * `versions` array), then the entries of `tags` in that order, joined in the database, so a render neither
+ * reads the stored entries one by one nor sends the object (its size grows with the versions) as a
+ * parameter. `etagOf` hashes the object as stored (in this process: a hash in the database is slower), then
+ * the ETag is stored; `changed` bumps updated_at when the object changed. With `unlessSame`, an object
+ * equal to the stored one (and made with the same URLs) is not written again (a full render of an asset
+ * whose data did not change, on every sync). Returns the new ETag; undefined when nothing was written.
+ */
+export async function saveAssetFromEntries(
+  q: Queryable,
+  id: number,
+  render: { head: string; tags: string[]; changed: boolean; renderedWith: string; unlessSame: boolean },
+  etagOf: (body: string) => string,
+): Promise<string | undefined> {
+  const { rows } = await q.query<{ body: string }>(
+    `WITH made AS (
+       SELECT $2 || '[' || COALESCE(string_agg(v.entry, ',' ORDER BY o.n), '') || ']}' AS body
+       FROM json_array_elements_text($3::json) WITH ORDINALITY AS o (tag, n)
+       JOIN versions v ON v.asset_id = $1 AND v.tag = o.tag AND v.entry IS NOT NULL
+     )
+     UPDATE assets SET body = made.body, rendered_with = $4 FROM made
+     WHERE assets.id = $1
+       AND (NOT $5 OR assets.body IS DISTINCT FROM made.body OR assets.rendered_with IS DISTINCT FROM $4)
+     RETURNING assets.body`,
+    [id, render.head, JSON.stringify(render.tags), render.renderedWith, render.unlessSame],
+  );
+  const body = rows[0]?.body;
+  if (body === undefined) return undefined;
+  const etag = etagOf(body);
+  await q.query(
+    `UPDATE assets SET etag = $2, updated_at = CASE WHEN $3 AND etag IS DISTINCT FROM $2 THEN now() ELSE updated_at END
+     WHERE id = $1`,
+    [id, etag, render.changed],
+  );
+  return etag;
+}
+
 export async function saveReleasesEtags(q: Queryable, id: number, etags: string[]): Promise<void> {
   await q.query('UPDATE assets SET releases_etags = $2::json, synced_at = now() WHERE id = $1', [
     id,
@@ -248,11 +299,15 @@ export function searchTerms(
   };
 }
 
-/** One page of rendered asset objects and the total matching the filters. */
+/**
+ * One page of rendered asset objects and the total matching the filters. Given the current base URLs'
+ * `fingerprint`, also the ids of the page's assets rendered with other URLs (`stale`).
+ */
 export async function listAssetBodies(
   q: Queryable,
   query: AssetListQuery,
-): Promise<{ total: number; bodies: string[] }> {
+  fingerprint?: string,
+): Promise<{ total: number; bodies: string[]; stale?: number[] }> {
   const where: string[] = ['body IS NOT NULL'];
   const params: (string | number)[] = [];
   const param = (v: string | number) => {
@@ -266,9 +321,11 @@ export async function listAssetBodies(
   const filter = where.join(' AND ');
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM assets WHERE ${filter}`, params);
   const n = params.length;
-  const page = await q.query<{ body: string }>(
-    `SELECT body FROM assets WHERE ${filter} ORDER BY ${search.rank}${ORDER_BY[query.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
+  const page = await q.query<{ id: number; body: string; rendered_with: string | null }>(
+    `SELECT id, body, rendered_with FROM assets WHERE ${filter} ORDER BY ${search.rank}${ORDER_BY[query.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...params, query.items, query.start],
   );
-  return { total: total.rows[0]?.n ?? 0, bodies: page.rows.map((r) => r.body) };
+  const found = { total: total.rows[0]?.n ?? 0, bodies: page.rows.map((r) => r.body) };
+  if (fingerprint === undefined) return found;
+  return { ...found, stale: page.rows.filter((r) => r.rendered_with !== fingerprint).map((r) => r.id) };
 }

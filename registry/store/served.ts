@@ -5,7 +5,8 @@ import type { Queryable } from '../db/port.js';
  * The stored renders of the definition routes, each found by one indexed query (assets by lower-case
  * key, versions by asset, builds by version): a cache miss costs one round trip to the database. The
  * query returns every served tag of the asset (so `latest` and the other `v` spelling resolve exactly as
- * `resolveVersion` does) and the renders of the tags the request can name.
+ * `resolveVersion` does) and the renders of the tags the request can name, with the base URLs the asset's
+ * renders embed (a read of renders made with other URLs renders the asset again first: http/fresh.ts).
  */
 
 export interface ServedRender {
@@ -15,6 +16,8 @@ export interface ServedRender {
   tag: string;
   body: string;
   etag: string;
+  /** The base URLs the asset's renders embed (ingest/render.ts renderFingerprint). */
+  renderedWith: string | null;
 }
 
 /**
@@ -39,6 +42,7 @@ interface Row {
   tag: string;
   body: string | null;
   etag: string | null;
+  rendered_with: string | null;
 }
 
 function resolvedRows<R extends Row>(rows: R[], requested: string): R[] {
@@ -47,7 +51,15 @@ function resolvedRows<R extends Row>(rows: R[], requested: string): R[] {
 }
 
 function served(r: Row, body: string, etag: string): ServedRender {
-  return { assetId: r.asset_id, namespace: r.namespace, name: r.name, tag: r.tag, body, etag };
+  return {
+    assetId: r.asset_id,
+    namespace: r.namespace,
+    name: r.name,
+    tag: r.tag,
+    body,
+    etag,
+    renderedWith: r.rendered_with,
+  };
 }
 
 /** A version's definition (release_asset_builds); undefined when the asset or version is not served. */
@@ -59,7 +71,7 @@ export async function servedVersion(
 ): Promise<ServedRender | undefined> {
   const { params, where } = wanted(namespace, name, requested);
   const { rows } = await q.query<Row>(
-    `SELECT a.id AS asset_id, a.namespace, a.name, v.tag, v.body, v.etag ${SERVED_VERSIONS} ${where}`,
+    `SELECT a.id AS asset_id, a.namespace, a.name, a.rendered_with, v.tag, v.body, v.etag ${SERVED_VERSIONS} ${where}`,
     params,
   );
   const [r] = resolvedRows(rows, requested);
@@ -67,6 +79,8 @@ export async function servedVersion(
 }
 
 export interface ServedBuild {
+  assetId: number;
+  renderedWith: string | null;
   json: ServedRender;
   yaml: ServedRender;
 }
@@ -83,7 +97,7 @@ export async function servedBuild(
   const { params, where } = wanted(namespace, name, requested);
   // LEFT JOIN: a named version without the build is still the answer (a 404), not the other spelling.
   const { rows } = await q.query<Row & { yaml: string | null; yaml_etag: string | null; exact: boolean }>(
-    `SELECT a.id AS asset_id, a.namespace, a.name, v.tag, b.body, b.etag, b.yaml, b.yaml_etag,
+    `SELECT a.id AS asset_id, a.namespace, a.name, a.rendered_with, v.tag, b.body, b.etag, b.yaml, b.yaml_etag,
        (b.platform = $5 AND b.arch = $6) AS exact
      ${SERVED_VERSIONS}
      LEFT JOIN builds b ON b.version_id = v.id AND lower(b.platform) = lower($5) AND lower(b.arch) = lower($6)
@@ -92,5 +106,12 @@ export async function servedBuild(
   );
   const found = resolvedRows(rows, requested);
   const r = found.find((row) => row.exact) ?? found[0];
-  return r && { json: served(r, r.body!, r.etag!), yaml: served(r, r.yaml!, r.yaml_etag!) };
+  return (
+    r && {
+      assetId: r.asset_id,
+      renderedWith: r.rendered_with,
+      json: served(r, r.body!, r.etag!),
+      yaml: served(r, r.yaml!, r.yaml_etag!),
+    }
+  );
 }

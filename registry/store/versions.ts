@@ -230,7 +230,7 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
     `UPDATE versions SET attempt_state = 'ingested', attempt_fingerprint = $2, attempt_commit = $3,
        attempt_errors = '[]', attempt_warnings = $4::json, attempted_at = now(),
        commit_sha = $3, fingerprint = $2, annotations = $5::json, labels = $6::json, ingested_at = now(),
-       removed_at = NULL, body = NULL, etag = NULL, ${NOT_INGESTING}
+       removed_at = NULL, body = NULL, etag = NULL, entry = NULL, ${NOT_INGESTING}
      WHERE id = $1`,
     [
       id,
@@ -270,12 +270,18 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
  */
 export async function withdrawVersion(q: Queryable, id: number): Promise<void> {
   // The definition routes read the stored render: it goes too (a good ingest renders it again).
-  await q.query('UPDATE versions SET commit_sha = NULL, body = NULL, etag = NULL WHERE id = $1', [id]);
+  await q.query(
+    'UPDATE versions SET commit_sha = NULL, body = NULL, etag = NULL, entry = NULL WHERE id = $1',
+    [id],
+  );
 }
 
 /** The release is gone from GitHub: the version leaves the API but stays in the store. */
 export async function markRemoved(q: Queryable, id: number): Promise<void> {
-  await q.query('UPDATE versions SET removed_at = now() WHERE id = $1 AND removed_at IS NULL', [id]);
+  // Its entry leaves the asset object at the next render (a restore renders it again).
+  await q.query('UPDATE versions SET removed_at = now(), entry = NULL WHERE id = $1 AND removed_at IS NULL', [
+    id,
+  ]);
 }
 
 /** The release is back with the same content: serve the stored data again. */
@@ -300,16 +306,37 @@ export interface StoredBuild {
 export interface ServedVersion {
   version: VersionRecord;
   etag: string | null;
+  /** Its entry of the asset object as last rendered (ingest/render.ts); null: none yet. */
+  entry: string | null;
   builds: StoredBuild[];
 }
 
-/** Every served version of an asset with its builds in bonsai.yml order (what a render needs). */
-export async function loadServedVersions(q: Queryable, assetId: number): Promise<ServedVersion[]> {
-  const versions = await q.query<VersionRow & { etag: string | null }>(
-    `SELECT ${COLUMNS}, etag FROM versions
-     WHERE asset_id = $1 AND commit_sha IS NOT NULL AND removed_at IS NULL AND NOT ${COPIES_PENDING} ORDER BY id`,
+/** A version is served: good data, its release still exists, every mirrored copy published. */
+const SERVED = (v: string) =>
+  `${v}.commit_sha IS NOT NULL AND ${v}.removed_at IS NULL AND NOT ${copiesPending(v)}`;
+
+/**
+ * What a render of `unrendered` versions reads: those without a stored render or asset-object entry (just
+ * ingested, published, restored, or rendered before entries were stored).
+ */
+const UNRENDERED = (v: string) => `(${v}.etag IS NULL OR ${v}.entry IS NULL)`;
+
+/**
+ * Served versions of an asset with their builds in bonsai.yml order (what a render needs): every one, or
+ * with `only: 'unrendered'` those a render of the changes must render (the others' rows are not read).
+ */
+export async function loadServedVersions(
+  q: Queryable,
+  assetId: number,
+  only?: 'unrendered',
+): Promise<ServedVersion[]> {
+  const extra = (v: string) => (only === 'unrendered' ? ` AND ${UNRENDERED(v)}` : '');
+  const versions = await q.query<VersionRow & { etag: string | null; entry: string | null }>(
+    `SELECT ${COLUMNS}, etag, entry FROM versions
+     WHERE asset_id = $1 AND ${SERVED('versions')}${extra('versions')} ORDER BY id`,
     [assetId],
   );
+  if (versions.rows.length === 0) return [];
   const builds = await q.query<{
     id: number;
     version_id: number;
@@ -327,30 +354,58 @@ export async function loadServedVersions(q: Queryable, assetId: number): Promise
     `SELECT b.id, b.version_id, b.platform, b.arch, b.asset_filename, b.sha512, b.filters, b.size::float8 AS size,
        b.source_url, b.mirror_path, b.etag, b.yaml_etag
      FROM builds b JOIN versions v ON v.id = b.version_id
-     WHERE v.asset_id = $1 AND v.commit_sha IS NOT NULL AND v.removed_at IS NULL
-       AND NOT ${copiesPending('v')}
+     WHERE v.asset_id = $1 AND ${SERVED('v')}${extra('v')}
      ORDER BY b.version_id, b.position`,
     [assetId],
   );
+  const byVersion = new Map<number, StoredBuild[]>();
+  for (const b of builds.rows) {
+    const list = byVersion.get(b.version_id) ?? [];
+    list.push({
+      id: b.id,
+      platform: b.platform,
+      arch: b.arch,
+      assetFilename: b.asset_filename,
+      sha512: b.sha512,
+      filters: b.filters,
+      size: b.size,
+      sourceUrl: b.source_url,
+      mirrorPath: b.mirror_path,
+      etag: b.etag,
+      yamlEtag: b.yaml_etag,
+    });
+    byVersion.set(b.version_id, list);
+  }
   return versions.rows.map((row) => ({
     version: toRecord(row),
     etag: row.etag,
-    builds: builds.rows
-      .filter((b) => b.version_id === row.id)
-      .map((b) => ({
-        id: b.id,
-        platform: b.platform,
-        arch: b.arch,
-        assetFilename: b.asset_filename,
-        sha512: b.sha512,
-        filters: b.filters,
-        size: b.size,
-        sourceUrl: b.source_url,
-        mirrorPath: b.mirror_path,
-        etag: b.etag,
-        yamlEtag: b.yaml_etag,
-      })),
+    entry: row.entry,
+    builds: byVersion.get(row.id) ?? [],
   }));
+}
+
+/**
+ * Versions no longer served (withdrawn, removed, waiting for copies) leave the asset object: their entries
+ * go. Only their rows are written.
+ */
+export async function dropUnservedEntries(q: Queryable, assetId: number): Promise<void> {
+  await q.query(
+    `UPDATE versions SET entry = NULL
+     WHERE asset_id = $1 AND entry IS NOT NULL AND NOT (${SERVED('versions')})`,
+    [assetId],
+  );
+}
+
+/**
+ * The tags whose entries make up the asset object (ingest/render.ts), in version-row order (go-version
+ * order keeps it for equal versions).
+ */
+export async function entryTags(q: Queryable, assetId: number): Promise<string[]> {
+  const { rows } = await q.query<{ tag: string }>(
+    'SELECT tag FROM versions WHERE asset_id = $1 AND entry IS NOT NULL ORDER BY id',
+    [assetId],
+  );
+  return rows.map((r) => r.tag);
 }
 
 export interface Rendered {
@@ -358,8 +413,19 @@ export interface Rendered {
   etag: string;
 }
 
-export async function saveVersionRender(q: Queryable, id: number, r: Rendered): Promise<void> {
-  await q.query('UPDATE versions SET body = $2, etag = $3 WHERE id = $1', [id, r.body, r.etag]);
+/** A version's multi-build definition, and its entry of the API asset object (ingest/render.ts). */
+export async function saveVersionRender(
+  q: Queryable,
+  id: number,
+  r: Rendered,
+  entry: string | null = null,
+): Promise<void> {
+  await q.query('UPDATE versions SET body = $2, etag = $3, entry = $4 WHERE id = $1', [
+    id,
+    r.body,
+    r.etag,
+    entry,
+  ]);
 }
 
 export async function saveBuildRender(

@@ -2,59 +2,148 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { freePort } from './support/ports.js';
-import { answeredOrWaiting } from './support/postgres.js';
+import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
 
-/** A restart with another PUBLIC_URL: every stored definition is rendered again before any is served. */
+/**
+ * A restart with another PUBLIC_URL (issue 12): the server answers at once, renders the stored definitions
+ * again in the background (sharing the work with other processes on the database), and never serves one
+ * made with the old URL: not from the store, not from a shared Redis filled by a process on the old URL.
+ */
 
 const NEW_URL = 'https://bonsai-renamed.example.com';
-const DEFINITION = '/api/v1/assets/moved/check-url/1.0.0/release_asset_builds';
+const definition = (name: string) => `/api/v1/assets/moved/${name}/1.0.0/release_asset_builds`;
+const build = (name: string) => `/api/v1/assets/moved/${name}/1.0.0/linux/amd64/release_asset`;
+const NAMES = ['check-a', 'check-b', 'check-c'];
 
 let h: Harness;
+let redis: OwnRedis;
 beforeAll(async () => {
-  h = await startHarness({ db: 'postgres' });
-  h.gh.state.createRepo('moved/check-url');
-  await publish(h.gh, 'moved/check-url', '1.0.0');
-  await h.addRepo('moved/check-url');
-});
-afterAll(() => h?.close());
-
-/** GET on a registry that may not listen yet: a refused connection is tried again. */
-async function getWhenListening(url: string): Promise<string> {
-  for (;;) {
-    try {
-      return await (await fetch(url)).text();
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  redis = await startOwnRedis();
+  h = await startHarness({ db: 'postgres', env: { REDIS_URL: redis.url } });
+  for (const name of NAMES) {
+    h.gh.state.createRepo(`moved/${name}`);
+    await publish(h.gh, `moved/${name}`, '1.0.0');
+    await h.addRepo(`moved/${name}`);
   }
+});
+afterAll(async () => {
+  await h?.close();
+  await redis?.stop();
+});
+
+/** A session of "another process" on the registry's database, inside a transaction. */
+async function otherSession(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: h.env.DATABASE_URL });
+  await client.connect();
+  await client.query('BEGIN');
+  return client;
+}
+
+async function renderedWith(name: string): Promise<string> {
+  const { rows } = await h.registry.runtime.db.query<{ rendered_with: string }>(
+    "SELECT rendered_with FROM assets WHERE namespace = 'moved' AND name = $1",
+    [name],
+  );
+  return JSON.parse(rows[0]!.rendered_with).publicUrl as string;
 }
 
 describe('a restart with another PUBLIC_URL', () => {
-  it('serves no definition with the old URLs while it renders them again', async () => {
+  it('answers at once, renders the rest in the background, and never serves the old URL', async () => {
     const oldUrl = h.registry.runtime.urls.publicUrl;
-    expect((await h.get(DEFINITION)).text).toContain(`"io.sensu.bonsai.api_url":"${oldUrl}/api/v1/`);
+    // A process still on the old URL filled the shared Redis with its responses.
+    for (const name of NAMES) {
+      expect((await h.get(definition(name))).text).toContain(`"io.sensu.bonsai.api_url":"${oldUrl}/api/v1/`);
+      expect((await h.get(build(name))).text).toContain(oldUrl);
+      expect((await h.get(`/api/v1/assets/moved/${name}`)).text).toContain(oldUrl);
+    }
+    expect((await h.get('/api/v1/assets?items=100')).text).toContain(oldUrl);
     await h.stopRegistry();
 
-    // Another session holds the assets table, so the re-render at start waits for it.
-    const blocker = new pg.Client({ connectionString: h.env.DATABASE_URL });
-    await blocker.connect();
+    // Another process is rendering check-a (holds its row), and the background work cannot even start
+    // (the recorded URLs are held): the server still starts and answers.
+    const renderingA = await otherSession();
+    const holdingState = await otherSession();
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE assets IN EXCLUSIVE MODE');
-      const port = await freePort();
-      const started = h.startRegistry({ PORT: String(port), PUBLIC_URL: NEW_URL });
-      await answeredOrWaiting(started, blocker);
-      const answer = getWhenListening(`http://127.0.0.1:${port}${DEFINITION}`);
-      // A registry that serves before its re-render answers now, with the old URLs.
-      await Promise.race([answer, new Promise((r) => setTimeout(r, 1_000))]);
-      await blocker.query('COMMIT');
-      await started;
-      const body = await answer;
-      expect(body).toContain(`"io.sensu.bonsai.api_url":"${NEW_URL}/api/v1/assets/moved/check-url"`);
-      expect(body).not.toContain(oldUrl);
+      await renderingA.query("SELECT id FROM assets WHERE name = 'check-a' FOR UPDATE");
+      await holdingState.query("SELECT value FROM registry_state WHERE key = 'render_urls' FOR UPDATE");
+      await h.startRegistry({ PUBLIC_URL: NEW_URL });
+      // check-b is read before the background reached it: it is rendered for the read.
+      for (const path of [definition('check-b'), build('check-b'), '/api/v1/assets/moved/check-b']) {
+        const res = await h.get(path);
+        expect(res.status).toBe(200);
+        expect(res.text).toContain(NEW_URL);
+        expect(res.text).not.toContain(oldUrl);
+      }
+      await holdingState.query('COMMIT');
+      // The background renders what is left and not claimed by the other process: check-c only.
+      expect(await h.registry.rerendered()).toBe(1);
+      const done = h.logs.map((l) => JSON.parse(l) as { msg: string; rendered?: number; stale?: number });
+      expect(
+        done.filter((l) => l.msg === 'base URLs changed: definitions rendered again').at(-1),
+      ).toMatchObject({ rendered: 1, stale: 2 });
+      expect([await renderedWith('check-a'), await renderedWith('check-c')]).toEqual([oldUrl, NEW_URL]);
     } finally {
-      await blocker.end();
+      await holdingState.end();
+      await renderingA.query('COMMIT');
+      await renderingA.end();
+    }
+    // check-a is still stale (its renderer went away): a list or search showing it renders it first.
+    for (const path of [
+      '/api/v1/assets?items=100',
+      '/api/v1/assets?q=check',
+      definition('check-a'),
+      build('check-a'),
+      '/api/v1/assets/moved/check-a',
+      definition('check-c'),
+    ]) {
+      const res = await h.get(path);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain(NEW_URL);
+      expect(res.text).not.toContain(oldUrl);
+    }
+    expect(await renderedWith('check-a')).toBe(NEW_URL);
+  });
+
+  it('logs a background batch that fails, and renders its assets when they are read', async () => {
+    const before = h.registry.runtime.urls.publicUrl;
+    const moved = 'https://bonsai-moved-again.example.com';
+    await h.stopRegistry();
+    // Writing check-c's asset row fails (as a render would on a lost connection or a deadlock).
+    const admin = new pg.Client({ connectionString: h.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE FUNCTION refuse_render() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'render refused'; END $$`);
+      await admin.query(`CREATE TRIGGER refuse_render BEFORE UPDATE OF body ON assets FOR EACH ROW
+        WHEN (OLD.name = 'check-c') EXECUTE FUNCTION refuse_render()`);
+      await h.startRegistry({ PUBLIC_URL: moved });
+      // The one batch held all three assets: none is rendered, the failure is logged, the server serves on.
+      expect(await h.registry.rerendered()).toBe(0);
+      const lines = h.logs.map((l) => JSON.parse(l) as { msg: string; assets?: number; failed?: number });
+      expect(lines.filter((l) => l.msg === 'background render failed: batch skipped').at(-1)).toMatchObject({
+        assets: 3,
+      });
+      expect(
+        lines.filter((l) => l.msg === 'base URLs changed: definitions rendered again').at(-1),
+      ).toMatchObject({
+        failed: 3,
+      });
+      // A read of check-c cannot render it: it fails rather than answer with the old URL.
+      const refused = await h.get(definition('check-c'));
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect(refused.text).not.toContain(before);
+      const fine = await h.get(definition('check-a'));
+      expect(fine.text).toContain(moved);
+      await admin.query('DROP TRIGGER refuse_render ON assets');
+    } finally {
+      await admin.query('DROP TRIGGER IF EXISTS refuse_render ON assets');
+      await admin.end();
+    }
+    for (const path of ['/api/v1/assets?items=100', definition('check-c'), '/api/v1/assets/moved/check-b']) {
+      const res = await h.get(path);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain(moved);
+      expect(res.text).not.toContain(before);
     }
   });
 });

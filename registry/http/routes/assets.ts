@@ -10,6 +10,7 @@ import { RegistryError, notFound } from '../../errors.js';
 import { findAsset, listAssetBodies, type AssetListQuery, type AssetOrder } from '../../store/assets.js';
 import { strongEtag } from '../etags.js';
 import type { HttpDeps } from '../deps.js';
+import { freshPage, freshRender } from '../fresh.js';
 import type { ReadRoute, RouteQuery } from '../reads.js';
 import { JSON_TYPE } from '../respond.js';
 import { assetStatus, type AssetStatus } from '../../status.js';
@@ -123,7 +124,7 @@ const list: ReadRoute = {
   },
   async load(deps, _params, query) {
     const { list, itemsGiven } = parseListQuery(query);
-    const page = await listAssetBodies(deps.db, list);
+    const page = await freshPage(deps, (fingerprint) => listAssetBodies(deps.db, list, fingerprint));
     const more = list.items > 0 && list.start + list.items < page.total;
     const body = JSON.stringify(
       apiAssetList({
@@ -145,7 +146,10 @@ const asset: ReadRoute = {
   fast: true,
   entry: ({ namespace, name }) => ({ group: assetCacheGroup(namespace!, name!), key: CACHE_KEYS.asset() }),
   async load(deps, { namespace, name }) {
-    const found = await findAsset(deps.db, namespace!, name!);
+    const found = await freshRender(deps, async () => {
+      const asset = await findAsset(deps.db, namespace!, name!);
+      return asset && { ...asset, assetId: asset.id };
+    });
     return found?.body && found.etag ? { body: found.body, etag: found.etag, assetId: found.id } : undefined;
   },
 };

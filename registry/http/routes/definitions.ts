@@ -2,6 +2,7 @@ import { definitionDownloadFileName } from '../../../bonsai-schema/index.js';
 import { CACHE_KEYS, assetCacheGroup } from '../../cache/names.js';
 import { servedBuild, servedVersion } from '../../store/served.js';
 import type { HttpDeps } from '../deps.js';
+import { freshRender } from '../fresh.js';
 import type { ReadRoute, RouteParams } from '../reads.js';
 import { JSON_TYPE, YAML_TYPE } from '../respond.js';
 
@@ -23,7 +24,7 @@ const builds: ReadRoute = {
   },
   async load(deps, params) {
     const p = versionOf(params);
-    const found = await servedVersion(deps.db, p.namespace, p.name, p.version);
+    const found = await freshRender(deps, () => servedVersion(deps.db, p.namespace, p.name, p.version));
     return found && { body: found.body, etag: found.etag, assetId: found.assetId };
   },
 };
@@ -39,10 +40,10 @@ function buildEntry(kind: 'build' | 'yaml'): ReadRoute['entry'] {
   };
 }
 
-/** One build's stored renders, by the one query of a miss. */
+/** One build's stored renders, by the one query of a miss (fresh ones: http/fresh.ts). */
 function loadBuild(deps: HttpDeps, params: RouteParams) {
   const p = buildOf(params);
-  return servedBuild(deps.db, p.namespace, p.name, p.version, p.platform, p.arch);
+  return freshRender(deps, () => servedBuild(deps.db, p.namespace, p.name, p.version, p.platform, p.arch));
 }
 
 /** One build's definition. */

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import type { Cache } from '../cache/port.js';
+import { invalidateAsset } from '../cache/names.js';
+import type { Db } from '../db/port.js';
+import { messageOf } from '../errors.js';
+import { renderAsset, renderFingerprint, type RenderContext } from './render.js';
+
+/**
+ * Renders made with other base URLs (PUBLIC_URL or ARTIFACTS_URL changed): the server answers at once and
+ * never serves them. A read of such an asset renders it first (renderIfStale); a background task renders
+ * the others in bounded batches (rerenderStale), several processes on one database sharing the work.
+ */
+
+export interface RerenderDeps {
+  db: Db;
+  cache: Cache;
+  urls: RenderContext;
+}
+
+interface StaleRow {
+  id: number;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Renders the asset again if its stored renders carry other base URLs than `urls` (its row locked, so a
+ * concurrent render by another read or process is waited for, and then not repeated). Returns whether it
+ * rendered.
+ */
+export async function renderIfStale(deps: RerenderDeps, assetId: number): Promise<boolean> {
+  const fingerprint = renderFingerprint(deps.urls);
+  const stale = await deps.db.transaction(async (tx) => {
+    const { rows } = await tx.query<StaleRow & { rendered_with: string | null }>(
+      'SELECT id, namespace, name, rendered_with FROM assets WHERE id = $1 FOR UPDATE',
+      [assetId],
+    );
+    const row = rows[0];
+    if (!row || row.rendered_with === fingerprint) return undefined;
+    await renderAsset(tx, assetId, deps.urls, 'all');
+    return row;
+  });
+  if (stale) await invalidateAsset(deps.cache, stale);
+  return stale !== undefined;
+}
+
+/** Renders each asset of `ids` that is stale (a page of the asset list); returns how many were. */
+export async function renderAllIfStale(deps: RerenderDeps, ids: readonly number[]): Promise<number> {
+  let rendered = 0;
+  for (const id of ids) if (await renderIfStale(deps, id)) rendered++;
+  return rendered;
+}
+
+export interface RerenderOptions {
+  logger: Logger;
+  /** Assets rendered per transaction. */
+  batch: number;
+  /** Stops between batches (server shutdown). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Renders every stale asset again, `batch` at a time, each batch in one transaction that claims its
+ * assets (`FOR UPDATE SKIP LOCKED`: assets another process is rendering are left to it), in id order from
+ * where the last batch ended. Memory stays that of one batch whatever the asset count. Logs its progress;
+ * a failed batch is logged and skipped (its assets are rendered when read, or by the next start). Returns
+ * how many assets this process rendered.
+ */
+export async function rerenderStale(deps: RerenderDeps, options: RerenderOptions): Promise<number> {
+  const fingerprint = renderFingerprint(deps.urls);
+  const { logger } = options;
+  const { rows } = await deps.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM assets WHERE rendered_with IS DISTINCT FROM $1',
+    [fingerprint],
+  );
+  const stale = rows[0]?.n ?? 0;
+  if (stale === 0) return 0;
+  logger.info({ stale, ...deps.urls }, 'base URLs changed: rendering definitions again in the background');
+  const started = Date.now();
+  let after = 0;
+  let done = 0;
+  let failed = 0;
+  let lastLog = started;
+  while (!options.signal?.aborted) {
+    let claimed: StaleRow[];
+    try {
+      claimed = await deps.db.transaction(async (tx) => {
+        const batch = await tx.query<StaleRow>(
+          `SELECT id, namespace, name FROM assets WHERE id > $1 AND rendered_with IS DISTINCT FROM $2
+           ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+          [after, fingerprint, options.batch],
+        );
+        for (const asset of batch.rows) await renderAsset(tx, asset.id, deps.urls, 'all');
+        return batch.rows;
+      });
+    } catch (err) {
+      // A deadlock with an ingest, a lost connection: these assets stay stale (rendered when read).
+      const skipped = await deps.db
+        .query<{ id: number }>(
+          `SELECT id FROM assets WHERE id > $1 AND rendered_with IS DISTINCT FROM $2 ORDER BY id LIMIT $3`,
+          [after, fingerprint, options.batch],
+        )
+        .catch(() => ({ rows: [] as { id: number }[] }));
+      logger.warn(
+        { err: messageOf(err), assets: skipped.rows.length },
+        'background render failed: batch skipped',
+      );
+      if (skipped.rows.length === 0) break;
+      failed += skipped.rows.length;
+      after = skipped.rows.at(-1)!.id;
+      continue;
+    }
+    if (claimed.length === 0) break;
+    after = claimed.at(-1)!.id;
+    done += claimed.length;
+    for (const asset of claimed) await invalidateAsset(deps.cache, asset);
+    if (Date.now() - lastLog >= 2_000) {
+      lastLog = Date.now();
+      logger.info({ rendered: done, stale }, 'background render: progress');
+    }
+    // Between batches, requests waiting for the database go first (PGlite runs one statement at a time).
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  logger.info(
+    { rendered: done, failed, stale, ms: Date.now() - started, stopped: options.signal?.aborted ?? false },
+    'base URLs changed: definitions rendered again',
+  );
+  return done;
+}
