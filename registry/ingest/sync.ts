@@ -8,7 +8,13 @@ import { isConnectionFailure } from '../db/sql-errors.js';
 import { RegistryError, isRegistryError, messageOf, notFound } from '../errors.js';
 import type { GitHub, Release } from '../github/port.js';
 import { tagCommits } from '../github/tag-commits.js';
-import { getAsset, saveReleasesEtags, updateFromGitHub, type AssetRecord } from '../store/assets.js';
+import {
+  getAsset,
+  lockAsset,
+  saveReleasesEtags,
+  updateFromGitHub,
+  type AssetRecord,
+} from '../store/assets.js';
 import { fencedTransaction, isLeaseLost } from '../jobs/fence.js';
 import type { HeldJob } from '../jobs/queue.js';
 import { appendIngestLog } from '../store/ingest-log.js';
@@ -117,6 +123,8 @@ function outcomeWriter(
 ): WriteOutcome {
   return ({ setState, rerender, ...entry }) =>
     write(async (tx) => {
+      // The asset before its versions (lockAsset): a render of the stale asset runs in that order too.
+      if (rerender) await lockAsset(tx, assetId);
       await setState?.(tx);
       await appendIngestLog(tx, assetId, { ...entry, jobId });
       if (rerender) await renderAsset(tx, assetId, urls, 'changed');
@@ -421,6 +429,7 @@ async function syncRelease(
   if (!copiesFirst) await good.artifacts.publish();
   if (builds.some((b) => b.copyPending))
     await write(async (tx) => {
+      await lockAsset(tx, asset.id);
       await markCopiesPublished(tx, version.id);
       await renderAsset(tx, asset.id, deps.urls, 'changed');
     });

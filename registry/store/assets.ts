@@ -91,6 +91,15 @@ export async function getAsset(q: Queryable, id: number): Promise<AssetRecord | 
   return rows[0] && toRecord(rows[0]);
 }
 
+/**
+ * Locks the asset's row for the rest of the transaction. A transaction that writes versions and then
+ * renders the asset takes it first: renders of stale assets (after a base URL change) lock the asset,
+ * then write its versions, and the same order everywhere means neither waits on the other forever.
+ */
+export async function lockAsset(q: Queryable, id: number): Promise<void> {
+  await q.query('SELECT 1 FROM assets WHERE id = $1 FOR UPDATE', [id]);
+}
+
 /** getAsset without the rendered body (a render rebuilds it from its entries, and need not read it). */
 export async function getAssetToRender(q: Queryable, id: number): Promise<AssetRecord | undefined> {
   const { rows } = await q.query<AssetRow>(

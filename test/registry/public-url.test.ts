@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { waitFor } from './support/wait.js';
 
 /**
  * A restart with another PUBLIC_URL (issue 12): the server answers at once, renders the stored definitions
@@ -145,5 +146,42 @@ describe('a restart with another PUBLIC_URL', () => {
       expect(res.text).toContain(moved);
       expect(res.text).not.toContain(before);
     }
+  });
+
+  it('an ingest waits for a render that holds the asset, instead of deadlocking with it', async () => {
+    // A stale render (a read, or the background) locks the asset row, then writes its versions; an ingest
+    // writes a version, then renders the asset. Both take the asset first, so one waits for the other.
+    await publish(h.gh, 'moved/check-b', '1.1.0');
+    // The render starts while the ingest downloads the release's files (after its other writes).
+    const downloading = h.gh.faults.inject({
+      origin: 'cdn',
+      path: '/releases/*',
+      times: 'forever',
+      action: { kind: 'delay', ms: 300 },
+    });
+    const renderer = await otherSession();
+    try {
+      const syncing = h.sync('moved/check-b');
+      await waitFor('the ingest to download', () => downloading.hits > 0);
+      // The lock a render's write of the asset row holds (rows that refer to the asset can still be added).
+      const { rows } = await renderer.query<{ id: number }>(
+        "SELECT id FROM assets WHERE namespace = 'moved' AND name = 'check-b' FOR NO KEY UPDATE",
+      );
+      await waitFor('the ingest to wait on a lock', async () => {
+        const waiting = await h.registry.runtime.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        return waiting.rows[0]!.n > 0;
+      });
+      // The render goes on and writes the asset's versions, as a full render does.
+      await renderer.query('UPDATE versions SET etag = etag WHERE asset_id = $1', [rows[0]!.id]);
+      await renderer.query('COMMIT');
+      await syncing;
+    } finally {
+      h.gh.faults.clear();
+      await renderer.end();
+    }
+    const res = await h.get('/api/v1/assets/moved/check-b/1.1.0/release_asset_builds');
+    expect(res.status).toBe(200);
   });
 });
