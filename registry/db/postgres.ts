@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { redactUrl } from '../config.js';
 import { RegistryError, messageOf } from '../errors.js';
@@ -5,7 +6,39 @@ import type { Db, QueryResult, Queryable, SqlValue } from './port.js';
 import { isConnectionFailure } from './sql-errors.js';
 
 interface PgLike {
-  query(sql: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(query: pg.QueryConfig): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/**
+ * Statements with parameters run as named prepared statements: each connection parses and plans a text
+ * once, then only binds and executes it (the store's queries are a fixed set of texts). Without
+ * parameters (migrations, DDL) a text runs as it is.
+ */
+const statementNames = new Map<string, string | undefined>();
+/** Bounds the statements each connection keeps prepared, should some text be made up per call. */
+const MAX_PREPARED = 500;
+
+function statementName(sql: string): string | undefined {
+  if (statementNames.has(sql)) return statementNames.get(sql);
+  const name =
+    statementNames.size < MAX_PREPARED
+      ? `s${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`
+      : undefined;
+  statementNames.set(sql, name);
+  return name;
+}
+
+/**
+ * A prepared statement whose result columns changed under it (another process migrated the database):
+ * Postgres refuses to run it. Such a text runs unprepared from then on.
+ */
+function planChanged(err: unknown): boolean {
+  return (err as { code?: unknown }).code === '0A000' && /cached plan/.test(messageOf(err));
+}
+
+function preparedQuery(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
+  const name = params.length > 0 ? statementName(sql) : undefined;
+  return name === undefined ? { text: sql, values: [...params] } : { name, text: sql, values: [...params] };
 }
 
 /** A lost or refused connection becomes DATABASE_FAILED (503, exit 3); other errors pass unchanged. */
@@ -20,7 +53,11 @@ function databaseFailure(err: unknown): unknown {
 function queryOn(target: PgLike): Queryable['query'] {
   return async <T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<T>> => {
     try {
-      const result = await target.query(sql, [...params]);
+      const result = await target.query(preparedQuery(sql, params)).catch((err: unknown) => {
+        if (!planChanged(err)) throw err;
+        statementNames.set(sql, undefined);
+        return target.query({ text: sql, values: [...params] });
+      });
       return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
     } catch (err) {
       throw databaseFailure(err);
