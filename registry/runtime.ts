@@ -17,11 +17,11 @@ import { messageOf } from './errors.js';
 import { Metrics } from './metrics.js';
 import { createGitHub } from './github/octokit.js';
 import type { GitHub } from './github/port.js';
-import { renderFingerprint, type RenderContext } from './ingest/render.js';
-import { rerenderStale } from './ingest/rerender.js';
+import type { RenderContext } from './ingest/render.js';
+import { recordRenderUrls, rerenderStale } from './ingest/rerender.js';
 import { throttledWarning } from './logger.js';
 import type { SyncDeps } from './ingest/sync.js';
-import { readState, writeState } from './store/state.js';
+import { RENDER_URLS, readState } from './store/state.js';
 
 /** The registry's ports, opened from the settings (DESIGN: ports and adapters). */
 export interface Runtime {
@@ -173,8 +173,6 @@ async function renderUrls(config: RegistryConfig, db: Db): Promise<RenderContext
   return { publicUrl: config.publicUrl, artifactsUrl: artifactsBaseUrl(config) };
 }
 
-const RENDER_URLS = 'render_urls';
-
 /**
  * Renders carry the base URLs; when PUBLIC_URL or ARTIFACTS_URL changed since they were made, the assets
  * are rendered again (from stored data, no GitHub call) in the background: reads render a stale asset
@@ -183,7 +181,7 @@ const RENDER_URLS = 'render_urls';
  * rendered, or `signal` stopped it), with how many assets this process rendered.
  */
 export async function rerenderIfUrlsChanged(runtime: Runtime, signal?: AbortSignal): Promise<number> {
-  await writeState(runtime.db, RENDER_URLS, renderFingerprint(runtime.urls));
+  await recordRenderUrls(runtime.db, runtime.urls);
   return rerenderStale(runtime, {
     logger: runtime.logger,
     // PGlite runs one statement at a time: small batches keep reads waiting briefly.

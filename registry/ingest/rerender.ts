@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Cache } from '../cache/port.js';
 import { invalidateAsset } from '../cache/names.js';
-import type { Db } from '../db/port.js';
+import type { Db, Queryable } from '../db/port.js';
 import { messageOf } from '../errors.js';
+import { RENDER_URLS, readState, writeState } from '../store/state.js';
 import { renderAsset, renderFingerprint, type RenderContext } from './render.js';
 
 /**
@@ -24,6 +25,29 @@ interface StaleRow {
 }
 
 /**
+ * The URL sets a process recorded as the newest (registry_state `render_urls`) when it started. Keyed by
+ * the process's own `urls` object, which the runtime and the HTTP layer share.
+ */
+const recordedUrls = new WeakSet<RenderContext>();
+
+/** Records `urls` as the newest base URLs: renders go toward them from now on. */
+export async function recordRenderUrls(db: Db, urls: RenderContext): Promise<void> {
+  await writeState(db, RENDER_URLS, renderFingerprint(urls));
+  recordedUrls.add(urls);
+}
+
+/**
+ * Whether another process recorded other URLs after this one started (the newer half of a rolling deploy
+ * that changes PUBLIC_URL) and rendered the asset with them (`renderedWith`): its renders are served as
+ * they are. Rendering them back would have the two processes re-render each other's assets on every read.
+ * Before this process recorded its own URLs, the recorded ones are the old ones: it renders.
+ */
+async function renderedByNewer(q: Queryable, urls: RenderContext, renderedWith: string | null) {
+  if (renderedWith === null || !recordedUrls.has(urls)) return false;
+  return renderedWith === (await readState(q, RENDER_URLS));
+}
+
+/**
  * Renders the asset again if its stored renders carry other base URLs than `urls` (its row locked, so a
  * concurrent render by another read or process is waited for, and then not repeated). Returns whether it
  * rendered.
@@ -37,6 +61,7 @@ export async function renderIfStale(deps: RerenderDeps, assetId: number): Promis
     );
     const row = rows[0];
     if (!row || row.rendered_with === fingerprint) return undefined;
+    if (await renderedByNewer(tx, deps.urls, row.rendered_with)) return undefined;
     await renderAsset(tx, assetId, deps.urls, 'all');
     return row;
   });

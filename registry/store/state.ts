@@ -13,3 +13,6 @@ export async function writeState(q: Queryable, key: string, value: string): Prom
     [key, value],
   );
 }
+
+/** The state key of the base URLs the newest registry process started with (its render fingerprint). */
+export const RENDER_URLS = 'render_urls';

@@ -1,4 +1,7 @@
 import pg from 'pg';
+import { invalidateAsset } from '../../registry/cache/names.js';
+import { renderAsset, renderFingerprint } from '../../registry/ingest/render.js';
+import { RENDER_URLS, writeState } from '../../registry/store/state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
@@ -183,5 +186,24 @@ describe('a restart with another PUBLIC_URL', () => {
     }
     const res = await h.get('/api/v1/assets/moved/check-b/1.1.0/release_asset_builds');
     expect(res.status).toBe(200);
+  });
+
+  it('serves renders made by a newer process with other URLs as they are, rather than render them back', async () => {
+    const db = h.registry.runtime.db;
+    const newer = {
+      publicUrl: 'https://bonsai-newer.example.com',
+      artifactsUrl: 'https://cdn-newer.example.com',
+    };
+    // A process started since with other URLs (a rolling deploy): it records them and renders check-a.
+    await writeState(db, RENDER_URLS, renderFingerprint(newer));
+    const { rows } = await db.query<{ id: number; namespace: string; name: string }>(
+      "SELECT id, namespace, name FROM assets WHERE namespace = 'moved' AND name = 'check-a'",
+    );
+    await db.transaction((tx) => renderAsset(tx, rows[0]!.id, newer, 'all'));
+    await invalidateAsset(h.registry.runtime.cache, rows[0]!);
+    const res = await h.get(definition('check-a'));
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(newer.publicUrl);
+    expect(await renderedWith('check-a')).toBe(newer.publicUrl);
   });
 });
