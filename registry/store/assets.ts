@@ -182,20 +182,6 @@ export async function markImported(
   );
 }
 
-/** Stores the rendered asset object; `changed` also bumps updated_at (served data changed). */
-export async function saveAssetRender(
-  q: Queryable,
-  id: number,
-  render: { body: string; etag: string },
-  changed: boolean,
-): Promise<void> {
-  await q.query(
-    `UPDATE assets SET body = $2, etag = $3, updated_at = CASE WHEN $4 THEN now() ELSE updated_at END
-     WHERE id = $1`,
-    [id, render.body, render.etag, changed],
-  );
-}
-
 /**
  * Stores the asset object made of its versions' entries (ingest/render.ts): `head` (the object up to its
  * `versions` array), then the entries of `tags` in that order, joined in the database, so a render neither
