@@ -1,4 +1,3 @@
-import { sign } from '@octokit/webhooks-methods';
 import fs from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +6,8 @@ import { bonsai } from '../cli/run-cli.js';
 import { spawnRegistry, type ChildRegistry } from './support/child-registry.js';
 import { makeTempDir, type DbKind } from './support/databases.js';
 import { publish } from './support/fixtures.js';
-import { ADMIN_TOKEN, REGISTRY_TOKEN, WEBHOOK_SECRET, registryEnv } from './support/harness.js';
+import { ADMIN_TOKEN, REGISTRY_TOKEN, registryEnv } from './support/harness.js';
+import { signedReleaseDelivery } from './support/webhook-events.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { waitFor } from './support/wait.js';
 
@@ -145,17 +145,7 @@ describe('two registry processes on one Postgres', () => {
     // Registration on alternating processes, then the same release event delivered to both.
     for (const [i, name] of repos.entries()) await register(i % 2 === 0 ? one : two, name);
     for (const name of repos) {
-      const body = JSON.stringify({
-        action: 'published',
-        release: { tag_name: '2.0.0', draft: false },
-        repository: { name: name.split('/')[1], owner: { login: 'pair' } },
-      });
-      const headers = {
-        'content-type': 'application/json',
-        'x-github-event': 'release',
-        'x-github-delivery': `pair-${name}`,
-        'x-hub-signature-256': await sign(WEBHOOK_SECRET, body),
-      };
+      const { headers, body } = await signedReleaseDelivery(name, '2.0.0', `pair-${name}`);
       const answers = await Promise.all(
         [one, two].map((p) =>
           fetch(`${p.url}/webhooks/github`, { method: 'POST', headers, body }).then((r) => r.status),

@@ -1,4 +1,3 @@
-import { sign } from '@octokit/webhooks-methods';
 import fs from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +5,8 @@ import { startGitHubEmulator, type GitHubEmulator } from '../github-emulator/ind
 import { spawnRegistry, type ChildRegistry } from './support/child-registry.js';
 import { makeTempDir } from './support/databases.js';
 import { publish, sha512, type Published } from './support/fixtures.js';
-import { ADMIN_TOKEN, REGISTRY_TOKEN, WEBHOOK_SECRET, registryEnv } from './support/harness.js';
+import { ADMIN_TOKEN, REGISTRY_TOKEN, registryEnv } from './support/harness.js';
+import { signedReleaseDelivery } from './support/webhook-events.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { startTestS3, type TestS3 } from './support/s3-server.js';
 import { waitFor } from './support/wait.js';
@@ -84,17 +84,7 @@ describe('two registry processes on one Postgres and one bucket', () => {
     }
     // The same release event reaches both processes at once.
     for (const name of repos) {
-      const body = JSON.stringify({
-        action: 'published',
-        release: { tag_name: '2.0.0', draft: false },
-        repository: { name: name.split('/')[1], owner: { login: 's3pair' } },
-      });
-      const headers = {
-        'content-type': 'application/json',
-        'x-github-event': 'release',
-        'x-github-delivery': `s3pair-${name}`,
-        'x-hub-signature-256': await sign(WEBHOOK_SECRET, body),
-      };
+      const { headers, body } = await signedReleaseDelivery(name, '2.0.0', `s3pair-${name}`);
       await Promise.all(
         [one, two].map((p) => fetch(`${p.url}/webhooks/github`, { method: 'POST', headers, body })),
       );

@@ -10,6 +10,7 @@ import {
   type Harness,
 } from './support/harness.js';
 import { waitFor } from './support/wait.js';
+import { releaseEvent } from './support/webhook-events.js';
 
 /** Ingest triggers: signed webhooks (shared and per-asset URLs), the CI trigger, repository registration. */
 
@@ -27,15 +28,6 @@ async function jobCount(): Promise<number> {
 async function served(fullName: string): Promise<string[]> {
   const res = await h.get(`/api/v1/assets/${fullName}`);
   return (res.json() as { versions: { version: string }[] }).versions.map((v) => v.version);
-}
-
-function releaseEvent(fullName: string, tag: string, draft = false): string {
-  const [owner, name] = fullName.split('/');
-  return JSON.stringify({
-    action: 'published',
-    release: { tag_name: tag, draft },
-    repository: { name, full_name: fullName, owner: { login: owner } },
-  });
 }
 
 async function deliver(path: string, body: string, headers: Record<string, string>) {
