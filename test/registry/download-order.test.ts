@@ -1,6 +1,11 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DownloadCounter } from '../../registry/http/downloads.js';
+import { registerAsset } from '../../registry/store/assets.js';
+import { openTestDb } from './support/databases.js';
 import { publish } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
+import { waitFor } from './support/wait.js';
 
 /**
  * Download counts as a user sees them: the order of `order=most_downloaded` (the API list and the web
@@ -9,7 +14,8 @@ import { startHarness, type Harness } from './support/harness.js';
  * answered 200 or 304 (a client revalidating the copy it installs), from the cache or not, by the fast
  * path or Koa. A HEAD, a 404, the single-build JSON, the asset object, lists and pages are not. Counts
  * are kept in memory and written in batches (registry/http/downloads.ts, every 10 s and when the registry
- * stops), so these tests stop the registry to have them written and start it again to read them.
+ * stops), so most tests stop the registry to have them written and start it again to read them; one
+ * waits for the periodic write, which drops the cached pages in download order.
  */
 
 const HTML = { accept: 'text/html' };
@@ -141,5 +147,50 @@ describe('the other orders', () => {
     ]);
     expect(await listed('recently_added')).toEqual(ADDED);
     expect(await listed('name')).toEqual([...NAMES]);
+  });
+});
+
+describe('while the registry runs', () => {
+  it('moves the cached pages in download order once the counts are written, without a restart', async () => {
+    const before = await listed('most_downloaded');
+    expect(before[0]).not.toBe('b-uncounted');
+    for (let i = 0; i < 10; i++) await get(builds('b-uncounted'));
+    // Counts are written every 10 s; the pages in download order are dropped then, not only at restarts.
+    const after = await waitFor('the new download order', async () => {
+      const names = await listed('most_downloaded');
+      return names[0] === 'b-uncounted' && names;
+    });
+    expect(after).toEqual(['b-uncounted', ...before.filter((n) => n !== 'b-uncounted')]);
+  }, 60_000);
+});
+
+describe('a batch of counts that cannot be written', () => {
+  it('is kept and written with the next batch, once', async () => {
+    const t = await openTestDb('pglite');
+    try {
+      const { asset } = await registerAsset(t.db, 'dl', 'kept', {});
+      let saved = 0;
+      const counter = new DownloadCounter(t.db, pino({ level: 'silent' }), async () => {
+        saved++;
+      });
+      const downloads = async () =>
+        (await t.db.query<{ n: number }>('SELECT downloads AS n FROM assets WHERE id = $1', [asset.id]))
+          .rows[0]!.n;
+      for (let i = 0; i < 3; i++) counter.count(asset.id);
+      // The write fails (the table is out of reach for a moment).
+      await t.db.query('ALTER TABLE assets RENAME TO assets_away');
+      await counter.flush();
+      await t.db.query('ALTER TABLE assets_away RENAME TO assets');
+      expect(await downloads()).toBe(0);
+      expect(saved).toBe(0);
+      for (let i = 0; i < 2; i++) counter.count(asset.id);
+      await counter.flush();
+      expect(await downloads()).toBe(5);
+      expect(saved).toBe(1);
+      await counter.flush();
+      expect(await downloads()).toBe(5);
+    } finally {
+      await t.cleanup();
+    }
   });
 });
