@@ -7,6 +7,7 @@ import { createApp } from './http/app.js';
 import { answerClientError } from './http/client-errors.js';
 import { DownloadCounter } from './http/downloads.js';
 import { withFastPath } from './http/fast-path.js';
+import { DOWNLOADS_LIST_CACHE_GROUP } from './cache/names.js';
 import { keysForUrls } from './cache/render-keys.js';
 import type { HttpDeps } from './http/deps.js';
 import { enqueueSync } from './jobs/queue.js';
@@ -66,7 +67,8 @@ export async function startRegistry(
     logger: logger.child({ component: 'jobs', worker: workerId }),
     handle: (job, held, signal) => runSyncJob(runtime, job, held, signal),
   });
-  const downloads = new DownloadCounter(db, logger);
+  // Counts change the order of the pages in download order: those are dropped after each write.
+  const downloads = new DownloadCounter(db, logger, () => cache.del(DOWNLOADS_LIST_CACHE_GROUP));
   const deps: HttpDeps = {
     db,
     // Entries made with other base URLs (a shared Redis, a rolling deploy) are never found.

@@ -15,10 +15,18 @@ export function assetCacheGroup(namespace: string, name: string): string {
 export const LIST_CACHE_GROUP = 'list';
 
 /**
- * The group of an API list page: a page filtered by namespace (or by name) can only show assets of that
- * namespace (name), so a change elsewhere leaves it cached.
+ * Pages in download order (API and web): saving download counts drops them (http/downloads.ts), and any
+ * asset change may move them too. Only these: counts are saved every few seconds, and dropping every
+ * list that often would leave little cached.
  */
-export function listCacheGroup(filter: { namespace?: string; name?: string }): string {
+export const DOWNLOADS_LIST_CACHE_GROUP = 'list:downloads';
+
+/**
+ * The group of an API list page: a page filtered by namespace (or by name) can only show assets of that
+ * namespace (name), so a change elsewhere leaves it cached. Pages in download order have their own group.
+ */
+export function listCacheGroup(filter: { namespace?: string; name?: string; order?: string }): string {
+  if (filter.order === 'most_downloaded') return DOWNLOADS_LIST_CACHE_GROUP;
   if (filter.namespace !== undefined) return `list:ns:${filter.namespace.toLowerCase()}`;
   if (filter.name !== undefined) return `list:name:${filter.name.toLowerCase()}`;
   return LIST_CACHE_GROUP;
@@ -39,6 +47,7 @@ export async function invalidateAsset(
 ): Promise<void> {
   await cache.del(assetCacheGroup(asset.namespace, asset.name));
   await cache.del(LIST_CACHE_GROUP);
+  await cache.del(DOWNLOADS_LIST_CACHE_GROUP);
   await cache.del(listCacheGroup({ namespace: asset.namespace }));
   await cache.del(listCacheGroup({ name: asset.name }));
 }

@@ -5,7 +5,8 @@ import { addDownloads } from '../store/assets.js';
 
 /**
  * Counts definition downloads per asset (order=most_downloaded) in memory and writes them in batches, so
- * a read never waits for a write.
+ * a read never waits for a write. After a batch is written, `onSaved` runs (the pages in download order
+ * are dropped from the cache); a batch that could not be written is kept for the next one.
  */
 export class DownloadCounter {
   private counts = new Map<number, number>();
@@ -14,6 +15,7 @@ export class DownloadCounter {
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
+    private readonly onSaved: () => Promise<void> = async () => undefined,
     private readonly flushEveryMs = 10_000,
   ) {}
 
@@ -33,8 +35,13 @@ export class DownloadCounter {
     try {
       await addDownloads(this.db, batch);
     } catch (err) {
-      this.logger.warn({ err: messageOf(err) }, 'download counts not saved');
+      for (const [assetId, n] of batch) this.counts.set(assetId, (this.counts.get(assetId) ?? 0) + n);
+      this.logger.warn({ err: messageOf(err) }, 'download counts not saved yet: kept for the next write');
+      return;
     }
+    await this.onSaved().catch((err: unknown) =>
+      this.logger.warn({ err: messageOf(err) }, 'pages in download order not dropped from the cache'),
+    );
   }
 
   async stop(): Promise<void> {

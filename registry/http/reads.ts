@@ -35,7 +35,8 @@ export function serveRead(router: Router, deps: HttpDeps, route: ReadRoute): voi
     const { group, key } = route.entry(params, query);
     const response = await readThrough(deps.cache, group, key, () => route.load(deps, params, query));
     if (!response) throw notFound();
-    if (route.download) deps.downloads.count(response.assetId);
+    // A HEAD transfers no definition (a probe, a link checker): not a download. The fast path takes GETs only.
+    if (route.download && ctx.method === 'GET') deps.downloads.count(response.assetId);
     if (response.filename !== undefined) ctx.attachment(response.filename, { type: 'attachment' });
     sendRendered(ctx, response, route.type);
   });

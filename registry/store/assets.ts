@@ -241,10 +241,14 @@ export async function takeAssetsDueForPoll(q: Queryable, intervalMs: number): Pr
   return rows.map((r) => r.id);
 }
 
+/** Adds a batch of download counts in one statement: all of them or none (a failed batch is retried). */
 export async function addDownloads(q: Queryable, counts: ReadonlyMap<number, number>): Promise<void> {
-  for (const [id, n] of counts) {
-    await q.query('UPDATE assets SET downloads = downloads + $2 WHERE id = $1', [id, n]);
-  }
+  const batch = [...counts].map(([id, n]) => ({ id, n }));
+  await q.query(
+    `UPDATE assets SET downloads = assets.downloads + c.n
+     FROM json_to_recordset($1::json) AS c (id integer, n integer) WHERE assets.id = c.id`,
+    [JSON.stringify(batch)],
+  );
 }
 
 export type AssetOrder = 'name' | 'recently_updated' | 'recently_added' | 'most_downloaded';

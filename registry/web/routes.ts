@@ -9,7 +9,7 @@ import {
 } from '../../bonsai-schema/index.js';
 import { isRegistryError } from '../errors.js';
 import { buildUrl } from '../ingest/render.js';
-import { LIST_CACHE_GROUP, assetCacheGroup } from '../cache/names.js';
+import { DOWNLOADS_LIST_CACHE_GROUP, LIST_CACHE_GROUP, assetCacheGroup } from '../cache/names.js';
 import { findAsset, type AssetOrder } from '../store/assets.js';
 import { loadVersionDocs } from '../store/version-docs.js';
 import { listVersions, loadServedVersions } from '../store/versions.js';
@@ -226,7 +226,7 @@ export function webRoutes(router: Router, deps: HttpDeps): void {
     const filters = parseListFilters(ctx.query as Query);
     const page = await readThrough(
       deps.cache,
-      LIST_CACHE_GROUP,
+      filters.order === 'most_downloaded' ? DOWNLOADS_LIST_CACHE_GROUP : LIST_CACHE_GROUP,
       `page:list:${JSON.stringify(filters)}`,
       async () => {
         const [found, facets] = await Promise.all([searchAssets(deps.db, filters), loadFacets(deps.db)]);
