@@ -40,6 +40,7 @@ const USAGE = `npm run bench:serve -- [--rounds N] [--seconds S] [--connections 
   --versions V     releases of the big asset (default 41: a 70 KB asset object)
   --only TEXT      only the rows whose name contains TEXT (e.g. "embedded PGlite": the embedded misses)
 
+Runs the compiled CLI (npm run build first); BENCH_TSX=1 runs the sources through tsx instead.
 Load generator: wrk -t1 --latency. Reference: nginx, one worker, access_log off, serving each row's
 bytes as a static file, measured in the same run. Needs wrk, nginx, Postgres (PGHOST or 127.0.0.1)
 and redis-server.`;
@@ -146,6 +147,13 @@ async function wrk(url: string, options: { script?: string; headers?: string[] }
   };
 }
 
+// What users run: the compiled CLI (bin/bonsai.js runs dist/), built from these sources now. Through tsx
+// every function made per request also pays a name-keeping call.
+if (!process.env.BENCH_TSX) {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('npm run build failed');
+}
+
 const work = await mkdtemp(path.join(tmpdir(), 'bonsai-bench-serve-'));
 const www = path.join(work, 'www');
 const children = new Set<ChildProcess>();
@@ -173,9 +181,9 @@ async function startRegistry(env: Record<string, string>, logFile?: string): Pro
   const errors = openSync(path.join(work, 'registry-stderr.log'), 'a');
   const child = spawn(
     process.execPath,
-    process.env.BENCH_DIST
-      ? ['dist/cli/main.js', 'registry', 'serve']
-      : ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve'],
+    process.env.BENCH_TSX
+      ? ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve']
+      : ['dist/cli/main.js', 'registry', 'serve'],
     {
       cwd: ROOT,
       stdio: ['ignore', out, errors],
