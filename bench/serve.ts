@@ -11,7 +11,11 @@
  * one-entry in-process cache (CACHE_SIZE=1) while wrk cycles through many spellings of the same build
  * (platform and arch match case-insensitively; each spelling is its own cache entry), so every request
  * is a miss. Releases come from the GitHub emulator; Postgres is PGHOST's, Redis a redis-server of the
- * bench's own.
+ * bench's own. One row without a goal runs a bare node:http server on the cached definition's bytes
+ * (bench/node-static.ts): the most one Node process serves, against which the cached rows read.
+ * The last column is the CPU time each server process spent per request (/proc; the registry's threads
+ * included, Postgres and Redis not), ours against the reference: it moves far less than req/s when other
+ * work shares the machine, so read it beside the ratio.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -36,6 +40,7 @@ const USAGE = `npm run bench:serve -- [--rounds N] [--seconds S] [--connections 
   --versions V     releases of the big asset (default 41: a 70 KB asset object)
   --only TEXT      only the rows whose name contains TEXT (e.g. "embedded PGlite": the embedded misses)
 
+Runs the compiled CLI (npm run build first); BENCH_TSX=1 runs the sources through tsx instead.
 Load generator: wrk -t1 --latency. Reference: nginx, one worker, access_log off, serving each row's
 bytes as a static file, measured in the same run. Needs wrk, nginx, Postgres (PGHOST or 127.0.0.1)
 and redis-server.`;
@@ -93,6 +98,19 @@ interface Run {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU time the server process spent per request (all its threads), when its pid is known. */
+  cpuUs?: number;
+}
+
+/** Server processes by origin, for their CPU time (/proc): the registry, nginx's worker, node:http. */
+const serverPids = new Map<string, number>();
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** User + system CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 const MS = { us: 0.001, ms: 1, s: 1000 } as const;
@@ -102,8 +120,13 @@ function latency(output: string, percent: string): number {
   return Number(found[1]) * MS[found[2] as keyof typeof MS];
 }
 
-/** One wrk run; any non-2xx answer makes the run invalid. */
-function wrk(url: string, options: { script?: string; headers?: string[] } = {}): Run {
+/**
+ * One wrk run; any non-2xx answer makes the run invalid. Also the server's CPU time per request: unlike
+ * req/s, it hardly moves when other work shares the machine.
+ */
+async function wrk(url: string, options: { script?: string; headers?: string[] } = {}): Promise<Run> {
+  const pid = serverPids.get(new URL(url).origin);
+  const cpuBefore = pid === undefined ? undefined : await cpuSeconds(pid);
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
   for (const header of options.headers ?? []) args.push('-H', header);
   if (options.script) args.push('-s', options.script);
@@ -113,7 +136,22 @@ function wrk(url: string, options: { script?: string; headers?: string[] } = {})
     throw new Error(`errors from ${url}:\n${result.stdout}`);
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(result.stdout);
   if (!rate) throw new Error(`cannot read wrk's output:\n${result.stdout}`);
-  return { rps: Number(rate[1]), p50: latency(result.stdout, '50'), p99: latency(result.stdout, '99') };
+  const requests = Number(/(\d+) requests in/.exec(result.stdout)?.[1]);
+  const cpuUs =
+    cpuBefore === undefined ? undefined : (((await cpuSeconds(pid!)) - cpuBefore) / requests) * 1e6;
+  return {
+    rps: Number(rate[1]),
+    p50: latency(result.stdout, '50'),
+    p99: latency(result.stdout, '99'),
+    cpuUs,
+  };
+}
+
+// What users run: the compiled CLI (bin/bonsai.js runs dist/), built from these sources now. Through tsx
+// every function made per request also pays a name-keeping call.
+if (!process.env.BENCH_TSX) {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('npm run build failed');
 }
 
 const work = await mkdtemp(path.join(tmpdir(), 'bonsai-bench-serve-'));
@@ -128,6 +166,14 @@ interface Registry {
   stop(): Promise<void>;
 }
 
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  children.delete(child);
+}
+
 /** `bonsai registry serve` on a port of its own; stdout to `logFile` (else discarded). */
 async function startRegistry(env: Record<string, string>, logFile?: string): Promise<Registry> {
   const port = await freePort();
@@ -135,9 +181,9 @@ async function startRegistry(env: Record<string, string>, logFile?: string): Pro
   const errors = openSync(path.join(work, 'registry-stderr.log'), 'a');
   const child = spawn(
     process.execPath,
-    process.env.BENCH_DIST
-      ? ['dist/cli/main.js', 'registry', 'serve']
-      : ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve'],
+    process.env.BENCH_TSX
+      ? ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve']
+      : ['dist/cli/main.js', 'registry', 'serve'],
     {
       cwd: ROOT,
       stdio: ['ignore', out, errors],
@@ -158,17 +204,25 @@ async function startRegistry(env: Record<string, string>, logFile?: string): Pro
   );
   children.add(child);
   const base = `http://127.0.0.1:${port}`;
+  serverPids.set(base, child.pid!);
   await until('the registry', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
-  return {
-    base,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      children.delete(child);
-    },
-  };
+  return { base, stop: () => stopChild(child) };
+}
+
+/** bench/node-static.ts serving `body` on a port of its own. */
+async function startNodeStatic(body: Buffer): Promise<Registry> {
+  const port = await freePort();
+  const file = path.join(work, 'node-static.body');
+  await writeFile(file, body);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/node-static.ts', file, String(port)], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+  children.add(child);
+  const base = `http://127.0.0.1:${port}`;
+  serverPids.set(base, child.pid!);
+  await until('the bare node:http server', async () => ((await fetch(base)).ok ? true : undefined));
+  return { base, stop: () => stopChild(child) };
 }
 
 const ASSETS = ['bench/check-bench', 'bench/check-small'];
@@ -269,15 +323,16 @@ async function row(
   await writeFile(path.join(www, file), body);
   const ours: Run[] = [];
   const theirs: Run[] = [];
-  wrk(url, options); // warm-up (JIT, caches)
+  await wrk(url, options); // warm-up (JIT, caches)
   for (let round = 0; round < rounds; round++) {
-    ours.push(wrk(url, options));
-    if (!options.against) theirs.push(wrk(`${nginxBase}/${file}`));
+    ours.push(await wrk(url, options));
+    if (!options.against) theirs.push(await wrk(`${nginxBase}/${file}`));
   }
   const pick = (runs: Run[]): Run => ({
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
+    cpuUs: runs.every((r) => r.cpuUs !== undefined) ? median(runs.map((r) => r.cpuUs!)) : undefined,
   });
   rows.push({
     name,
@@ -328,6 +383,9 @@ try {
   nginxBase = `http://127.0.0.1:${nginxPort}`;
   await writeFile(path.join(www, 'ready'), 'ok');
   await until('nginx', async () => ((await fetch(`${nginxBase}/ready`)).ok ? true : undefined));
+  // The one worker serves; the master only waits.
+  const worker = spawnSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).stdout.trim();
+  if (/^\d+$/.test(worker)) serverPids.set(nginxBase, Number(worker));
 
   const definition = `/api/v1/assets/bench/check-bench/${LATEST}/release_asset_builds`;
   const assetObject = '/api/v1/assets/bench/check-bench';
@@ -354,6 +412,13 @@ try {
   const infoName = 'cached definition, embedded, LOG_LEVEL=info';
   if (wanted(warnName, infoName))
     await row(warnName, at + definition, await bytesOf(at + definition), { goal: { ratio: 0.6 } });
+  // What one bare Node process serves at best (bench/node-static.ts): the ceiling of the rows above.
+  const ceilingName = 'bare node:http, same bytes as the cached definition (no goal: the ceiling)';
+  if (wanted(ceilingName)) {
+    const ceiling = await startNodeStatic(await bytesOf(at + definition));
+    await row(ceilingName, ceiling.base + '/', await bytesOf(ceiling.base + '/'));
+    await ceiling.stop();
+  }
   const bigBody = await bytesOf(at + assetObject);
   await row(
     `cached asset object, ${versionCount} versions (${Math.round(bigBody.length / 1024)} KB), embedded`,
@@ -465,8 +530,11 @@ try {
     `${r.reference.rps.toFixed(0)} (${r.referenceName})`,
     (r.registry.rps / r.reference.rps).toFixed(2),
     met(r),
+    r.registry.cpuUs !== undefined && r.reference.cpuUs !== undefined
+      ? `${r.registry.cpuUs.toFixed(0)} / ${r.reference.cpuUs.toFixed(0)} (${(r.reference.cpuUs / r.registry.cpuUs).toFixed(2)})`
+      : '—',
   ]);
-  const header = ['row', 'req/s', 'p99 ms', 'reference req/s', 'ratio', 'goal'];
+  const header = ['row', 'req/s', 'p99 ms', 'reference req/s', 'ratio', 'goal', 'CPU µs/req, ref (ratio)'];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((cells) => cells[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(
