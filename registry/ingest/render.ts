@@ -13,7 +13,7 @@ import {
 } from '../../bonsai-schema/index.js';
 import type { Queryable } from '../db/port.js';
 import { strongEtag } from '../http/etags.js';
-import { getAssetToRender, saveAssetFromEntries, type AssetRecord } from '../store/assets.js';
+import { getAssetToRender, markBodyStale, saveAssetFromEntries, type AssetRecord } from '../store/assets.js';
 import {
   dropUnservedEntries,
   entryTags,
@@ -64,6 +64,31 @@ function assetHead(asset: AssetRecord, ctx: RenderContext): Omit<ApiAssetInput, 
  */
 function assetHeadJson(asset: AssetRecord, ctx: RenderContext): string {
   return JSON.stringify(apiAsset({ ...assetHead(asset, ctx), versions: [] })).slice(0, -'[]}'.length);
+}
+
+/**
+ * Stores the asset object assembled from the stored entries with `ctx`'s URLs (those the entries embed):
+ * every served version's tag is read and sorted here, and every entry joined in the database, so the cost
+ * grows with the version count. Returns the new ETag; undefined when nothing was written.
+ */
+async function saveAssetObject(
+  q: Queryable,
+  asset: AssetRecord,
+  ctx: RenderContext,
+  options: { changed: boolean; unlessSame: boolean },
+): Promise<string | undefined> {
+  // Equal versions keep their row order (sortVersions is stable), as they did when rendered whole.
+  return saveAssetFromEntries(
+    q,
+    asset.id,
+    {
+      head: assetHeadJson(asset, ctx),
+      tags: sortVersions(await entryTags(q, asset.id)),
+      renderedWith: renderFingerprint(ctx),
+      ...options,
+    },
+    strongEtag,
+  );
 }
 
 /**
@@ -118,13 +143,15 @@ async function renderVersion(
 
 /**
  * Renders an asset at write time: each version's multi-build definition, each build's single-build JSON
- * and YAML, and the API asset object (versions in go-version order), each stored with its strong ETag.
+ * and YAML, and its entry of the API asset object, each stored (the definitions with their strong ETag).
  * `scope: 'changed'` renders only what an ingest changed: versions without a render (just ingested,
- * published or restored) are rendered, versions no longer served leave, and the asset object is rebuilt
- * from the entries stored on the version rows, so the other versions are neither rendered nor written (the
- * cost does not grow with the asset's version count, issue 12). `'all'` renders every version (the asset's
- * settings or the base URLs changed); a `'changed'` render of an asset rendered with other base URLs is
- * one too. Run it inside the transaction that changed the data.
+ * published or restored) are rendered, and versions no longer served (removed, withdrawn) leave. The other
+ * versions are neither read nor written, and the asset object, which holds every version, is not rebuilt:
+ * if a version entered or left it, it is only marked stale (updated_at moves then), and its first read
+ * assembles it (assembleAsset). So the cost does not grow with the asset's version count (issue 12).
+ * `'all'` renders every version and rebuilds the object at once (the asset's settings or the base URLs
+ * changed); a `'changed'` render of an asset rendered with other base URLs is one too. Run it inside the
+ * transaction that changed the data, the asset locked first (store/assets.ts lockAsset).
  * Returns whether any stored render changed (then the asset's cache entries must be dropped).
  */
 export async function renderAsset(
@@ -138,8 +165,9 @@ export async function renderAsset(
   const fingerprint = renderFingerprint(ctx);
   const all = scope === 'all' || asset.renderedWith !== fingerprint;
   let wrote = false;
-  // Entries leave with their version (store/versions.ts clears them); a full render makes sure.
-  if (all) await dropUnservedEntries(q, assetId);
+  // Versions no longer served leave the object: those removed or withdrawn in this transaction (a full
+  // render makes sure of every one).
+  let entries = (await dropUnservedEntries(q, assetId, all ? 'all' : 'left')) > 0;
   const pending = await loadServedVersions(q, assetId, all ? undefined : 'unrendered');
   // Tags sensuctl cannot read are not served (the asset object never lists them).
   for (const served of pending.filter((s) => parseVersion(s.version.tag) !== undefined)) {
@@ -147,21 +175,32 @@ export async function renderAsset(
     if (rendered.multi.etag !== served.etag || rendered.entry !== served.entry)
       await saveVersionRender(q, served.version.id, rendered.multi, rendered.entry);
     wrote ||= rendered.wrote;
+    entries ||= rendered.entry !== served.entry;
   }
-  // Equal versions keep their row order (sortVersions is stable), as they did when rendered whole.
-  const etag = await saveAssetFromEntries(
-    q,
-    assetId,
-    {
-      head: assetHeadJson(asset, ctx),
-      tags: sortVersions(await entryTags(q, assetId)),
-      // Only new data counts as an update (order=recently_updated), not a change of base URL or tier.
-      changed: scope === 'changed',
-      renderedWith: fingerprint,
-      // An ingest changed the object; a full render (every sync) mostly does not.
-      unlessSame: all,
-    },
-    strongEtag,
-  );
+  if (!all) {
+    if (entries) await markBodyStale(q, assetId);
+    return wrote || entries;
+  }
+  const etag = await saveAssetObject(q, asset, ctx, {
+    // Only new data counts as an update (order=recently_updated), not a change of base URL or tier.
+    changed: scope === 'changed',
+    // A full render (every sync) mostly leaves the object as it was.
+    unlessSame: true,
+  });
   return wrote || (etag !== undefined && etag !== asset.etag);
+}
+
+/**
+ * Assembles the asset object an ingest marked stale (renderAsset) from its versions' stored entries, with
+ * the base URLs they were rendered with, and stores it with its ETag. A read of the object calls it before
+ * serving (ingest/rerender.ts renderIfStale), with the asset locked (lockAsset order: the asset, then its
+ * versions), so concurrent reads assemble it once. Returns whether it assembled.
+ */
+export async function assembleAsset(q: Queryable, assetId: number): Promise<boolean> {
+  const asset = await getAssetToRender(q, assetId);
+  if (!asset?.bodyStale || asset.renderedWith === null) return false;
+  const ctx = JSON.parse(asset.renderedWith) as RenderContext;
+  // updated_at moved when the version entered or left (markBodyStale), not when it is first read.
+  await saveAssetObject(q, asset, ctx, { changed: false, unlessSame: false });
+  return true;
 }

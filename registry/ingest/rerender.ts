@@ -4,12 +4,14 @@ import { invalidateAsset } from '../cache/names.js';
 import type { Db, Queryable } from '../db/port.js';
 import { messageOf } from '../errors.js';
 import { RENDER_URLS, readState, writeState } from '../store/state.js';
-import { renderAsset, renderFingerprint, type RenderContext } from './render.js';
+import { assembleAsset, renderAsset, renderFingerprint, type RenderContext } from './render.js';
 
 /**
- * Renders made with other base URLs (PUBLIC_URL or ARTIFACTS_URL changed): the server answers at once and
- * never serves them. A read of such an asset renders it first (renderIfStale); a background task renders
- * the others in bounded batches (rerenderStale), several processes on one database sharing the work.
+ * Stale renders are never served. Renders made with other base URLs (PUBLIC_URL or ARTIFACTS_URL changed):
+ * the server answers at once; a read of such an asset renders it first (renderIfStale), a background task
+ * renders the others in bounded batches (rerenderStale), several processes on one database sharing the
+ * work. An asset object an ingest marked stale (ingest/render.ts) is assembled by its first read
+ * (renderIfStale too), never in the background.
  */
 
 export interface RerenderDeps {
@@ -48,25 +50,32 @@ async function renderedByNewer(q: Queryable, urls: RenderContext, renderedWith: 
 }
 
 /**
- * Renders the asset again if its stored renders carry other base URLs than `urls` (its row locked, so a
- * concurrent render by another read or process is waited for, and then not repeated). Returns whether it
- * rendered.
+ * Renders the asset again if its stored renders carry other base URLs than `urls`, else assembles its
+ * asset object if an ingest left it stale. Its row is locked first (before any of its versions, the order
+ * of ingests: store/assets.ts lockAsset), so a concurrent ingest, or a render by another read or process,
+ * is waited for, and then not repeated. Returns whether it rendered or assembled.
  */
 export async function renderIfStale(deps: RerenderDeps, assetId: number): Promise<boolean> {
   const fingerprint = renderFingerprint(deps.urls);
-  const stale = await deps.db.transaction(async (tx) => {
-    const { rows } = await tx.query<StaleRow & { rendered_with: string | null }>(
-      'SELECT id, namespace, name, rendered_with FROM assets WHERE id = $1 FOR UPDATE',
+  const done = await deps.db.transaction(async (tx) => {
+    const { rows } = await tx.query<StaleRow & { rendered_with: string | null; body_stale: boolean }>(
+      'SELECT id, namespace, name, rendered_with, body_stale FROM assets WHERE id = $1 FOR UPDATE',
       [assetId],
     );
     const row = rows[0];
-    if (!row || row.rendered_with === fingerprint) return undefined;
-    if (await renderedByNewer(tx, deps.urls, row.rendered_with)) return undefined;
-    await renderAsset(tx, assetId, deps.urls, 'all');
-    return row;
+    if (!row) return undefined;
+    if (row.rendered_with !== fingerprint && !(await renderedByNewer(tx, deps.urls, row.rendered_with))) {
+      await renderAsset(tx, assetId, deps.urls, 'all');
+      return { row, rendered: true };
+    }
+    // The object of renders made by a newer process is assembled with their URLs, like the rest of them.
+    if (row.body_stale && (await assembleAsset(tx, assetId))) return { row, rendered: false };
+    return undefined;
   });
-  if (stale) await invalidateAsset(deps.cache, stale);
-  return stale !== undefined;
+  // The cached responses are dropped after a render. An assembled object only completes what the ingest
+  // did (which dropped them): nothing was served from the stale one.
+  if (done?.rendered) await invalidateAsset(deps.cache, done.row);
+  return done !== undefined;
 }
 
 /** Renders each asset of `ids` that is stale (a page of the asset list); returns how many were. */

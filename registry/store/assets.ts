@@ -17,6 +17,11 @@ export interface AssetRecord {
   /** The rendered API asset object and its ETag (absent until the first render). */
   body: string | null;
   etag: string | null;
+  /**
+   * A version entered or left the object since `body` was assembled (an ingest marks it, ingest/render.ts):
+   * `body` and `etag` are the object before that change, and a read assembles it first (assembleAsset).
+   */
+  bodyStale: boolean;
   createdAt: Date;
   updatedAt: Date;
   syncedAt: Date | null;
@@ -40,6 +45,7 @@ interface AssetRow {
   releases_etags: string[];
   body: string | null;
   etag: string | null;
+  body_stale: boolean;
   created_at: Date;
   updated_at: Date;
   synced_at: Date | null;
@@ -48,7 +54,8 @@ interface AssetRow {
 }
 
 const COLUMNS = `id, namespace, name, description, description_locked, github_url, tier, tags, deprecated,
-  downloads, releases_etags, body, etag, created_at, updated_at, synced_at, imported_from, rendered_with`;
+  downloads, releases_etags, body, etag, body_stale, created_at, updated_at, synced_at, imported_from,
+  rendered_with`;
 
 function toRecord(r: AssetRow): AssetRecord {
   return {
@@ -65,6 +72,7 @@ function toRecord(r: AssetRow): AssetRecord {
     releasesEtags: r.releases_etags,
     body: r.body,
     etag: r.etag,
+    bodyStale: r.body_stale,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     syncedAt: r.synced_at,
@@ -187,9 +195,10 @@ export async function markImported(
  * `versions` array), then the entries of `tags` in that order, joined in the database, so a render neither
  * reads the stored entries one by one nor sends the object (its size grows with the versions) as a
  * parameter. `etagOf` hashes the object as stored (in this process: a hash in the database is slower), then
- * the ETag is stored; `changed` bumps updated_at when the object changed. With `unlessSame`, an object
- * equal to the stored one (and made with the same URLs) is not written again (a full render of an asset
- * whose data did not change, on every sync). Returns the new ETag; undefined when nothing was written.
+ * the ETag is stored and the object is no longer stale; `changed` bumps updated_at when the object changed.
+ * With `unlessSame`, an object equal to the stored one (made with the same URLs, and not stale) is not
+ * written again (a full render of an asset whose data did not change, on every sync). Returns the new ETag;
+ * undefined when nothing was written.
  */
 export async function saveAssetFromEntries(
   q: Queryable,
@@ -203,9 +212,10 @@ export async function saveAssetFromEntries(
        FROM json_array_elements_text($3::json) WITH ORDINALITY AS o (tag, n)
        JOIN versions v ON v.asset_id = $1 AND v.tag = o.tag AND v.entry IS NOT NULL
      )
-     UPDATE assets SET body = made.body, rendered_with = $4 FROM made
+     UPDATE assets SET body = made.body, rendered_with = $4, body_stale = false FROM made
      WHERE assets.id = $1
-       AND (NOT $5 OR assets.body IS DISTINCT FROM made.body OR assets.rendered_with IS DISTINCT FROM $4)
+       AND (NOT $5 OR assets.body_stale OR assets.body IS DISTINCT FROM made.body
+         OR assets.rendered_with IS DISTINCT FROM $4)
      RETURNING assets.body`,
     [id, render.head, JSON.stringify(render.tags), render.renderedWith, render.unlessSame],
   );
@@ -218,6 +228,15 @@ export async function saveAssetFromEntries(
     [id, etag, render.changed],
   );
   return etag;
+}
+
+/**
+ * A version entered or left the asset object (an ingest rendered its entry, or took it out): the object is
+ * assembled when next read (ingest/render.ts assembleAsset), and the asset counts as updated now
+ * (order=recently_updated), as it would have when the object was rebuilt at once. The body is not written.
+ */
+export async function markBodyStale(q: Queryable, id: number): Promise<void> {
+  await q.query('UPDATE assets SET body_stale = true, updated_at = now() WHERE id = $1', [id]);
 }
 
 export async function saveReleasesEtags(q: Queryable, id: number, etags: string[]): Promise<void> {
@@ -300,7 +319,8 @@ export function searchTerms(
 
 /**
  * One page of rendered asset objects and the total matching the filters. Given the current base URLs'
- * `fingerprint`, also the ids of the page's assets rendered with other URLs (`stale`).
+ * `fingerprint`, also the ids of the page's assets to render before they are served (`stale`): rendered
+ * with other URLs, or with an object to assemble (`body_stale`).
  */
 export async function listAssetBodies(
   q: Queryable,
@@ -320,11 +340,17 @@ export async function listAssetBodies(
   const filter = where.join(' AND ');
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM assets WHERE ${filter}`, params);
   const n = params.length;
-  const page = await q.query<{ id: number; body: string; rendered_with: string | null }>(
-    `SELECT id, body, rendered_with FROM assets WHERE ${filter} ORDER BY ${search.rank}${ORDER_BY[query.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
+  const page = await q.query<{
+    id: number;
+    body: string;
+    rendered_with: string | null;
+    body_stale: boolean;
+  }>(
+    `SELECT id, body, rendered_with, body_stale FROM assets WHERE ${filter} ORDER BY ${search.rank}${ORDER_BY[query.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...params, query.items, query.start],
   );
   const found = { total: total.rows[0]?.n ?? 0, bodies: page.rows.map((r) => r.body) };
   if (fingerprint === undefined) return found;
-  return { ...found, stale: page.rows.filter((r) => r.rendered_with !== fingerprint).map((r) => r.id) };
+  const stale = page.rows.filter((r) => r.body_stale || r.rendered_with !== fingerprint);
+  return { ...found, stale: stale.map((r) => r.id) };
 }

@@ -269,19 +269,16 @@ export async function saveGoodIngest(q: Queryable, id: number, ingest: GoodInges
  * attempt stays recorded as failed, and a later good ingest serves it again.
  */
 export async function withdrawVersion(q: Queryable, id: number): Promise<void> {
-  // The definition routes read the stored render: it goes too (a good ingest renders it again).
-  await q.query(
-    'UPDATE versions SET commit_sha = NULL, body = NULL, etag = NULL, entry = NULL WHERE id = $1',
-    [id],
-  );
+  // The definition routes read the stored render: it goes too (a good ingest renders it again). Its
+  // entry leaves the asset object at the render in the same transaction (dropUnservedEntries).
+  await q.query('UPDATE versions SET commit_sha = NULL, body = NULL, etag = NULL WHERE id = $1', [id]);
 }
 
 /** The release is gone from GitHub: the version leaves the API but stays in the store. */
 export async function markRemoved(q: Queryable, id: number): Promise<void> {
-  // Its entry leaves the asset object at the next render (a restore renders it again).
-  await q.query('UPDATE versions SET removed_at = now(), entry = NULL WHERE id = $1 AND removed_at IS NULL', [
-    id,
-  ]);
+  // Its entry leaves the asset object at the render in the same transaction (dropUnservedEntries); a
+  // restore renders it again.
+  await q.query('UPDATE versions SET removed_at = now() WHERE id = $1 AND removed_at IS NULL', [id]);
 }
 
 /** The release is back with the same content: serve the stored data again. */
@@ -385,15 +382,24 @@ export async function loadServedVersions(
 }
 
 /**
- * Versions no longer served (withdrawn, removed, waiting for copies) leave the asset object: their entries
- * go. Only their rows are written.
+ * Versions no longer served leave the asset object: their entries go, and only their rows are written.
+ * `'left'`: the versions removed or withdrawn since the last render, found by an index (migration 0013)
+ * without reading the asset's other versions (a render of the changes); `'all'`: every version not served,
+ * waiting for copies included (a full render). Returns how many entries went.
  */
-export async function dropUnservedEntries(q: Queryable, assetId: number): Promise<void> {
-  await q.query(
-    `UPDATE versions SET entry = NULL
-     WHERE asset_id = $1 AND entry IS NOT NULL AND NOT (${SERVED('versions')})`,
+export async function dropUnservedEntries(
+  q: Queryable,
+  assetId: number,
+  which: 'left' | 'all',
+): Promise<number> {
+  // A version waiting for copies has no entry (saveGoodIngest clears it): 'left' need not look for those.
+  const unserved =
+    which === 'left' ? '(removed_at IS NOT NULL OR commit_sha IS NULL)' : `NOT (${SERVED('versions')})`;
+  const { rowCount } = await q.query(
+    `UPDATE versions SET entry = NULL WHERE asset_id = $1 AND entry IS NOT NULL AND ${unserved}`,
     [assetId],
   );
+  return rowCount;
 }
 
 /**

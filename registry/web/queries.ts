@@ -43,10 +43,15 @@ const SERVED_BUILDS = `SELECT 1 FROM builds b JOIN versions v ON v.id = b.versio
 const anyOf = (column: string, param: string) =>
   `lower(${column}) IN (SELECT lower(x) FROM json_array_elements_text(${param}::json) AS x)`;
 
+/**
+ * One page of the web list. Given the current base URLs' `fingerprint`, also the ids of the page's assets
+ * whose stored object is stale (`stale`, as store/assets.ts listAssetBodies): `latest` is read from it.
+ */
 export async function searchAssets(
   q: Queryable,
   f: ListFilters,
-): Promise<{ total: number; assets: ListedAsset[] }> {
+  fingerprint?: string,
+): Promise<{ total: number; assets: ListedAsset[]; stale?: number[] }> {
   const where: string[] = ['a.body IS NOT NULL'];
   const params: (string | number)[] = [];
   const param = (v: string | number) => {
@@ -71,14 +76,19 @@ export async function searchAssets(
   );
   const n = params.length;
   const { rows } = await q.query<AssetRow>(
-    `SELECT a.namespace, a.name, a.description, a.tier, a.tags, a.updated_at, a.downloads, a.body
+    `SELECT a.id, a.namespace, a.name, a.description, a.tier, a.tags, a.updated_at, a.downloads, a.body,
+       a.body_stale, a.rendered_with
      FROM assets a WHERE ${filter} ORDER BY ${search.rank}${ORDER_BY[f.order]} LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...params, PER_PAGE, (f.page - 1) * PER_PAGE],
   );
-  return { total: total.rows[0]?.n ?? 0, assets: rows.map(toListed) };
+  const found = { total: total.rows[0]?.n ?? 0, assets: rows.map(toListed) };
+  if (fingerprint === undefined) return found;
+  const stale = rows.filter((r) => r.body_stale || r.rendered_with !== fingerprint);
+  return { ...found, stale: stale.map((r) => r.id) };
 }
 
 interface AssetRow {
+  id: number;
   namespace: string;
   name: string;
   description: string;
@@ -87,6 +97,8 @@ interface AssetRow {
   updated_at: Date;
   downloads: number;
   body: string;
+  body_stale: boolean;
+  rendered_with: string | null;
 }
 
 function toListed(r: AssetRow): ListedAsset {

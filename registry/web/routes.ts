@@ -16,6 +16,7 @@ import { listVersions, loadServedVersions } from '../store/versions.js';
 import { readThrough, type CachedResponse } from '../http/cached.js';
 import type { HttpDeps } from '../http/deps.js';
 import { strongEtag } from '../http/etags.js';
+import { freshPage } from '../http/fresh.js';
 import { sendRendered } from '../http/respond.js';
 import { atomFeed } from './atom.js';
 import { assetPage, type VersionEntry } from './pages/asset.js';
@@ -200,15 +201,13 @@ export function webRoutes(router: Router, deps: HttpDeps): void {
     const page = await readThrough(deps.cache, LIST_CACHE_GROUP, 'page:home', async () => {
       const [counts, recent, facets] = await Promise.all([
         loadCounts(deps.db),
-        searchAssets(deps.db, {
-          search: '',
-          tiers: [],
-          platforms: [],
-          archs: [],
-          tags: [],
-          order: 'recently_updated',
-          page: 1,
-        }),
+        freshPage(deps, (fingerprint) =>
+          searchAssets(
+            deps.db,
+            { search: '', tiers: [], platforms: [], archs: [], tags: [], order: 'recently_updated', page: 1 },
+            fingerprint,
+          ),
+        ),
         loadFacets(deps.db),
       ]);
       const body = homePage({
@@ -229,7 +228,10 @@ export function webRoutes(router: Router, deps: HttpDeps): void {
       filters.order === 'most_downloaded' ? DOWNLOADS_LIST_CACHE_GROUP : LIST_CACHE_GROUP,
       `page:list:${JSON.stringify(filters)}`,
       async () => {
-        const [found, facets] = await Promise.all([searchAssets(deps.db, filters), loadFacets(deps.db)]);
+        const [found, facets] = await Promise.all([
+          freshPage(deps, (fingerprint) => searchAssets(deps.db, filters, fingerprint)),
+          loadFacets(deps.db),
+        ]);
         return rendered(listPage({ base: base(), filters, facets, ...found }).value);
       },
     );

@@ -43,7 +43,7 @@ describe('bonsai registry', () => {
     expect(await run(['migrate'])).toEqual({
       code: 0,
       stdout:
-        'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql, 0003_job_fencing.sql, 0006_version_docs.sql, 0007_api_tokens_and_audit.sql, 0008_namespace_keys.sql, 0009_published_copies.sql, 0010_imported_assets.sql, 0011_search_index.sql, 0012_incremental_render.sql\n',
+        'applied: 0001_init.sql, 0002_one_running_job_per_asset.sql, 0003_job_fencing.sql, 0006_version_docs.sql, 0007_api_tokens_and_audit.sql, 0008_namespace_keys.sql, 0009_published_copies.sql, 0010_imported_assets.sql, 0011_search_index.sql, 0012_incremental_render.sql, 0013_lazy_asset_object.sql\n',
       stderr: '',
     });
     expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'database is up to date\n', stderr: '' });

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sortVersions } from '../../bonsai-schema/index.js';
+import { createMemoryCache } from '../../registry/cache/memory.js';
 import type { Db, Queryable } from '../../registry/db/port.js';
 import { strongEtag } from '../../registry/http/etags.js';
 import { renderAsset, type RenderContext } from '../../registry/ingest/render.js';
+import { renderIfStale } from '../../registry/ingest/rerender.js';
 import { getAsset, registerAsset } from '../../registry/store/assets.js';
 import { markRemoved, markRestored, saveGoodIngest, trackRelease } from '../../registry/store/versions.js';
 import { DB_KINDS, openTestDb, type TestDb } from './support/databases.js';
 
 /**
- * Incremental render (issue 12): an ingested, removed or restored release renders only itself, and the
- * asset object it changes is the one a full render gives, byte for byte.
+ * Incremental render (issue 12): an ingested, removed or restored release renders only itself and leaves
+ * the asset object to its first read, which assembles the one a full render gives, byte for byte.
  */
 
 const CTX: RenderContext = {
@@ -41,12 +43,25 @@ describe.each(DB_KINDS)('render on %s', (kind) => {
     return new Map(rows.map((r) => [r.key, r.x]));
   }
 
+  /** What the last render sent to the database and got back (statements, parameters, rows). */
+  let rendering: { sql: string; moved: string }[] = [];
+  function recorded(tx: Queryable): Queryable {
+    return {
+      async query<T extends object>(sql: string, params?: Parameters<Queryable['query']>[1]) {
+        const result = await tx.query<T>(sql, params);
+        rendering.push({ sql, moved: JSON.stringify([params ?? [], result.rows]) });
+        return result;
+      },
+    };
+  }
+
   /** Writes `change` and renders what changed in one transaction; returns the rows it wrote. */
   async function changeAndRender(change: (tx: Queryable) => Promise<unknown>): Promise<string[]> {
     const before = await rowVersions();
+    rendering = [];
     await db.transaction(async (tx) => {
       await change(tx);
-      await renderAsset(tx, assetId, CTX, 'changed');
+      await renderAsset(recorded(tx), assetId, CTX, 'changed');
     });
     const after = await rowVersions();
     return [...after.keys()].filter((k) => k[0] !== 'a' && before.has(k) && before.get(k) !== after.get(k));
@@ -81,13 +96,20 @@ describe.each(DB_KINDS)('render on %s', (kind) => {
     return { body: asset.body!, etag: asset.etag! };
   }
 
+  /** The asset object as a read gets it: assembled first if an ingest left it stale (http/fresh.ts). */
+  const reads = { cache: createMemoryCache({ maxEntries: 10, ttlSeconds: 60 }), urls: CTX };
+  async function served() {
+    await renderIfStale({ db, ...reads }, assetId);
+    return stored();
+  }
+
   it('renders an ingested release by itself into the asset object a full render gives', async () => {
     const tags = ['1.0.0', '0.9.0', 'v1.0.0', '1.1.0-rc.1', '2.0.0'];
     for (const tag of tags) {
       // Only the ingested version's own rows are written (none of the others' is read or rewritten).
       expect(await ingest(tag)).toEqual([]);
     }
-    const incremental = await stored();
+    const incremental = await served();
     // go-version order; equal versions (1.0.0, v1.0.0) in the order they were ingested.
     const listed = (JSON.parse(incremental.body) as { versions: { version: string }[] }).versions;
     expect(listed.map((v) => v.version)).toEqual(['0.9.0', '1.0.0', 'v1.0.0', '1.1.0-rc.1', '2.0.0']);
@@ -106,22 +128,63 @@ describe.each(DB_KINDS)('render on %s', (kind) => {
       ids.get('0.9.0')!,
     ]);
     expect(await ingest('3.0.0')).toEqual([]);
-    expect((await stored()).body).not.toContain('edited');
+    expect((await served()).body).not.toContain('edited');
     await db.transaction((tx) => renderAsset(tx, assetId, CTX, 'all'));
     expect((await stored()).body).toContain('"io.sensu.bonsai.note":"edited"');
   });
 
   it('takes a removed release out and a restored one back without rendering the others', async () => {
-    const before = await stored();
+    const before = await served();
     const removed = await changeAndRender((tx) => markRemoved(tx, ids.get('1.0.0')!));
     expect(removed).toEqual([`v${ids.get('1.0.0')}`]);
-    const without = await stored();
+    const without = await served();
     expect(without.body).not.toContain('"version":"1.0.0"');
     expect(without.body).toContain('"version":"v1.0.0"');
     expect(without.etag).toBe(strongEtag(without.body));
     const restored = await changeAndRender((tx) => markRestored(tx, ids.get('1.0.0')!));
     expect(restored).toEqual([`v${ids.get('1.0.0')}`]);
-    expect(await stored()).toEqual(before);
+    expect(await served()).toEqual(before);
+  });
+
+  it('leaves the asset object to its first read, which assembles it; updated_at moves at the ingest', async () => {
+    const before = (await getAsset(db, assetId))!;
+    expect(before.bodyStale).toBe(false);
+    const others = (JSON.parse(before.body!) as { versions: { version: string }[] }).versions.map(
+      (v) => v.version,
+    );
+    expect(others.length).toBeGreaterThan(5);
+    expect(await ingest('4.0.0')).toEqual([]);
+    // Neither written nor read: the asset object, the other versions' entries and renders.
+    expect(rendering.filter((s) => /UPDATE assets\b[\s\S]*\bbody\s*=/.test(s.sql))).toEqual([]);
+    const moved = rendering.map((s) => s.moved).join('\n');
+    expect(moved).toContain('check_4.0.0_amd64');
+    for (const other of others) expect(moved).not.toContain(`check_${other}_`);
+    const after = (await getAsset(db, assetId))!;
+    expect({ body: after.body, etag: after.etag, stale: after.bodyStale }).toEqual({
+      body: before.body,
+      etag: before.etag,
+      stale: true,
+    });
+    // Listed as updated (order=recently_updated) from the ingest on, not from the first read.
+    expect(after.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime());
+
+    const first = await served();
+    expect(first.body).toContain('"version":"4.0.0"');
+    expect(first.etag).toBe(strongEtag(first.body));
+    const assembled = (await getAsset(db, assetId))!;
+    expect(assembled.bodyStale).toBe(false);
+    expect(assembled.updatedAt).toEqual(after.updatedAt);
+    // The object a full render gives, byte for byte: it has nothing to write.
+    const rows = await rowVersions();
+    expect(await db.transaction((tx) => renderAsset(tx, assetId, CTX, 'all'))).toBe(false);
+    expect(await stored()).toEqual(first);
+    expect(await rowVersions()).toEqual(rows);
+    // A change that leaves the object as it was (a release never served goes) is no update.
+    await changeAndRender(async (tx) => {
+      const v = await trackRelease(tx, assetId, '9.9.9', { releaseId: '9.9.9', prerelease: false });
+      await markRemoved(tx, v.id);
+    });
+    expect((await getAsset(db, assetId))!).toMatchObject({ bodyStale: false, updatedAt: after.updatedAt });
   });
 
   it('renders every version when the asset was rendered with other base URLs', async () => {
@@ -132,7 +195,7 @@ describe.each(DB_KINDS)('render on %s', (kind) => {
        UNION ALL SELECT b.body FROM builds b JOIN versions v ON v.id = b.version_id WHERE v.asset_id = $1`,
       [assetId],
     );
-    expect(rows).toHaveLength(18);
+    expect(rows).toHaveLength(21);
     for (const { body } of rows) expect(body).toContain(moved.publicUrl);
     expect((await stored()).body).not.toContain(CTX.publicUrl);
     expect((await getAsset(db, assetId))!.renderedWith).toBe(JSON.stringify(moved));

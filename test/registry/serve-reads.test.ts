@@ -56,6 +56,9 @@ describe.each([
       await publish(h.gh, `${owner}/${name}`, '1.0.0');
       await h.addRepo(`${owner}/${name}`);
     }
+    // The first read after an ingest assembles the asset object it left stale (issue 12): the misses
+    // below are of a fresh one.
+    expect((await h.get('/api/v1/assets/reads/check-a')).status).toBe(200);
   });
   afterAll(async () => {
     await h?.close();
