@@ -68,8 +68,11 @@ const FIRST_LEVEL_TTL_SECONDS = 60;
  * processes by Postgres NOTIFY when the database is shared (processes sharing Redis share the database:
  * the keyspace is its instance id).
  */
-async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promise<Cache> {
+export async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promise<Cache> {
   let memory: MemoryCache;
+  // An invalidation replayed after a Redis outage is sent again: while it was pending, another process
+  // may have kept the stale entry it found in Redis.
+  let replayed = (group: string): void => void group;
   if (config.redisUrl) {
     const unavailable = throttledWarning(logger, 'cache unavailable: answering from the database');
     const redis = await createRedisCache({
@@ -82,6 +85,7 @@ async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promis
           logger.warn({ err: messageOf(err) }, 'cache circuit open: Redis is skipped for a while');
         else logger.info({ circuit: state }, `cache circuit ${state}`);
       },
+      onReplayed: (group) => replayed(group),
     });
     if (config.cacheMemory === 0) return redis;
     memory = withFirstLevel(redis, {
@@ -93,9 +97,11 @@ async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promis
   }
   if (!db.listen) return memory;
   const notSent = throttledWarning(logger, 'cache invalidation not sent to other processes');
-  return shareInvalidations(memory, { ...db, listen: db.listen.bind(db) }, (err) =>
+  const shared = await shareInvalidations(memory, { ...db, listen: db.listen.bind(db) }, (err) =>
     notSent({ err: messageOf(err) }),
   );
+  replayed = (group) => void shared.del(group);
+  return shared;
 }
 
 /**

@@ -1,15 +1,20 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFirstLevel } from '../../registry/cache/first-level.js';
 import { createMemoryCache } from '../../registry/cache/memory.js';
 import type { Cache } from '../../registry/cache/port.js';
 import { createRedisCache } from '../../registry/cache/redis.js';
+import { loadConfig } from '../../registry/config.js';
 import { RegistryError } from '../../registry/errors.js';
+import { openCache } from '../../registry/runtime.js';
 import { shareInvalidations } from '../../registry/cache/shared-memory.js';
 import { makeTempDir, openTestDb } from './support/databases.js';
 import { freePort } from './support/ports.js';
 import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { relay } from './support/tcp-relay.js';
 import { waitFor } from './support/wait.js';
 
 let redis: OwnRedis;
@@ -263,6 +268,38 @@ describe('the in-process first level in front of Redis', () => {
     } finally {
       await admin.end();
       await shared.close();
+      await t.cleanup();
+    }
+  });
+
+  it('drops what it kept from Redis while another process could not invalidate it, once that one can', async () => {
+    const t = await openTestDb('postgres');
+    const target = new URL(redis.url);
+    let link = await relay(target);
+    const open = async (url: string) =>
+      openCache(
+        loadConfig({ env: { REDIS_URL: url }, cwd: os.tmpdir() }),
+        await t.reopen(),
+        pino({ level: 'silent' }),
+      );
+    const a = await open(redis.url);
+    const b = await open(`redis://127.0.0.1:${link.port}`);
+    try {
+      const read = (value: string) => a.wrap('asset:x/y', 'k', async () => value);
+      expect(await read('old')).toBe('old');
+      // B loses Redis, A does not: B's invalidation (an ingest) reaches A's memory but not Redis, so A
+      // finds the stale entry there again and keeps it.
+      await link.close();
+      await b.del('asset:x/y');
+      await waitFor('A to drop its memory', () => a.stats().firstLevel!.entries === 0);
+      expect(await read('new')).toBe('old');
+      // Once B's invalidation reaches Redis, A drops what it kept.
+      link = await relay(target, link.port);
+      await waitFor('A to serve what B invalidated', async () => (await read('new')) === 'new', 10_000);
+    } finally {
+      await a.close();
+      await b.close();
+      await link.close();
       await t.cleanup();
     }
   });
