@@ -27,9 +27,10 @@ export function withFirstLevel(
   shared: Cache,
   options: FirstLevelOptions,
 ): MemoryCache & Required<Pick<Cache, 'wrapBytes'>> {
+  const largest = Math.floor(options.maxBytes / LARGEST_SHARE);
   const lru = new LRUCache<string, Buffer>({
     maxSize: options.maxBytes,
-    maxEntrySize: Math.floor(options.maxBytes / LARGEST_SHARE),
+    maxEntrySize: largest,
     sizeCalculation: (value, id) => value.length + id.length + ENTRY_OVERHEAD,
     ttl: options.ttlSeconds * 1000,
   });
@@ -48,14 +49,20 @@ export function withFirstLevel(
     return value;
   };
   /**
-   * Keeps `value` unless the group moved since `before`. A Buffer from Redis may be a slice of a larger
-   * one, so the bytes are copied into memory of their own (the budget counts what is really held).
+   * Keeps `value` unless the group moved since `before` or it is too large. A Buffer from Redis may be a
+   * slice of a larger one, so kept bytes are copied into memory of their own (the budget counts what is
+   * really held).
    */
   const keep = (group: string, key: string, value: Buffer | string, before: string): Buffer => {
-    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(value));
+    const id = group + SEPARATOR + key;
+    const size = Buffer.byteLength(value);
+    if (generation(group) !== before || size + id.length + ENTRY_OVERHEAD > largest) {
+      return typeof value === 'string' ? Buffer.from(value) : value;
+    }
+    const bytes = Buffer.allocUnsafeSlow(size);
     if (typeof value === 'string') bytes.write(value);
     else value.copy(bytes);
-    if (generation(group) === before) lru.set(group + SEPARATOR + key, bytes);
+    lru.set(id, bytes);
     return bytes;
   };
 
