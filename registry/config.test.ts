@@ -92,6 +92,8 @@ describe('registry settings', () => {
     [{ GITHUB_TIMEOUT: '0' }, 'GITHUB_TIMEOUT (--github-timeout): must be a number of seconds, more than 0'],
     [{ MAX_ARTIFACT_SIZE: '1.5' }, 'MAX_ARTIFACT_SIZE (--max-artifact-size): must be a whole number'],
     [{ JOB_ATTEMPTS: '0' }, 'JOB_ATTEMPTS (--job-attempts): must be 1 or more'],
+    [{ CACHE_MEMORY: '64MB' }, 'CACHE_MEMORY (--cache-memory): must be a whole number of bytes (0: none)'],
+    [{ CACHE_MEMORY: '-1' }, 'CACHE_MEMORY (--cache-memory): must be a whole number of bytes (0: none)'],
     [{ JOB_DEADLINE: '0' }, 'JOB_DEADLINE (--job-deadline): must be a number of seconds, more than 0'],
     [
       { JOB_DEADLINE: 'an hour' },
@@ -238,6 +240,7 @@ describe('registry settings', () => {
       requireSignatures: false,
       cacheTtlSeconds: 3600,
       cacheSize: 10_000,
+      cacheMemory: 67_108_864,
       jobLeaseMs: 300_000,
       retentionDays: 30,
       logFormat: 'auto',

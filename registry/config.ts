@@ -121,6 +121,10 @@ const schema = z.object({
     .transform((v) => v === 'true' || v === '1'),
   CACHE_TTL: positiveInt,
   CACHE_SIZE: positiveInt,
+  CACHE_MEMORY: z.coerce
+    .number({ error: 'must be a whole number of bytes (0: none)' })
+    .int({ error: 'must be a whole number of bytes (0: none)' })
+    .min(0, { error: 'must be a whole number of bytes (0: none)' }),
   JOB_ATTEMPTS: positiveInt,
   JOB_BACKOFF: seconds,
   JOB_LEASE: seconds.min(1, { error: 'must be at least 1 second' }),
@@ -348,6 +352,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Entries of the in-process cache (without REDIS_URL).',
   },
   {
+    env: 'CACHE_MEMORY',
+    flag: '--cache-memory <bytes>',
+    default: '67108864',
+    description:
+      'Bytes of cached responses each process also keeps in memory in front of Redis, for at most 60 s (with REDIS_URL; 0: none).',
+  },
+  {
     env: 'REQUIRE_SIGNATURES',
     flag: '--require-signatures <bool>',
     default: 'false',
@@ -437,6 +448,8 @@ export interface RegistryConfig {
   requireSignatures: boolean;
   cacheTtlSeconds: number;
   cacheSize: number;
+  /** Bytes of the in-process cache in front of Redis (0: none). */
+  cacheMemory: number;
   jobAttempts: number;
   jobBackoffMs: number;
   jobLeaseMs: number;
@@ -528,6 +541,7 @@ export function loadConfig(input: ConfigInput): RegistryConfig {
     requireSignatures: s.REQUIRE_SIGNATURES,
     cacheTtlSeconds: s.CACHE_TTL,
     cacheSize: s.CACHE_SIZE,
+    cacheMemory: s.CACHE_MEMORY,
     jobAttempts: s.JOB_ATTEMPTS,
     jobBackoffMs: s.JOB_BACKOFF * 1000,
     jobLeaseMs: s.JOB_LEASE * 1000,

@@ -5,7 +5,8 @@ import { createLinkArtifacts } from './artifacts/link.js';
 import { createMirrorArtifacts } from './artifacts/mirror.js';
 import type { Artifacts } from './artifacts/port.js';
 import { createS3Artifacts } from './artifacts/s3.js';
-import { createMemoryCache } from './cache/memory.js';
+import { withFirstLevel } from './cache/first-level.js';
+import { createMemoryCache, type MemoryCache } from './cache/memory.js';
 import type { Cache } from './cache/port.js';
 import { createRedisCache } from './cache/redis.js';
 import { shareInvalidations } from './cache/shared-memory.js';
@@ -58,14 +59,23 @@ export async function instanceId(db: Db): Promise<string> {
   return (await readState(db, 'instance_id'))!;
 }
 
+/** How long the in-process cache in front of Redis keeps an entry at most: invalidations drop it sooner. */
+const FIRST_LEVEL_TTL_SECONDS = 60;
+
 /**
- * Redis when REDIS_URL is set; otherwise the in-process LRU, whose invalidations travel to the other
- * processes by Postgres NOTIFY when the database is shared.
+ * Redis when REDIS_URL is set, with a first level in this process in front of it (CACHE_MEMORY bytes);
+ * otherwise the in-process LRU. Whatever this process holds in memory is invalidated in the other
+ * processes by Postgres NOTIFY when the database is shared (processes sharing Redis share the database:
+ * the keyspace is its instance id).
  */
-async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promise<Cache> {
+export async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promise<Cache> {
+  let memory: MemoryCache;
+  // An invalidation replayed after a Redis outage is sent again: while it was pending, another process
+  // may have kept the stale entry it found in Redis.
+  let replayed = (group: string): void => void group;
   if (config.redisUrl) {
     const unavailable = throttledWarning(logger, 'cache unavailable: answering from the database');
-    return createRedisCache({
+    const redis = await createRedisCache({
       url: config.redisUrl,
       keyspace: await instanceId(db),
       ttlSeconds: config.cacheTtlSeconds,
@@ -75,14 +85,23 @@ async function openCache(config: RegistryConfig, db: Db, logger: Logger): Promis
           logger.warn({ err: messageOf(err) }, 'cache circuit open: Redis is skipped for a while');
         else logger.info({ circuit: state }, `cache circuit ${state}`);
       },
+      onReplayed: (group) => replayed(group),
     });
+    if (config.cacheMemory === 0) return redis;
+    memory = withFirstLevel(redis, {
+      maxBytes: config.cacheMemory,
+      ttlSeconds: Math.min(config.cacheTtlSeconds, FIRST_LEVEL_TTL_SECONDS),
+    });
+  } else {
+    memory = createMemoryCache({ maxEntries: config.cacheSize, ttlSeconds: config.cacheTtlSeconds });
   }
-  const memory = createMemoryCache({ maxEntries: config.cacheSize, ttlSeconds: config.cacheTtlSeconds });
   if (!db.listen) return memory;
   const notSent = throttledWarning(logger, 'cache invalidation not sent to other processes');
-  return shareInvalidations(memory, { ...db, listen: db.listen.bind(db) }, (err) =>
+  const shared = await shareInvalidations(memory, { ...db, listen: db.listen.bind(db) }, (err) =>
     notSent({ err: messageOf(err) }),
   );
+  replayed = (group) => void shared.del(group);
+  return shared;
 }
 
 /**

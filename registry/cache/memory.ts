@@ -1,8 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import type { Cache, CacheStats } from './port.js';
 
-/** The in-process cache can also forget everything (when invalidations may have been missed). */
+/** A cache holding entries in this process, which other processes' invalidations must reach. */
 export interface MemoryCache extends Cache {
+  /** Drops a group here only: another process invalidated it (and any shared backend) already. */
+  forget(group: string): void;
+  /** Forgets everything (when invalidations may have been missed). */
   clear(): void;
 }
 
@@ -16,6 +19,11 @@ export function createMemoryCache(options: { maxEntries: number; ttlSeconds: num
   const generations = new Map<string, number>();
   let epoch = 0;
   const generation = (group: string) => `${epoch}:${generations.get(group) ?? 0}`;
+  const forget = (group: string) => {
+    generations.set(group, (generations.get(group) ?? 0) + 1);
+    const prefix = group + SEPARATOR;
+    for (const key of [...lru.keys()]) if (key.startsWith(prefix)) lru.delete(key);
+  };
   const get = (group: string, key: string) => {
     const value = lru.get(group + SEPARATOR + key);
     if (value === undefined) stats.misses++;
@@ -30,9 +38,7 @@ export function createMemoryCache(options: { maxEntries: number; ttlSeconds: num
       lru.set(group + SEPARATOR + key, value);
     },
     async del(group) {
-      generations.set(group, (generations.get(group) ?? 0) + 1);
-      const prefix = group + SEPARATOR;
-      for (const key of [...lru.keys()]) if (key.startsWith(prefix)) lru.delete(key);
+      forget(group);
     },
     async wrap(group, key, load) {
       const hit = get(group, key);
@@ -45,6 +51,7 @@ export function createMemoryCache(options: { maxEntries: number; ttlSeconds: num
       return value;
     },
     stats: () => ({ ...stats }),
+    forget,
     clear() {
       epoch++;
       lru.clear();

@@ -41,4 +41,9 @@ export interface CacheStats {
   skipped?: number;
   /** The backend's circuit breaker (Redis only): `open` while Redis is skipped. */
   circuit?: 'closed' | 'open' | 'half-open';
+  /**
+   * The in-process cache in front of Redis (first-level.ts): its hits (counted in `hits` too), and what
+   * it holds now.
+   */
+  firstLevel?: { hits: number; entries: number; bytes: number };
 }

@@ -41,6 +41,11 @@ export interface RedisCacheOptions {
   breakerCoolDownMs?: number;
   /** Called when the circuit opens, probes or closes. */
   onCircuit?: (state: CircuitState, err: unknown) => void;
+  /**
+   * Called when an invalidation that failed has now reached Redis: another process may have read the
+   * stale entry from Redis meanwhile (it reached Redis, this one did not) and kept it in its memory.
+   */
+  onReplayed?: (group: string) => void;
 }
 
 /**
@@ -109,10 +114,13 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
   const invalidate = (group: string) => guarded(() => invalidateNow(group));
   // A group whose invalidation is still pending is neither read from nor written to Redis (its entries
   // may be stale) until the replay succeeded; the replay goes straight to Redis when it answers again.
+  const replayed = (group: string) => {
+    if (pendingInvalidations.delete(group)) options.onReplayed?.(group);
+  };
   const replayInvalidations = () => {
     for (const group of [...pendingInvalidations]) {
       invalidateNow(group).then(
-        () => pendingInvalidations.delete(group),
+        () => replayed(group),
         (err: unknown) => failed(err, 'replay invalidation'),
       );
     }
@@ -125,7 +133,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
   const pendingMiss = (group: string): boolean => {
     if (!pendingInvalidations.has(group)) return false;
     invalidate(group).then(
-      () => pendingInvalidations.delete(group),
+      () => replayed(group),
       (err: unknown) => failed(err, 'replay invalidation'),
     );
     return true;

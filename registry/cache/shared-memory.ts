@@ -5,9 +5,11 @@ import type { MemoryCache } from './memory.js';
 const CHANNEL = 'bonsai_cache_invalidation';
 
 /**
- * In-process caches of several registry processes sharing one Postgres (without Redis): an invalidation
- * is also sent with NOTIFY, and every process drops that group from its own LRU. After a lost listener
- * connection, the whole LRU is dropped, since invalidations may have been missed meanwhile.
+ * In-process caches of several registry processes sharing one Postgres (the whole cache without Redis,
+ * the first level in front of it with Redis): an invalidation is also sent with NOTIFY, after the cache
+ * itself (Redis included) was invalidated, and every process drops that group from its own memory. When
+ * the listener connection is lost and again when it is back, everything in memory is dropped, since
+ * invalidations may have been missed meanwhile.
  */
 export async function shareInvalidations(
   cache: MemoryCache,
@@ -16,7 +18,7 @@ export async function shareInvalidations(
 ): Promise<Cache> {
   const stop = await db.listen(CHANNEL, (group) => {
     if (group === null) cache.clear();
-    else void cache.del(group);
+    else cache.forget(group);
   });
   return {
     ...cache,

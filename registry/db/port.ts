@@ -27,7 +27,8 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
    * Postgres only (other processes may share the database): calls `handler` with the payload of every
-   * `NOTIFY channel`, and with `null` after a lost connection came back (messages may have been missed).
+   * `NOTIFY channel`, and with `null` when the connection is lost and again when it is back (messages may
+   * have been missed meanwhile).
    * Returns the function that stops listening.
    */
   listen?(channel: string, handler: (payload: string | null) => void): Promise<() => Promise<void>>;

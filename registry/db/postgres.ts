@@ -124,7 +124,7 @@ const RELISTEN_MS = 1_000;
 
 /**
  * LISTEN on a connection of its own (a pooled one would be handed to other queries). When the connection
- * drops, it reconnects and tells the handler (`null`) that notifications may have been missed.
+ * drops, it tells the handler (`null`) that notifications may be missed, reconnects, and tells it again.
  */
 async function listen(
   url: string,
@@ -151,6 +151,8 @@ async function listen(
   };
   const retry = () => {
     if (stopped || timer) return;
+    // Notifications sent from now until a new connection listens are missed.
+    if (client) handler(null);
     void client?.end().catch(() => undefined);
     client = undefined;
     timer = setTimeout(() => {

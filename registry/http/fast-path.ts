@@ -63,6 +63,15 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     return fresh;
   };
 
+  // The first level in front of Redis hands back the same Buffer for each hit: decoded once. Weak, so an
+  // entry that cache dropped is not kept alive here.
+  const decodedBytes = new WeakMap<Buffer, Ready>();
+  const decodeBytes = (entry: Buffer): Ready => {
+    const ready = decodeCachedBytes(entry);
+    decodedBytes.set(entry, ready);
+    return ready;
+  };
+
   /** The response from the cache, else from the store (cached on the way); undefined: nothing stored. */
   const lookUp = async (
     route: ReadRoute,
@@ -77,7 +86,8 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     if (deps.cache.wrapBytes) {
       const entry = await deps.cache.wrapBytes(group, key, load);
       if (entry === undefined) return undefined;
-      return decodeCachedBytes(typeof entry === 'string' ? Buffer.from(entry) : entry);
+      if (typeof entry === 'string') return decodeCachedBytes(Buffer.from(entry));
+      return decodedBytes.get(entry) ?? decodeBytes(entry);
     }
     const entry = await deps.cache.wrap(group, key, load);
     return entry === undefined ? undefined : prepare(`${group}\u0000${key}`, entry);

@@ -1,13 +1,20 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withFirstLevel } from '../../registry/cache/first-level.js';
 import { createMemoryCache } from '../../registry/cache/memory.js';
 import type { Cache } from '../../registry/cache/port.js';
 import { createRedisCache } from '../../registry/cache/redis.js';
+import { loadConfig } from '../../registry/config.js';
 import { RegistryError } from '../../registry/errors.js';
+import { openCache } from '../../registry/runtime.js';
 import { shareInvalidations } from '../../registry/cache/shared-memory.js';
 import { makeTempDir, openTestDb } from './support/databases.js';
 import { freePort } from './support/ports.js';
 import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { relay } from './support/tcp-relay.js';
 import { waitFor } from './support/wait.js';
 
 let redis: OwnRedis;
@@ -28,6 +35,19 @@ const makers: [string, () => Promise<Cache>][] = [
         ttlSeconds: 60,
         onError: (_err, op) => errors.push(op),
       }),
+  ],
+  [
+    'redis with a first level',
+    async () =>
+      withFirstLevel(
+        await createRedisCache({
+          url: redis.url,
+          keyspace: `test-${Math.random()}`,
+          ttlSeconds: 60,
+          onError: (_err, op) => errors.push(op),
+        }),
+        { maxBytes: 1_000_000, ttlSeconds: 60 },
+      ),
   ],
 ];
 
@@ -170,6 +190,116 @@ describe('in-process caches of processes sharing one Postgres', () => {
     } finally {
       await a.close();
       await b.close();
+      await t.cleanup();
+    }
+  });
+});
+
+describe('the in-process first level in front of Redis', () => {
+  it('keeps entries within its byte budget, and leaves one large response to Redis', async () => {
+    const cache = withFirstLevel(
+      await createRedisCache({
+        url: redis.url,
+        keyspace: `l1-${Math.random()}`,
+        ttlSeconds: 60,
+        onError: () => undefined,
+      }),
+      { maxBytes: 20_000, ttlSeconds: 60 },
+    );
+    const inMemory = async (key: string, value: string) => {
+      const before = cache.stats().firstLevel!.hits;
+      await cache.wrapBytes('g', key, async () => value);
+      return cache.stats().firstLevel!.hits > before;
+    };
+    try {
+      const small = 'x'.repeat(500);
+      for (let i = 0; i < 10; i++) await cache.wrapBytes('g', `small-${i}`, async () => small);
+      // A body above an eighth of the budget is served from Redis every time and evicts nothing.
+      const big = 'y'.repeat(5_000);
+      expect(await cache.wrapBytes('g', 'big', async () => big)).toEqual(Buffer.from(big));
+      expect(await inMemory('big', big)).toBe(false);
+      expect((await cache.wrapBytes('g', 'big', async () => 'not loaded again'))!.toString()).toBe(big);
+      for (let i = 0; i < 10; i++) expect(await inMemory(`small-${i}`, small)).toBe(true);
+
+      // Far more than the budget: the oldest go, what stays fits in it.
+      for (let i = 0; i < 100; i++) await cache.wrapBytes('g', `more-${i}`, async () => small);
+      const { bytes, entries } = cache.stats().firstLevel!;
+      expect(bytes).toBeLessThanOrEqual(20_000);
+      expect(entries).toBeLessThan(40);
+      expect(await inMemory('small-0', small)).toBe(false);
+      expect(await inMemory('more-99', small)).toBe(true);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('is dropped whole when the listener connection is lost, and again when it is back', async () => {
+    const t = await openTestDb('postgres');
+    const cache = withFirstLevel(
+      await createRedisCache({
+        url: redis.url,
+        keyspace: `l1-${Math.random()}`,
+        ttlSeconds: 60,
+        onError: () => undefined,
+      }),
+      { maxBytes: 1_000_000, ttlSeconds: 60 },
+    );
+    const shared = await shareInvalidations(
+      cache,
+      t.db as Parameters<typeof shareInvalidations>[1],
+      () => undefined,
+    );
+    const admin = new pg.Client({ connectionString: t.env.DATABASE_URL });
+    await admin.connect();
+    const entries = () => shared.stats().firstLevel!.entries;
+    try {
+      await shared.wrapBytes!('asset:x/y', 'k', async () => 'v');
+      expect(entries()).toBe(1);
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND query = 'LISTEN bonsai_cache_invalidation'`,
+      );
+      expect(rows[0]!.n).toBe(1);
+      await waitFor('the lost listener to drop the cache', () => entries() === 0);
+      // Refilled while nothing listens: invalidations sent meanwhile are missed, so it goes again.
+      await shared.wrapBytes!('asset:x/y', 'k', async () => 'v');
+      expect(entries()).toBe(1);
+      await waitFor('the listener to be back and drop the cache', () => entries() === 0, 10_000);
+    } finally {
+      await admin.end();
+      await shared.close();
+      await t.cleanup();
+    }
+  });
+
+  it('drops what it kept from Redis while another process could not invalidate it, once that one can', async () => {
+    const t = await openTestDb('postgres');
+    const target = new URL(redis.url);
+    let link = await relay(target);
+    const open = async (url: string) =>
+      openCache(
+        loadConfig({ env: { REDIS_URL: url }, cwd: os.tmpdir() }),
+        await t.reopen(),
+        pino({ level: 'silent' }),
+      );
+    const a = await open(redis.url);
+    const b = await open(`redis://127.0.0.1:${link.port}`);
+    try {
+      const read = (value: string) => a.wrap('asset:x/y', 'k', async () => value);
+      expect(await read('old')).toBe('old');
+      // B loses Redis, A does not: B's invalidation (an ingest) reaches A's memory but not Redis, so A
+      // finds the stale entry there again and keeps it.
+      await link.close();
+      await b.del('asset:x/y');
+      await waitFor('A to drop its memory', () => a.stats().firstLevel!.entries === 0);
+      expect(await read('new')).toBe('old');
+      // Once B's invalidation reaches Redis, A drops what it kept.
+      link = await relay(target, link.port);
+      await waitFor('A to serve what B invalidated', async () => (await read('new')) === 'new', 10_000);
+    } finally {
+      await a.close();
+      await b.close();
+      await link.close();
       await t.cleanup();
     }
   });

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MemoryCache } from '../../registry/cache/memory.js';
 import { loadConfig } from '../../registry/config.js';
 import { startRegistry } from '../../registry/server.js';
 import { makeTempDir } from './support/databases.js';
@@ -21,7 +22,7 @@ let h: Harness;
 
 interface Health {
   status: string;
-  cache: { kind: string; hits: number; errors: number };
+  cache: { kind: string; hits: number; errors: number; firstLevel: { hits: number } };
 }
 
 beforeAll(async () => {
@@ -43,6 +44,11 @@ const versions = async () =>
     (v) => v.version,
   );
 const health = async () => (await h.get('/healthz')).json() as Health;
+/** Hits Redis answered (not the process's memory in front of it). */
+const redisHits = async () => {
+  const { cache } = await health();
+  return cache.hits - cache.firstLevel.hits;
+};
 
 describe('Redis stopped mid-suite', () => {
   it('serves from Redis while it is up', async () => {
@@ -75,12 +81,18 @@ describe('Redis stopped mid-suite', () => {
     expect(await versions()).toEqual(['1.0.0', '1.1.0']);
     // Redis restarts from its saved data, which still holds the asset object without 1.1.0.
     await redis.start();
-    await waitFor('the cache to be back', async () => {
-      const before = (await health()).cache.hits;
-      await h.get('/api/v1/assets/cache/check/1.0.0/release_asset_builds');
-      await h.get('/api/v1/assets/cache/check/1.0.0/release_asset_builds');
-      return (await health()).cache.hits > before;
+    // The process forgets what it keeps in memory in front of Redis (as after a lost listener
+    // connection), so these reads reach Redis, where the old asset object may still be.
+    const forget = () => (h.registry.runtime.cache as MemoryCache).clear();
+    await waitFor('Redis to answer again', async () => {
+      const before = await redisHits();
+      for (let i = 0; i < 2; i++) {
+        forget();
+        await h.get('/api/v1/assets/cache/check/1.0.0/release_asset_builds');
+      }
+      return (await redisHits()) > before;
     });
+    forget();
     expect(await versions()).toEqual(['1.0.0', '1.1.0']);
   });
 });

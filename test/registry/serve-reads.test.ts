@@ -1,9 +1,15 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetCacheGroup } from '../../registry/cache/names.js';
+import { loadConfig } from '../../registry/config.js';
 import type { Db } from '../../registry/db/port.js';
+import { syncAsset } from '../../registry/ingest/sync.js';
+import { startRegistry } from '../../registry/server.js';
+import { findAsset } from '../../registry/store/assets.js';
 import { publish } from './support/fixtures.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
+import { waitFor } from './support/wait.js';
 
 /**
  * What a cached read costs (issue 12): a miss is one query, a hit none, and an ingest drops only the
@@ -113,4 +119,36 @@ describe.each([
     expect(after.text).toContain('1.1.0');
     expect((await h.get('/api/v1/assets?items=100')).text).toContain('1.1.0');
   });
+
+  it.skipIf(!options.redis)(
+    'serve what another process ingested at once, though each keeps hits in its own memory',
+    async () => {
+      // A second process on the same Postgres and Redis (and base URLs, so the same cache keys).
+      const config = loadConfig({
+        env: { ...h.env, PUBLIC_URL: h.registry.runtime.urls.publicUrl },
+        cwd: h.env.DATA_DIR!,
+      });
+      const other = await startRegistry(config, pino({ level: 'silent' }));
+      try {
+        const read = async () => (await fetch(`${other.url}/api/v1/assets/reads/check-a`)).text();
+        const first = await read();
+        const hits = () => other.runtime.cache.stats().firstLevel!.hits;
+        const before = hits();
+        expect(await read()).toBe(first);
+        expect(hits()).toBe(before + 1);
+
+        // This process ingests; the other drops the asset from its memory when Postgres tells it.
+        await publish(h.gh, 'reads/check-a', '1.2.0');
+        const asset = await findAsset(h.registry.runtime.db, 'reads', 'check-a');
+        await syncAsset(h.registry.runtime.syncDeps, asset!.id, { force: false, conditional: false });
+        await waitFor(
+          'the other process to serve 1.2.0',
+          async () => (await read()).includes('1.2.0'),
+          10_000,
+        );
+      } finally {
+        await other.close();
+      }
+    },
+  );
 });
