@@ -51,7 +51,7 @@ describe('withRateLimits without a read budget', () => {
         expect((await fetch(`${server.base}/api/v1/repos`, { method: 'POST' })).status).toBe(401);
       // The last failure is counted once its answer finished.
       let metrics = 0;
-      for (let i = 0; i < 50 && metrics !== 429; i++) {
+      for (let i = 0; i < 500 && metrics !== 429; i++) {
         metrics = (await fetch(`${server.base}/metrics?x=1`)).status;
         if (metrics !== 429) await new Promise((r) => setTimeout(r, 20));
       }

@@ -31,11 +31,21 @@ export interface RenderContext {
 }
 
 /**
- * The base URLs as stored with an asset's renders (`assets.rendered_with`) and the `render_urls` state
- * (migration 0012 copies one into the other, so both are written by this one function).
+ * The version of what renders hold. Bump it with any change to the bytes a render makes (definitions,
+ * annotations, the asset object's entries): every asset rendered before is then stale and rendered again
+ * (in the background after a start, or by its first read, like a PUBLIC_URL change), since a sync no
+ * longer renders every version of its asset (only when the repository's details changed).
+ * 2: the first version that says so (renders of 1 carry only the URLs).
+ */
+export const RENDER_FORMAT = 2;
+
+/**
+ * The base URLs and the render format as stored with an asset's renders (`assets.rendered_with`) and the
+ * `render_urls` state (migration 0012 copies one into the other, so both are written by this one
+ * function). ingest/render.ts assembleAsset reads the URLs back from it.
  */
 export function renderFingerprint(ctx: RenderContext): string {
-  return JSON.stringify({ publicUrl: ctx.publicUrl, artifactsUrl: ctx.artifactsUrl });
+  return JSON.stringify({ publicUrl: ctx.publicUrl, artifactsUrl: ctx.artifactsUrl, format: RENDER_FORMAT });
 }
 
 /** A mirrored build points at the artifacts base (Bonsai's `<host>/<commit>/<file>`), else at GitHub. */

@@ -50,12 +50,30 @@ async function renderedByNewer(q: Queryable, urls: RenderContext, renderedWith: 
 }
 
 /**
- * Renders the asset again if its stored renders carry other base URLs than `urls`, else assembles its
- * asset object if an ingest left it stale. Its row is locked first (before any of its versions, the order
- * of ingests: store/assets.ts lockAsset), so a concurrent ingest, or a render by another read or process,
- * is waited for, and then not repeated. Returns whether it rendered or assembled.
+ * Renders the asset again if its stored renders carry other base URLs than `urls` (or an older render
+ * format), else assembles its asset object if an ingest left it stale. Its row is locked first (before any
+ * of its versions, the order of ingests: store/assets.ts lockAsset), so a concurrent ingest, or a render
+ * by another process, is waited for, and then not repeated; reads in this process share one render.
+ * Returns whether it rendered or assembled.
  */
-export async function renderIfStale(deps: RerenderDeps, assetId: number): Promise<boolean> {
+export function renderIfStale(deps: RerenderDeps, assetId: number): Promise<boolean> {
+  let running = inFlight.get(deps.db);
+  if (!running) inFlight.set(deps.db, (running = new Map()));
+  const known = running.get(assetId);
+  if (known) return known;
+  const work = renderNowIfStale(deps, assetId).finally(() => running.delete(assetId));
+  running.set(assetId, work);
+  return work;
+}
+
+/**
+ * The renders of stale assets going on in this process, by database: many reads of one stale asset (a
+ * burst of misses, list pages showing it) share one, instead of each holding a pooled connection while it
+ * waits for the asset's row.
+ */
+const inFlight = new WeakMap<Db, Map<number, Promise<boolean>>>();
+
+async function renderNowIfStale(deps: RerenderDeps, assetId: number): Promise<boolean> {
   const fingerprint = renderFingerprint(deps.urls);
   const done = await deps.db.transaction(async (tx) => {
     const { rows } = await tx.query<StaleRow & { rendered_with: string | null; body_stale: boolean }>(

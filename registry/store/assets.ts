@@ -164,18 +164,23 @@ export async function registerAsset(
   return { asset: toRecord(row), created: row.created };
 }
 
-/** What GitHub says about the repository (its page, its description unless an operator set one). */
+/**
+ * What GitHub says about the repository (its page, its description unless an operator set one). Returns
+ * whether either changed (then every render of the asset embeds something new).
+ */
 export async function updateFromGitHub(
   q: Queryable,
   id: number,
   repo: { htmlUrl: string; description: string },
-): Promise<void> {
-  await q.query(
+): Promise<boolean> {
+  const { rowCount } = await q.query(
     `UPDATE assets SET github_url = $2,
        description = CASE WHEN description_locked THEN description ELSE $3 END
-     WHERE id = $1`,
+     WHERE id = $1
+       AND (github_url IS DISTINCT FROM $2 OR (NOT description_locked AND description IS DISTINCT FROM $3))`,
     [id, repo.htmlUrl, repo.description],
   );
+  return rowCount > 0;
 }
 
 /** Marks an asset as loaded from the mirror at `baseUrl` (and synced now, for status). */
@@ -260,12 +265,18 @@ export async function takeAssetsDueForPoll(q: Queryable, intervalMs: number): Pr
   return rows.map((r) => r.id);
 }
 
-/** Adds a batch of download counts in one statement: all of them or none (a failed batch is retried). */
+/**
+ * Adds a batch of download counts in one statement: all of them or none (a failed batch is retried). The
+ * rows are locked in id order first, so two processes writing overlapping batches wait for each other
+ * instead of deadlocking.
+ */
 export async function addDownloads(q: Queryable, counts: ReadonlyMap<number, number>): Promise<void> {
   const batch = [...counts].map(([id, n]) => ({ id, n }));
   await q.query(
-    `UPDATE assets SET downloads = assets.downloads + c.n
-     FROM json_to_recordset($1::json) AS c (id integer, n integer) WHERE assets.id = c.id`,
+    `WITH c AS (SELECT * FROM json_to_recordset($1::json) AS c (id integer, n integer)),
+       locked AS (SELECT id FROM assets WHERE id IN (SELECT id FROM c) ORDER BY id FOR UPDATE)
+     UPDATE assets SET downloads = assets.downloads + c.n
+     FROM c WHERE assets.id = c.id AND assets.id IN (SELECT id FROM locked)`,
     [JSON.stringify(batch)],
   );
 }

@@ -25,6 +25,11 @@ export class EmulatorControl {
     return this.render.repo(this.state.createRepo({ ...options, owner, name }));
   }
 
+  /** Edits the repository's description, as its owner would on github.com. */
+  setDescription(fullName: string, description: string | null): void {
+    this.state.repo(fullName).description = description;
+  }
+
   /** Commits files (on top of the branch's current tree) and optionally tags the commit; returns its sha. */
   commit(fullName: string, input: CommitInput): string {
     return this.state.commit(this.state.repo(fullName), input);

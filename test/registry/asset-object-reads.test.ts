@@ -111,33 +111,35 @@ describe('reads of a stale asset object during an ingest, on Postgres', () => {
   it('wait for the ingest that holds the asset, then serve and store its version', async () => {
     const admin = new pg.Client({ connectionString: h.env.DATABASE_URL });
     await admin.connect();
-    /** Sessions of the registry's database waiting for `what` (a wait event, or any lock). */
-    const waiting = async (what: { event: string } | 'a lock') => {
+    /** Sessions of the registry's database waiting for the test's advisory lock, or for a row's lock. */
+    const waiting = async (what: 'the test' | 'a row') => {
       const { rows } = await admin.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
-         AND ${what === 'a lock' ? "wait_event_type = 'Lock'" : 'wait_event = $1'}`,
-        what === 'a lock' ? [] : [what.event],
+         AND wait_event_type = 'Lock' AND (wait_event = 'advisory') = $1`,
+        [what === 'the test'],
       );
       return rows[0]!.n;
     };
+    // Held by the test until the reads wait: the ingest pauses for as long as that takes, however slow.
+    const HOLD = 4242;
+    await admin.query('SELECT pg_advisory_lock($1)', [HOLD]);
     try {
       // The second release this sync serves pauses inside its transaction, once it holds the asset: the
       // first one left the asset object stale, so a read now must wait, then assemble both.
       await admin.query('CREATE SEQUENCE served_releases');
       await admin.query(`CREATE FUNCTION slow_second_release() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF nextval('served_releases') = 2 THEN PERFORM pg_sleep(2); END IF; RETURN NEW; END $$`);
+        BEGIN IF nextval('served_releases') = 2 THEN PERFORM pg_advisory_xact_lock(${HOLD}); END IF;
+        RETURN NEW; END $$`);
       await admin.query(`CREATE TRIGGER slow_second_release BEFORE UPDATE OF commit_sha ON versions
         FOR EACH ROW WHEN (OLD.commit_sha IS NULL AND NEW.commit_sha IS NOT NULL)
         EXECUTE FUNCTION slow_second_release()`);
       for (const tag of ['2.0.0', '2.1.0']) await publish(h.gh, 'lazy/busy', tag);
       const syncing = h.sync('lazy/busy');
-      await waitFor(
-        'the second release to hold the asset',
-        async () => (await waiting({ event: 'PgSleep' })) > 0,
-      );
-      // Two readers of the stale object: one waits for the ingest, the other for that one.
+      await waitFor('the second release to hold the asset', async () => (await waiting('the test')) > 0);
+      // Two readers of the stale object: they wait for the ingest (sharing one render of the asset).
       const reads = [h.get('/api/v1/assets/lazy/busy'), h.get('/api/v1/assets?name=busy')];
-      await waitFor('the reads to wait for the ingest', async () => (await waiting('a lock')) > 0);
+      await waitFor('the reads to wait for the ingest', async () => (await waiting('a row')) > 0);
+      await admin.query('SELECT pg_advisory_unlock($1)', [HOLD]);
       await syncing;
       const [asset, list] = await Promise.all(reads);
       expect([asset!.status, list!.status]).toEqual([200, 200]);

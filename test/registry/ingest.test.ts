@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db, Queryable } from '../../registry/db/port.js';
 import { syncAsset } from '../../registry/ingest/sync.js';
 import { findAsset } from '../../registry/store/assets.js';
 import {
@@ -51,6 +52,50 @@ async function servedVersions(fullName: string): Promise<string[]> {
 }
 
 const repoName = (fullName: string) => fullName.split('/')[1]!;
+
+describe('the render of a sync', () => {
+  /** `db`, recording what each statement returned (as JSON) into `returned`. */
+  function recording(db: Db, returned: string[]): Db {
+    const watch = (q: Queryable): Queryable => ({
+      async query<T extends object>(sql: string, params?: Parameters<Queryable['query']>[1]) {
+        const result = await q.query<T>(sql, params);
+        returned.push(JSON.stringify(result.rows));
+        return result;
+      },
+    });
+    return { ...db, ...watch(db), transaction: (fn) => db.transaction((tx) => fn(watch(tx))) };
+  }
+
+  it('renders the new release only, and every version when GitHub changed what they embed', async () => {
+    const repo = await newRepo();
+    await publish(h.gh, repo, '1.0.0');
+    await publish(h.gh, repo, '1.1.0');
+    await h.sync(repo);
+    const { db, syncDeps } = h.registry.runtime;
+    const asset = (await findAsset(db, 'acme', repoName(repo)))!;
+    // Another version's build is read only by a render of every version (its file name names its tag).
+    const readsOldBuilds = (returned: string[]) => returned.some((rows) => rows.includes('_1.0.0_linux'));
+
+    await publish(h.gh, repo, '1.2.0');
+    const returned: string[] = [];
+    await syncAsset({ ...syncDeps, db: recording(db, returned) }, asset.id, {
+      force: false,
+      conditional: false,
+    });
+    expect(readsOldBuilds(returned)).toBe(false);
+    expect(await servedVersions(repo)).toEqual(['1.0.0', '1.1.0', '1.2.0']);
+
+    h.gh.state.setDescription(repo, 'checks that changed their description');
+    returned.length = 0;
+    await syncAsset({ ...syncDeps, db: recording(db, returned) }, asset.id, {
+      force: false,
+      conditional: false,
+    });
+    expect(readsOldBuilds(returned)).toBe(true);
+    const object = (await h.get(`/api/v1/assets/${repo}`)).json() as { description: string };
+    expect(object.description).toBe('checks that changed their description');
+  });
+});
 
 describe('a release that cannot be ingested is recorded with its errors and not served', () => {
   it('has no bonsai.yml', async () => {

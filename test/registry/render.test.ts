@@ -3,7 +3,7 @@ import { sortVersions } from '../../bonsai-schema/index.js';
 import { createMemoryCache } from '../../registry/cache/memory.js';
 import type { Db, Queryable } from '../../registry/db/port.js';
 import { strongEtag } from '../../registry/http/etags.js';
-import { renderAsset, type RenderContext } from '../../registry/ingest/render.js';
+import { renderAsset, renderFingerprint, type RenderContext } from '../../registry/ingest/render.js';
 import { renderIfStale } from '../../registry/ingest/rerender.js';
 import { getAsset, registerAsset } from '../../registry/store/assets.js';
 import { markRemoved, markRestored, saveGoodIngest, trackRelease } from '../../registry/store/versions.js';
@@ -187,6 +187,25 @@ describe.each(DB_KINDS)('render on %s', (kind) => {
     expect((await getAsset(db, assetId))!).toMatchObject({ bodyStale: false, updatedAt: after.updatedAt });
   });
 
+  it('lets concurrent reads of a stale asset object share one assembly', async () => {
+    await ingest('3.0.0');
+    expect((await getAsset(db, assetId))!.bodyStale).toBe(true);
+    let transactions = 0;
+    const counted: Db = {
+      ...db,
+      transaction: (fn) => {
+        transactions++;
+        return db.transaction(fn);
+      },
+    };
+    const done = await Promise.all(
+      Array.from({ length: 5 }, () => renderIfStale({ db: counted, ...reads }, assetId)),
+    );
+    expect(done).toEqual([true, true, true, true, true]);
+    expect(transactions).toBe(1);
+    expect((await stored()).body).toContain('"version":"3.0.0"');
+  });
+
   it('renders every version when the asset was rendered with other base URLs', async () => {
     const moved = { ...CTX, publicUrl: 'https://moved.example.test' };
     await db.transaction((tx) => renderAsset(tx, assetId, moved, 'changed'));
@@ -198,6 +217,6 @@ describe.each(DB_KINDS)('render on %s', (kind) => {
     expect(rows).toHaveLength(21);
     for (const { body } of rows) expect(body).toContain(moved.publicUrl);
     expect((await stored()).body).not.toContain(CTX.publicUrl);
-    expect((await getAsset(db, assetId))!.renderedWith).toBe(JSON.stringify(moved));
+    expect((await getAsset(db, assetId))!.renderedWith).toBe(renderFingerprint(moved));
   });
 });
