@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { GroupedLru } from './grouped-lru.js';
 import type { MemoryCache } from './memory.js';
 import type { Cache, CacheStats } from './port.js';
 
@@ -9,7 +9,6 @@ export interface FirstLevelOptions {
   ttlSeconds: number;
 }
 
-const SEPARATOR = '\u0000';
 /** What an entry costs besides its bytes (key, LRU bookkeeping), so tiny entries are not free. */
 const ENTRY_OVERHEAD = 200;
 /** One entry may take this share of the budget at most: a 2 MB asset object never empties the cache. */
@@ -21,30 +20,24 @@ const LARGEST_SHARE = 8;
  * be megabytes. An invalidation goes to the shared cache first and then drops the group here, so a read
  * in between cannot refill this cache from the old shared entry; other processes drop it when told
  * (shareInvalidations, by Postgres NOTIFY). A read that straddles an invalidation is not kept (generation
- * check, as in memory.ts). Hits here count as hits; the shared cache counts its own hits, misses, errors.
+ * check, GroupedLru). Hits here count as hits; the shared cache counts its own hits, misses, errors.
  */
 export function withFirstLevel(
   shared: Cache,
   options: FirstLevelOptions,
 ): MemoryCache & Required<Pick<Cache, 'wrapBytes'>> {
   const largest = Math.floor(options.maxBytes / LARGEST_SHARE);
-  const lru = new LRUCache<string, Buffer>({
+  const lru = new GroupedLru<Buffer>({
     maxSize: options.maxBytes,
     maxEntrySize: largest,
     sizeCalculation: (value, id) => value.length + id.length + ENTRY_OVERHEAD,
     ttl: options.ttlSeconds * 1000,
   });
   let hits = 0;
-  const generations = new Map<string, number>();
-  let epoch = 0;
-  const generation = (group: string) => `${epoch}:${generations.get(group) ?? 0}`;
-  const forget = (group: string) => {
-    generations.set(group, (generations.get(group) ?? 0) + 1);
-    const prefix = group + SEPARATOR;
-    for (const id of [...lru.keys()]) if (id.startsWith(prefix)) lru.delete(id);
-  };
-  const hit = (id: string) => {
-    const value = lru.get(id);
+  const generation = (group: string) => lru.generation(group);
+  const forget = (group: string) => lru.drop(group);
+  const hit = (group: string, key: string) => {
+    const value = lru.get(group, key);
     if (value !== undefined) hits++;
     return value;
   };
@@ -54,15 +47,15 @@ export function withFirstLevel(
    * really held).
    */
   const keep = (group: string, key: string, value: Buffer | string, before: string): Buffer => {
-    const id = group + SEPARATOR + key;
     const size = Buffer.byteLength(value);
-    if (generation(group) !== before || size + id.length + ENTRY_OVERHEAD > largest) {
+    // The id lru-cache weighs is the group, a separator and the key.
+    if (generation(group) !== before || size + group.length + 1 + key.length + ENTRY_OVERHEAD > largest) {
       return typeof value === 'string' ? Buffer.from(value) : value;
     }
     const bytes = Buffer.allocUnsafeSlow(size);
     if (typeof value === 'string') bytes.write(value);
     else value.copy(bytes);
-    lru.set(id, bytes);
+    lru.set(group, key, bytes, before);
     return bytes;
   };
 
@@ -70,7 +63,7 @@ export function withFirstLevel(
     kind: shared.kind,
     description: `${shared.description}, with an in-process cache of ${options.maxBytes} bytes in front`,
     async get(group, key) {
-      const local = hit(group + SEPARATOR + key);
+      const local = hit(group, key);
       if (local !== undefined) return local.toString();
       const before = generation(group);
       const value = await shared.get(group, key);
@@ -90,7 +83,7 @@ export function withFirstLevel(
       }
     },
     async wrap(group, key, load) {
-      const local = hit(group + SEPARATOR + key);
+      const local = hit(group, key);
       if (local !== undefined) return local.toString();
       const before = generation(group);
       const value = await shared.wrap(group, key, load);
@@ -98,7 +91,7 @@ export function withFirstLevel(
       return value;
     },
     async wrapBytes(group, key, load) {
-      const local = hit(group + SEPARATOR + key);
+      const local = hit(group, key);
       if (local !== undefined) return local;
       const before = generation(group);
       const value = shared.wrapBytes
@@ -116,10 +109,7 @@ export function withFirstLevel(
     },
     ...(shared.check ? { check: shared.check.bind(shared) } : {}),
     forget,
-    clear() {
-      epoch++;
-      lru.clear();
-    },
+    clear: () => lru.clear(),
     async close() {
       lru.clear();
       await shared.close();

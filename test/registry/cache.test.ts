@@ -196,16 +196,20 @@ describe('in-process caches of processes sharing one Postgres', () => {
 });
 
 describe('the in-process first level in front of Redis', () => {
-  it('keeps entries within its byte budget, and leaves one large response to Redis', async () => {
-    const cache = withFirstLevel(
+  /** A first level of `maxBytes` over Redis, in a keyspace of its own. */
+  const firstLevelOverRedis = async (maxBytes: number) =>
+    withFirstLevel(
       await createRedisCache({
         url: redis.url,
         keyspace: `l1-${Math.random()}`,
         ttlSeconds: 60,
         onError: () => undefined,
       }),
-      { maxBytes: 20_000, ttlSeconds: 60 },
+      { maxBytes, ttlSeconds: 60 },
     );
+
+  it('keeps entries within its byte budget, and leaves one large response to Redis', async () => {
+    const cache = await firstLevelOverRedis(20_000);
     const inMemory = async (key: string, value: string) => {
       const before = cache.stats().firstLevel!.hits;
       await cache.wrapBytes('g', key, async () => value);
@@ -235,15 +239,7 @@ describe('the in-process first level in front of Redis', () => {
 
   it('is dropped whole when the listener connection is lost, and again when it is back', async () => {
     const t = await openTestDb('postgres');
-    const cache = withFirstLevel(
-      await createRedisCache({
-        url: redis.url,
-        keyspace: `l1-${Math.random()}`,
-        ttlSeconds: 60,
-        onError: () => undefined,
-      }),
-      { maxBytes: 1_000_000, ttlSeconds: 60 },
-    );
+    const cache = await firstLevelOverRedis(1_000_000);
     const shared = await shareInvalidations(
       cache,
       t.db as Parameters<typeof shareInvalidations>[1],
