@@ -9,7 +9,9 @@ export default defineConfig({
     // and child processes rather than compute, and on the 2-core CI machine the default ran one file at a
     // time (the whole suite took 701 s with one worker, 372 s with two).
     maxWorkers: Math.max(2, availableParallelism()),
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Bounds on a hung test, never what a test checks. Several tests start registries or CLI processes and
+    // took 12-16 s of the old 20 s on this 2-core machine with the whole suite running beside them.
+    testTimeout: 45_000,
+    hookTimeout: 60_000,
   },
 });
