@@ -1,5 +1,6 @@
 import { renderFingerprint } from '../ingest/render.js';
 import { renderAllIfStale, renderIfStale } from '../ingest/rerender.js';
+import { rendersStale } from '../store/assets.js';
 import type { HttpDeps } from './deps.js';
 
 /**
@@ -18,8 +19,7 @@ export async function freshRender<
   T extends { assetId: number; renderedWith: string | null; bodyStale?: boolean },
 >(deps: HttpDeps, load: () => Promise<T | undefined>): Promise<T | undefined> {
   const found = await load();
-  if (found === undefined) return found;
-  if (found.renderedWith === renderFingerprint(deps.urls) && found.bodyStale !== true) return found;
+  if (found === undefined || !rendersStale(found, renderFingerprint(deps.urls))) return found;
   await renderIfStale(deps, found.assetId);
   return load();
 }

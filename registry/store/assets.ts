@@ -329,6 +329,28 @@ export function searchTerms(
 }
 
 /**
+ * Whether an asset's stored renders must be made again before they are served: made with other base URLs
+ * or another render format than `fingerprint` (ingest/render.ts renderFingerprint), or an asset object an
+ * ingest left to assemble (`bodyStale`).
+ */
+export function rendersStale(
+  asset: { renderedWith: string | null; bodyStale?: boolean },
+  fingerprint: string,
+): boolean {
+  return asset.bodyStale === true || asset.renderedWith !== fingerprint;
+}
+
+/** The ids of a page's asset rows whose renders are stale (rendersStale): rendered before it is served. */
+export function staleIds(
+  rows: readonly { id: number; rendered_with: string | null; body_stale: boolean }[],
+  fingerprint: string,
+): number[] {
+  return rows
+    .filter((r) => rendersStale({ renderedWith: r.rendered_with, bodyStale: r.body_stale }, fingerprint))
+    .map((r) => r.id);
+}
+
+/**
  * One page of rendered asset objects and the total matching the filters. Given the current base URLs'
  * `fingerprint`, also the ids of the page's assets to render before they are served (`stale`): rendered
  * with other URLs, or with an object to assemble (`body_stale`).
@@ -361,7 +383,5 @@ export async function listAssetBodies(
     [...params, query.items, query.start],
   );
   const found = { total: total.rows[0]?.n ?? 0, bodies: page.rows.map((r) => r.body) };
-  if (fingerprint === undefined) return found;
-  const stale = page.rows.filter((r) => r.body_stale || r.rendered_with !== fingerprint);
-  return { ...found, stale: stale.map((r) => r.id) };
+  return fingerprint === undefined ? found : { ...found, stale: staleIds(page.rows, fingerprint) };
 }

@@ -1,6 +1,6 @@
 import { resolveVersion, type ApiAsset } from '../../bonsai-schema/index.js';
 import type { Queryable } from '../db/port.js';
-import { searchTerms, type AssetOrder } from '../store/assets.js';
+import { searchTerms, staleIds, type AssetOrder } from '../store/assets.js';
 
 /** The reads the web pages make beyond the API's: filters across builds, facets, counts. */
 
@@ -82,9 +82,7 @@ export async function searchAssets(
     [...params, PER_PAGE, (f.page - 1) * PER_PAGE],
   );
   const found = { total: total.rows[0]?.n ?? 0, assets: rows.map(toListed) };
-  if (fingerprint === undefined) return found;
-  const stale = rows.filter((r) => r.body_stale || r.rendered_with !== fingerprint);
-  return { ...found, stale: stale.map((r) => r.id) };
+  return fingerprint === undefined ? found : { ...found, stale: staleIds(rows, fingerprint) };
 }
 
 interface AssetRow {
