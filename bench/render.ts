@@ -15,7 +15,8 @@ import { strongEtag } from '../registry/http/etags.js';
 import { assembleAsset, renderAsset, type RenderContext } from '../registry/ingest/render.js';
 import { registerAsset } from '../registry/store/assets.js';
 import { saveGoodIngest, trackRelease, type GoodIngest } from '../registry/store/versions.js';
-import { openTestDb, type DbKind } from '../test/registry/support/databases.js';
+import { openTestDb } from '../test/registry/support/databases.js';
+import { dbKindsOption } from './db-kinds.js';
 import { median } from './stats.js';
 
 const TARGET_RATIO = 1.5;
@@ -34,9 +35,7 @@ const { values } = parseArgs({
 });
 const renders = Number(values.renders);
 if (!Number.isInteger(renders) || renders < 1) throw new Error('--renders must be a positive integer');
-if (!['pglite', 'postgres', 'both'].includes(values.db))
-  throw new Error('--db must be pglite, postgres or both');
-const kinds: DbKind[] = values.db === 'both' ? ['pglite', 'postgres'] : [values.db as DbKind];
+const kinds = dbKindsOption(values.db);
 
 /** A release as ingest writes it: three builds (linux amd64 and arm64 mirrored, windows linked). */
 function ingest(tag: string): GoodIngest {

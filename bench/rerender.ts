@@ -22,6 +22,7 @@ import { registerAsset } from '../registry/store/assets.js';
 import { saveGoodIngest, trackRelease } from '../registry/store/versions.js';
 import { writeState } from '../registry/store/state.js';
 import { openTestDb, type DbKind } from '../test/registry/support/databases.js';
+import { dbKindsOption } from './db-kinds.js';
 import { freePort } from '../test/registry/support/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,9 +40,7 @@ const { values } = parseArgs({
 });
 const count = Number(values.assets);
 if (!Number.isInteger(count) || count < 2) throw new Error('--assets must be an integer of at least 2');
-if (!['pglite', 'postgres', 'both'].includes(values.db))
-  throw new Error('--db must be pglite, postgres or both');
-const kinds: DbKind[] = values.db === 'both' ? ['pglite', 'postgres'] : [values.db as DbKind];
+const kinds = dbKindsOption(values.db);
 
 /** The columns of `table` but `skip`, for copying rows with SQL. */
 async function columns(db: Db, table: string, skip: string[]): Promise<string[]> {

@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import type { Db } from '../registry/db/port.js';
 import { listAssetBodies } from '../registry/store/assets.js';
-import { openTestDb, type DbKind } from '../test/registry/support/databases.js';
+import { openTestDb } from '../test/registry/support/databases.js';
+import { dbKindsOption } from './db-kinds.js';
 import { median } from './stats.js';
 
 const TARGET_RATIO = 1.5;
@@ -24,9 +25,7 @@ const { values } = parseArgs({
 });
 const searches = Number(values.searches);
 if (!Number.isInteger(searches) || searches < 1) throw new Error('--searches must be a positive integer');
-if (!['pglite', 'postgres', 'both'].includes(values.db))
-  throw new Error('--db must be pglite, postgres or both');
-const kinds: DbKind[] = values.db === 'both' ? ['pglite', 'postgres'] : [values.db as DbKind];
+const kinds = dbKindsOption(values.db);
 
 const WORDS = ['disk', 'cpu', 'memory', 'http', 'slack', 'pagerduty', 'influx', 'graphite', 'process', 'ntp'];
 
