@@ -58,6 +58,8 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
 
   const sockets = new Set<net.Socket>();
   const slowed = new WeakSet<http.IncomingMessage>();
+  const serialized = new WeakSet<http.IncomingMessage>();
+  let writes = Promise.resolve();
   const proxy = http.createServer((req, res) => {
     const copy = req.headers['x-amz-copy-source'] !== undefined;
     if (s3.fault === 'refuse-copy' && req.method === 'PUT' && copy) {
@@ -72,6 +74,25 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
       slowed.add(req);
       req.pause();
       setTimeout(() => proxy.emit('request', req, res), SLOW_COPY_MS);
+      return;
+    }
+    // s3rver keeps keys as directories and removes a directory once a delete leaves it empty, so a write
+    // into that directory at the same moment fails inside s3rver (ENOENT, uncaught, seen in CI with two
+    // processes writing and deleting under one `.partial/`). A real bucket has no directories: writes and
+    // deletes reach s3rver one at a time here, which is what a bucket's users cannot tell apart.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !serialized.has(req)) {
+      serialized.add(req);
+      req.pause();
+      const turn = writes.then(
+        () =>
+          new Promise<void>((done) => {
+            // A client that gave up while it waited has nothing to send.
+            if (res.closed) return done();
+            res.once('close', () => done());
+            proxy.emit('request', req, res);
+          }),
+      );
+      writes = turn;
       return;
     }
     const cut = s3.fault === 'cut-upload' && req.method === 'PUT' && !copy;
@@ -95,6 +116,7 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
       upstream.destroy();
       req.socket.destroy();
     });
+    req.resume(); // it was paused while it waited for its turn
   });
   proxy.on('connection', (s) => {
     sockets.add(s);
