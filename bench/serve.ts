@@ -19,7 +19,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,7 +183,12 @@ async function startRegistry(env: Record<string, string>, logFile?: string): Pro
     process.execPath,
     process.env.BENCH_TSX
       ? ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve']
-      : ['dist/cli/main.js', 'registry', 'serve'],
+      : [
+          ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []),
+          'dist/cli/main.js',
+          'registry',
+          'serve',
+        ],
     {
       cwd: ROOT,
       stdio: ['ignore', out, errors],
@@ -314,8 +319,8 @@ async function row(
     script?: string;
     headers?: string[];
     type?: string;
-    /** Compare with another row's registry run instead of nginx (no nginx rounds are run). */
-    against?: { name: string; run: Run };
+    /** Alternate with another server's URL instead of nginx's file. */
+    against?: { name: string; url: string };
   } = {},
 ): Promise<void> {
   if (!wanted(name)) return;
@@ -324,9 +329,10 @@ async function row(
   const ours: Run[] = [];
   const theirs: Run[] = [];
   await wrk(url, options); // warm-up (JIT, caches)
+  if (options.against) await wrk(options.against.url, options);
   for (let round = 0; round < rounds; round++) {
     ours.push(await wrk(url, options));
-    if (!options.against) theirs.push(await wrk(`${nginxBase}/${file}`));
+    theirs.push(await wrk(options.against?.url ?? `${nginxBase}/${file}`, options));
   }
   const pick = (runs: Run[]): Run => ({
     rps: median(runs.map((r) => r.rps)),
@@ -338,7 +344,7 @@ async function row(
     name,
     goal: options.goal,
     registry: pick(ours),
-    reference: options.against?.run ?? pick(theirs),
+    reference: pick(theirs),
     referenceName: options.against?.name ?? 'nginx',
   });
   console.error(`measured: ${name}`);
@@ -410,8 +416,7 @@ try {
   // The reference of the LOG_LEVEL=info row.
   const warnName = 'cached definition, embedded';
   const infoName = 'cached definition, embedded, LOG_LEVEL=info';
-  if (wanted(warnName, infoName))
-    await row(warnName, at + definition, await bytesOf(at + definition), { goal: { ratio: 0.6 } });
+  await row(warnName, at + definition, await bytesOf(at + definition), { goal: { ratio: 0.6 } });
   // What one bare Node process serves at best (bench/node-static.ts): the ceiling of the rows above.
   const ceilingName = 'bare node:http, same bytes as the cached definition (no goal: the ceiling)';
   if (wanted(ceilingName)) {
@@ -440,14 +445,19 @@ try {
   await registry.stop();
 
   if (wanted(infoName)) {
-    const warnRow = rows.find((r) => r.name === warnName)!.registry;
-    registry = await startRegistry({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }, path.join(work, 'info.log'));
+    // Both levels run side by side (PGlite: each on its own copy of the data) and alternate, so the
+    // machine's drift between rows does not show as a cost of logging.
+    const copy = path.join(work, 'data-info');
+    await cp(dataDir, copy, { recursive: true });
+    const warn = await startRegistry({ DATA_DIR: dataDir });
+    registry = await startRegistry({ DATA_DIR: copy, LOG_LEVEL: 'info' }, path.join(work, 'info.log'));
     at = registry.base;
     await row(infoName, at + definition, await bytesOf(at + definition), {
       goal: { ratio: 0.9, of: 'warn' },
-      against: { name: 'LOG_LEVEL=warn', run: warnRow },
+      against: { name: 'LOG_LEVEL=warn', url: warn.base + definition },
     });
     await registry.stop();
+    await warn.stop();
   }
 
   const embeddedMisses = ['cache miss, definition, embedded PGlite', 'search ?q= (miss), embedded PGlite'];
