@@ -332,7 +332,7 @@ async function row(
   if (options.against) await wrk(options.against.url, options);
   for (let round = 0; round < rounds; round++) {
     ours.push(await wrk(url, options));
-    theirs.push(await wrk(options.against?.url ?? `${nginxBase}/${file}`, options));
+    theirs.push(await (options.against ? wrk(options.against.url, options) : wrk(`${nginxBase}/${file}`)));
   }
   const pick = (runs: Run[]): Run => ({
     rps: median(runs.map((r) => r.rps)),

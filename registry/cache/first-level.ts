@@ -25,7 +25,7 @@ const LARGEST_SHARE = 8;
 export function withFirstLevel(
   shared: Cache,
   options: FirstLevelOptions,
-): MemoryCache & Required<Pick<Cache, 'wrapBytes'>> {
+): MemoryCache & Required<Pick<Cache, 'wrapBytes' | 'peek'>> {
   const largest = Math.floor(options.maxBytes / LARGEST_SHARE);
   const lru = new GroupedLru<Buffer>({
     maxSize: options.maxBytes,
@@ -90,6 +90,7 @@ export function withFirstLevel(
       if (value !== undefined) keep(group, key, value, before);
       return value;
     },
+    peek: hit,
     async wrapBytes(group, key, load) {
       const local = hit(group, key);
       if (local !== undefined) return local;

@@ -24,6 +24,11 @@ export function createMemoryCache(options: { maxEntries: number; ttlSeconds: num
     kind: 'memory',
     description: `in-process LRU (${options.maxEntries} entries)`,
     get: async (group, key) => get(group, key),
+    peek(group, key) {
+      const value = lru.get(group, key);
+      if (value !== undefined) stats.hits++;
+      return value;
+    },
     async set(group, key, value) {
       lru.set(group, key, value);
     },

@@ -26,6 +26,12 @@ export interface Cache {
     key: string,
     load: () => Promise<string | undefined>,
   ): Promise<Buffer | string | undefined>;
+  /**
+   * The entry when this process holds it, with no I/O, counted as a hit; undefined says only that it is
+   * not here (wrap looks further and counts the miss). The fast path answers such a hit in the same turn,
+   * with no promise on the way. Absent: every read goes through wrap.
+   */
+  peek?(group: string, key: string): Buffer | string | undefined;
   stats(): CacheStats;
   /** For /readyz: undefined when the backend answers, else why not (no addresses). Absent: always fine. */
   check?(): Promise<string | undefined>;

@@ -35,6 +35,10 @@ export function keysForUrls(cache: Cache, urls: { publicUrl: string; artifactsUr
     const wrapBytes = cache.wrapBytes.bind(cache);
     tagged.wrapBytes = (group, key, load) => wrapBytes(group, key + suffix(), load);
   }
+  if (cache.peek) {
+    const peek = cache.peek.bind(cache);
+    tagged.peek = (group, key) => peek(group, key + suffix());
+  }
   if (cache.check) tagged.check = cache.check.bind(cache);
   return tagged;
 }

@@ -72,42 +72,43 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     return ready;
   };
 
+  /** An entry as the cache hands it back (bytes from the first level or Redis, a string in memory). */
+  const readyOf = (group: string, key: string, entry: Buffer | string): Ready => {
+    if (typeof entry === 'string') {
+      // wrapBytes hands back a loaded (missed) entry as a string: it is sent once, not kept here.
+      return deps.cache.wrapBytes
+        ? decodeCachedBytes(Buffer.from(entry))
+        : prepare(`${group}\u0000${key}`, entry);
+    }
+    return decodedBytes.get(entry) ?? decodeBytes(entry);
+  };
+
   /** The response from the cache, else from the store (cached on the way); undefined: nothing stored. */
   const lookUp = async (
     route: ReadRoute,
     params: Record<string, string>,
     query: RouteQuery,
+    group: string,
+    key: string,
   ): Promise<Ready | undefined> => {
-    const { group, key } = route.entry(params, query);
     const load = async () => {
       const loaded = await route.load(deps, params, query);
       return loaded && encodeCached(loaded);
     };
-    if (deps.cache.wrapBytes) {
-      const entry = await deps.cache.wrapBytes(group, key, load);
-      if (entry === undefined) return undefined;
-      if (typeof entry === 'string') return decodeCachedBytes(Buffer.from(entry));
-      return decodedBytes.get(entry) ?? decodeBytes(entry);
-    }
-    const entry = await deps.cache.wrap(group, key, load);
-    return entry === undefined ? undefined : prepare(`${group}\u0000${key}`, entry);
+    const entry = deps.cache.wrapBytes
+      ? await deps.cache.wrapBytes(group, key, load)
+      : await deps.cache.wrap(group, key, load);
+    return entry === undefined ? undefined : readyOf(group, key, entry);
   };
 
-  const serve = async (
+  const send = (
     req: IncomingMessage,
     res: ServerResponse,
-    fast: FastRoute,
+    route: ReadRoute,
     path: string,
-    values: string[],
-    search: string,
+    ready: Ready,
+    started: bigint,
   ) => {
-    const started = process.hrtime.bigint();
-    const { route, names } = fast;
-    // isPlainTarget let only unencoded printable ASCII through: the segments are the parameters.
-    const params: Record<string, string> = {};
-    names.forEach((name, i) => (params[name] = values[i]!));
-    const ready = await lookUp(route, params, search === '' ? {} : parseQuery(search));
-    if (ready === undefined) return fallback(req, res);
     const requestId = requestIdFor(req.headers['x-request-id'] as string | undefined);
     if (route.download) deps.downloads.count(ready.assetId);
     const answer = renderedAnswer(ready.etag, req.headers['if-none-match']);
@@ -126,6 +127,36 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
     deps.metrics.request(route.template, 'GET', res.statusCode, ms / 1e3);
   };
 
+  /**
+   * A hit this process holds is answered in this turn (no promise: most reads of a warm registry); the
+   * rest look further (Redis, then the store) and Koa answers what is not there.
+   */
+  const serve = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    fast: FastRoute,
+    path: string,
+    values: string[],
+    search: string,
+  ) => {
+    const started = process.hrtime.bigint();
+    const { route, names } = fast;
+    // isPlainTarget let only unencoded printable ASCII through: the segments are the parameters.
+    const params: Record<string, string> = {};
+    names.forEach((name, i) => (params[name] = values[i]!));
+    const query = search === '' ? {} : parseQuery(search);
+    const { group, key } = route.entry(params, query);
+    const held = deps.cache.peek?.(group, key);
+    if (held !== undefined) return send(req, res, route, path, readyOf(group, key, held), started);
+    lookUp(route, params, query, group, key)
+      .then((ready) =>
+        ready === undefined ? fallback(req, res) : send(req, res, route, path, ready, started),
+      )
+      .catch(() => {
+        if (!res.headersSent) fallback(req, res);
+      });
+  };
+
   return (req, res) => {
     // Anything percent-encoded or with other bytes goes to Koa, which checks it (INVALID_DATA) first.
     if (req.method === 'GET' && req.url && isPlainTarget(req.url)) {
@@ -136,9 +167,11 @@ export function withFastPath(deps: HttpDeps, fallback: Handler, maxPrepared = 10
         if (match) {
           const search = mark === -1 ? '' : req.url.slice(mark + 1);
           // A refused query, a failure or nothing stored: Koa answers (and logs) as it always does.
-          serve(req, res, fast, path, match.slice(1), search).catch(() => {
+          try {
+            serve(req, res, fast, path, match.slice(1), search);
+          } catch {
             if (!res.headersSent) fallback(req, res);
-          });
+          }
           return;
         }
       }
