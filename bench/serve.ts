@@ -41,6 +41,7 @@ const USAGE = `npm run bench:serve -- [--rounds N] [--seconds S] [--connections 
   --only TEXT      only the rows whose name contains TEXT (e.g. "embedded PGlite": the embedded misses)
 
 Runs the compiled CLI (npm run build first); BENCH_TSX=1 runs the sources through tsx instead.
+BENCH_PROF=DIR writes a CPU profile of each registry process there (node --cpu-prof).
 Load generator: wrk -t1 --latency. Reference: nginx, one worker, access_log off, serving each row's
 bytes as a static file, measured in the same run. Needs wrk, nginx, Postgres (PGHOST or 127.0.0.1)
 and redis-server.`;
