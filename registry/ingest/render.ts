@@ -36,6 +36,7 @@ export interface RenderContext {
  * (in the background after a start, or by its first read, like a PUBLIC_URL change), since a sync no
  * longer renders every version of its asset (only when the repository's details changed).
  * 2: the first version that says so (renders of 1 carry only the URLs).
+ * test/registry/render-format.test.ts fails when the bytes change and it does not.
  */
 export const RENDER_FORMAT = 2;
 
