@@ -3,6 +3,7 @@ import type { Cache } from '../cache/port.js';
 import { invalidateAsset } from '../cache/names.js';
 import type { Db, Queryable } from '../db/port.js';
 import { messageOf } from '../errors.js';
+import { getAssetToRender } from '../store/assets.js';
 import { RENDER_URLS, readState, writeState } from '../store/state.js';
 import {
   assembleAsset,
@@ -83,18 +84,15 @@ const inFlight = new WeakMap<Db, Map<number, Promise<boolean>>>();
 async function renderNowIfStale(deps: RerenderDeps, assetId: number): Promise<boolean> {
   const fingerprint = renderFingerprint(deps.urls);
   const done = await deps.db.transaction(async (tx) => {
-    const { rows } = await tx.query<StaleRow & { rendered_with: string | null; body_stale: boolean }>(
-      'SELECT id, namespace, name, rendered_with, body_stale FROM assets WHERE id = $1 FOR UPDATE',
-      [assetId],
-    );
-    const row = rows[0];
+    const row = await getAssetToRender(tx, assetId, 'for update');
     if (!row) return undefined;
-    if (row.rendered_with !== fingerprint && !(await renderedByNewer(tx, deps.urls, row.rendered_with))) {
+    if (row.renderedWith !== fingerprint && !(await renderedByNewer(tx, deps.urls, row.renderedWith))) {
       await renderAsset(tx, assetId, deps.urls, 'all');
       return { row, rendered: true };
     }
     // The object of renders made by a newer process is assembled with their URLs, like the rest of them.
-    if (row.body_stale && (await assembleAsset(tx, assetId))) return { row, rendered: false };
+    // The row read with the lock is what assembleAsset would read (nothing else writes it meanwhile).
+    if (row.bodyStale && (await assembleAsset(tx, row))) return { row, rendered: false };
     return undefined;
   });
   // The cached responses are dropped after a render. An assembled object only completes what the ingest
