@@ -193,11 +193,12 @@ async function renderUrls(config: RegistryConfig, db: Db): Promise<RenderContext
 }
 
 /**
- * Renders carry the base URLs; when PUBLIC_URL or ARTIFACTS_URL changed since they were made, the assets
- * are rendered again (from stored data, no GitHub call) in the background: reads render a stale asset
- * first (ingest/rerender.ts), so nothing with the old URLs is served meanwhile. The URLs are recorded at
- * once, for `bonsai registry sync` run beside this server. Returns when the background work ends (all
- * rendered, or `signal` stopped it), with how many assets this process rendered.
+ * Renders carry the base URLs and the render format; when PUBLIC_URL or ARTIFACTS_URL changed since they
+ * were made, or this build renders another format (ingest/render.ts RENDER_FORMAT), the assets are rendered
+ * again (from stored data, no GitHub call) in the background: reads render a stale asset first
+ * (ingest/rerender.ts), so nothing stale is served meanwhile. The URLs are recorded at once, for `bonsai
+ * registry sync` run beside this server. Returns when the background work ends (all rendered, or `signal`
+ * stopped it), with how many assets this process rendered.
  */
 export async function rerenderIfUrlsChanged(runtime: Runtime, signal?: AbortSignal): Promise<number> {
   await recordRenderUrls(runtime.db, runtime.urls);

@@ -36,6 +36,7 @@ export interface RenderContext {
  * (in the background after a start, or by its first read, like a PUBLIC_URL change), since a sync no
  * longer renders every version of its asset (only when the repository's details changed).
  * 2: the first version that says so (renders of 1 carry only the URLs).
+ * test/registry/render-format.test.ts fails when the bytes change and it does not.
  */
 export const RENDER_FORMAT = 2;
 
@@ -204,10 +205,11 @@ export async function renderAsset(
  * Assembles the asset object an ingest marked stale (renderAsset) from its versions' stored entries, with
  * the base URLs they were rendered with, and stores it with its ETag. A read of the object calls it before
  * serving (ingest/rerender.ts renderIfStale), with the asset locked (lockAsset order: the asset, then its
- * versions), so concurrent reads assemble it once. Returns whether it assembled.
+ * versions), so concurrent reads assemble it once; it passes the record it read with the lock
+ * (getAssetToRender), which is then not read again. Returns whether it assembled.
  */
-export async function assembleAsset(q: Queryable, assetId: number): Promise<boolean> {
-  const asset = await getAssetToRender(q, assetId);
+export async function assembleAsset(q: Queryable, assetOrId: number | AssetRecord): Promise<boolean> {
+  const asset = typeof assetOrId === 'number' ? await getAssetToRender(q, assetOrId) : assetOrId;
   if (!asset?.bodyStale || asset.renderedWith === null) return false;
   const ctx = JSON.parse(asset.renderedWith) as RenderContext;
   // updated_at moved when the version entered or left (markBodyStale), not when it is first read.

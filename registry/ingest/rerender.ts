@@ -3,12 +3,20 @@ import type { Cache } from '../cache/port.js';
 import { invalidateAsset } from '../cache/names.js';
 import type { Db, Queryable } from '../db/port.js';
 import { messageOf } from '../errors.js';
+import { getAssetToRender } from '../store/assets.js';
 import { RENDER_URLS, readState, writeState } from '../store/state.js';
-import { assembleAsset, renderAsset, renderFingerprint, type RenderContext } from './render.js';
+import {
+  assembleAsset,
+  RENDER_FORMAT,
+  renderAsset,
+  renderFingerprint,
+  type RenderContext,
+} from './render.js';
+import { staleReason, type StaleGroup } from './stale-reason.js';
 
 /**
- * Stale renders are never served. Renders made with other base URLs (PUBLIC_URL or ARTIFACTS_URL changed):
- * the server answers at once; a read of such an asset renders it first (renderIfStale), a background task
+ * Stale renders are never served. Renders made with other base URLs (PUBLIC_URL or ARTIFACTS_URL changed)
+ * or by another render format (a new build, ingest/render.ts RENDER_FORMAT): the server answers at once; a read of such an asset renders it first (renderIfStale), a background task
  * renders the others in bounded batches (rerenderStale), several processes on one database sharing the
  * work. An asset object an ingest marked stale (ingest/render.ts) is assembled by its first read
  * (renderIfStale too), never in the background.
@@ -76,18 +84,15 @@ const inFlight = new WeakMap<Db, Map<number, Promise<boolean>>>();
 async function renderNowIfStale(deps: RerenderDeps, assetId: number): Promise<boolean> {
   const fingerprint = renderFingerprint(deps.urls);
   const done = await deps.db.transaction(async (tx) => {
-    const { rows } = await tx.query<StaleRow & { rendered_with: string | null; body_stale: boolean }>(
-      'SELECT id, namespace, name, rendered_with, body_stale FROM assets WHERE id = $1 FOR UPDATE',
-      [assetId],
-    );
-    const row = rows[0];
+    const row = await getAssetToRender(tx, assetId, 'for update');
     if (!row) return undefined;
-    if (row.rendered_with !== fingerprint && !(await renderedByNewer(tx, deps.urls, row.rendered_with))) {
+    if (row.renderedWith !== fingerprint && !(await renderedByNewer(tx, deps.urls, row.renderedWith))) {
       await renderAsset(tx, assetId, deps.urls, 'all');
       return { row, rendered: true };
     }
     // The object of renders made by a newer process is assembled with their URLs, like the rest of them.
-    if (row.body_stale && (await assembleAsset(tx, assetId))) return { row, rendered: false };
+    // The row read with the lock is what assembleAsset would read (nothing else writes it meanwhile).
+    if (row.bodyStale && (await assembleAsset(tx, row))) return { row, rendered: false };
     return undefined;
   });
   // The cached responses are dropped after a render. An assembled object only completes what the ingest
@@ -121,13 +126,19 @@ export interface RerenderOptions {
 export async function rerenderStale(deps: RerenderDeps, options: RerenderOptions): Promise<number> {
   const fingerprint = renderFingerprint(deps.urls);
   const { logger } = options;
-  const { rows } = await deps.db.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM assets WHERE rendered_with IS DISTINCT FROM $1',
+  const { rows } = await deps.db.query<StaleGroup>(
+    `SELECT rendered_with AS "renderedWith", count(*)::int AS assets FROM assets
+     WHERE rendered_with IS DISTINCT FROM $1 GROUP BY rendered_with`,
     [fingerprint],
   );
-  const stale = rows[0]?.n ?? 0;
+  const stale = rows.reduce((n, r) => n + r.assets, 0);
   if (stale === 0) return 0;
-  logger.info({ stale, ...deps.urls }, 'base URLs changed: rendering definitions again in the background');
+  // Says why (other base URLs, a new build's render format, or both), and from what to what.
+  const { reason, again, ...why } = staleReason(rows, deps.urls);
+  logger.info(
+    { stale, ...deps.urls, format: RENDER_FORMAT, ...why },
+    `${reason}: rendering definitions${again ? ' again' : ''} in the background`,
+  );
   const started = Date.now();
   let after = 0;
   let done = 0;
@@ -175,7 +186,7 @@ export async function rerenderStale(deps: RerenderDeps, options: RerenderOptions
   }
   logger.info(
     { rendered: done, failed, stale, ms: Date.now() - started, stopped: options.signal?.aborted ?? false },
-    'base URLs changed: definitions rendered again',
+    `${reason}: definitions rendered${again ? ' again' : ''}`,
   );
   return done;
 }

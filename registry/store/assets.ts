@@ -108,10 +108,17 @@ export async function lockAsset(q: Queryable, id: number): Promise<void> {
   await q.query('SELECT 1 FROM assets WHERE id = $1 FOR UPDATE', [id]);
 }
 
-/** getAsset without the rendered body (a render rebuilds it from its entries, and need not read it). */
-export async function getAssetToRender(q: Queryable, id: number): Promise<AssetRecord | undefined> {
+/**
+ * getAsset without the rendered body (a render rebuilds it from its entries, and need not read it). With
+ * `lock`, the row is locked for the rest of the transaction first (lockAsset), and read as it is then.
+ */
+export async function getAssetToRender(
+  q: Queryable,
+  id: number,
+  lock?: 'for update',
+): Promise<AssetRecord | undefined> {
   const { rows } = await q.query<AssetRow>(
-    `SELECT ${COLUMNS.replace(/\bbody\b/, 'NULL AS body')} FROM assets WHERE id = $1`,
+    `SELECT ${COLUMNS.replace(/\bbody\b/, 'NULL AS body')} FROM assets WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
     [id],
   );
   return rows[0] && toRecord(rows[0]);

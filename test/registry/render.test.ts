@@ -206,6 +206,16 @@ describe.each(DB_KINDS)('render on %s', (kind) => {
     expect((await stored()).body).toContain('"version":"3.0.0"');
   });
 
+  it('reads the asset row once, with its lock, to assemble its object at the first read', async () => {
+    await ingest('3.0.0');
+    const recording: Db = { ...db, transaction: (fn) => db.transaction((tx) => fn(recorded(tx))) };
+    rendering = [];
+    expect(await renderIfStale({ db: recording, ...reads }, assetId)).toBe(true);
+    expect((await getAsset(db, assetId))!.bodyStale).toBe(false);
+    const assetRows = rendering.filter((s) => /^SELECT\b[\s\S]*\bFROM assets WHERE id = \$1\b/.test(s.sql));
+    expect(assetRows.map((s) => s.sql)).toEqual([expect.stringMatching(/FOR UPDATE$/)]);
+  });
+
   it('renders every version when the asset was rendered with other base URLs', async () => {
     const moved = { ...CTX, publicUrl: 'https://moved.example.test' };
     await db.transaction((tx) => renderAsset(tx, assetId, moved, 'changed'));
