@@ -182,14 +182,12 @@ async function startRegistry(env: Record<string, string>, logFile?: string): Pro
   const errors = openSync(path.join(work, 'registry-stderr.log'), 'a');
   const child = spawn(
     process.execPath,
-    process.env.BENCH_TSX
-      ? ['--import', 'tsx', 'cli/main.ts', 'registry', 'serve']
-      : [
-          ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []),
-          'dist/cli/main.js',
-          'registry',
-          'serve',
-        ],
+    [
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []),
+      ...(process.env.BENCH_TSX ? ['--import', 'tsx', 'cli/main.ts'] : ['dist/cli/main.js']),
+      'registry',
+      'serve',
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', out, errors],
@@ -197,6 +195,9 @@ async function startRegistry(env: Record<string, string>, logFile?: string): Pro
         PATH: process.env.PATH ?? '',
         PORT: String(port),
         HOST: '127.0.0.1',
+        // One base URL for every registry on every port: a restart on a new port renders nothing again
+        // in the background while it is measured.
+        PUBLIC_URL: 'http://bench.invalid',
         GITHUB_API_URL: gh.apiUrl,
         GITHUB_TOKEN: 'bench-token',
         ADMIN_TOKEN: 'bench-admin',

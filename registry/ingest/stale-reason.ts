@@ -57,7 +57,16 @@ export function staleReason(groups: readonly StaleGroup[], urls: RenderContext):
     otherUrls,
     otherFormat,
     neverRendered,
-    from: from.sort((a, b) => b.assets - a.assets).slice(0, MAX_FROM),
+    // Most assets first; ties in a fixed order (the database groups in no particular one).
+    from: from
+      .sort(
+        (a, b) =>
+          b.assets - a.assets ||
+          b.format - a.format ||
+          (a.publicUrl ?? '').localeCompare(b.publicUrl ?? '') ||
+          (a.artifactsUrl ?? '').localeCompare(b.artifactsUrl ?? ''),
+      )
+      .slice(0, MAX_FROM),
   };
 }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type net from 'node:net';
+import { pipeline } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { makeTempDir } from './databases.js';
@@ -83,16 +84,21 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
     if (req.method !== 'GET' && req.method !== 'HEAD' && !serialized.has(req)) {
       serialized.add(req);
       req.pause();
-      const turn = writes.then(
+      // A turn ends when its response closes, however it ends; a turn that fails ends too, so one broken
+      // request never holds the writes behind it.
+      writes = writes.then(
         () =>
           new Promise<void>((done) => {
             // A client that gave up while it waited has nothing to send.
             if (res.closed) return done();
             res.once('close', () => done());
-            proxy.emit('request', req, res);
+            try {
+              proxy.emit('request', req, res);
+            } catch {
+              res.destroy();
+            }
           }),
       );
-      writes = turn;
       return;
     }
     const cut = s3.fault === 'cut-upload' && req.method === 'PUT' && !copy;
@@ -100,10 +106,15 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
       { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        // An answer cut midway closes the response too (pipe alone would leave it open).
+        pipeline(up, res, () => undefined);
       },
     );
     upstream.on('error', () => res.destroy());
+    // A client gone midway: s3rver's request goes too, so nothing of it runs beside the next turn.
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     if (!cut) {
       req.pipe(upstream);
       return;
@@ -111,11 +122,14 @@ export async function startTestS3(bucket = 'bonsai-artifacts'): Promise<TestS3> 
     // Part of the body reaches the store, then the connection drops: an upload failing midway.
     s3.broken++;
     const half = Math.floor(Number(req.headers['content-length'] ?? 2) / 2);
-    req.once('data', (chunk: Buffer) => {
+    const cutNow = (chunk: Buffer) => {
+      if (upstream.destroyed) return;
       upstream.write(chunk.subarray(0, half));
       upstream.destroy();
       req.socket.destroy();
-    });
+    };
+    req.once('data', cutNow);
+    req.once('end', () => cutNow(Buffer.alloc(0))); // an empty body is cut as well
     req.resume(); // it was paused while it waited for its turn
   });
   proxy.on('connection', (s) => {
