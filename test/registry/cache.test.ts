@@ -301,7 +301,7 @@ describe('the in-process first level in front of Redis', () => {
       expect(await read('new')).toBe('old');
       // Once B's invalidation reaches Redis, A drops what it kept.
       link = await relay(target, link.port);
-      await waitFor('A to serve what B invalidated', async () => (await read('new')) === 'new', 10_000);
+      await waitFor('A to serve what B invalidated', async () => (await read('new')) === 'new');
     } finally {
       await a.close();
       await b.close();
