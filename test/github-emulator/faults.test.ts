@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubEmulator, type GitHubEmulator } from './emulator.js';
 import type { ReleaseJson } from './render.js';
 import { failure, octokit, resilientOctokit } from './test-clients.js';
+import { waitFor } from '../registry/support/wait.js';
 
 let gh: GitHubEmulator;
 const owner = 'sensu';
@@ -72,6 +73,22 @@ describe('status faults', () => {
     const { data } = await octokit(gh).rest.repos.get({ owner, repo });
     expect(data.full_name).toBe(full);
     expect(fault.hits).toBe(1);
+  });
+
+  it('holds a request until the test lets it go, which then answers normally', async () => {
+    let answer!: () => void;
+    const until = new Promise<void>((resolve) => (answer = resolve));
+    const fault = gh.faults.inject({ path: '/repos/:owner/:repo', action: { kind: 'hold', until } });
+    let answered = false;
+    const request = octokit(gh)
+      .rest.repos.get({ owner, repo })
+      .finally(() => (answered = true));
+    await waitFor('the request to arrive', () => fault.hits > 0);
+    // Whatever else happens meanwhile (here another request), it waits.
+    expect((await octokit(gh).rest.repos.listReleases({ owner, repo })).status).toBe(200);
+    expect(answered).toBe(false);
+    answer();
+    expect((await request).data.full_name).toBe(full);
   });
 });
 

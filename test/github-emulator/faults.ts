@@ -11,6 +11,8 @@ export type FaultAction =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Wait, then answer normally. */
   | { kind: 'delay'; ms: number }
+  /** Wait until `until` settles (the test lets the request go), then answer normally. */
+  | { kind: 'hold'; until: Promise<unknown> }
   /** GitHub's secondary rate limit: 403 (or 429) with `Retry-After` and its message. */
   | { kind: 'secondary-rate-limit'; retryAfter?: number; status?: 403 | 429 }
   /** GitHub's primary rate limit: 403 with `x-ratelimit-remaining: 0` and a reset time. */
@@ -91,6 +93,9 @@ export class Faults {
           return next();
         case 'delay':
           await sleep(action.ms);
+          return next();
+        case 'hold':
+          await action.until.catch(() => undefined);
           return next();
         case 'trickle':
           await next();

@@ -13,6 +13,7 @@ import { openCache } from '../../registry/runtime.js';
 import { shareInvalidations } from '../../registry/cache/shared-memory.js';
 import { makeTempDir, openTestDb } from './support/databases.js';
 import { freePort } from './support/ports.js';
+import { POSTGRES_ADMIN_URL } from './support/postgres.js';
 import { startOwnRedis, type OwnRedis } from './support/redis-server.js';
 import { relay } from './support/tcp-relay.js';
 import { waitFor } from './support/wait.js';
@@ -245,23 +246,32 @@ describe('the in-process first level in front of Redis', () => {
       t.db as Parameters<typeof shareInvalidations>[1],
       () => undefined,
     );
-    const admin = new pg.Client({ connectionString: t.env.DATABASE_URL });
+    // From the server's own database: connections to the test database are refused for a while below.
+    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
     await admin.connect();
+    const database = new URL(t.env.DATABASE_URL!).pathname.slice(1);
+    const allowConnections = (allow: boolean) =>
+      admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS ${allow}`);
     const entries = () => shared.stats().firstLevel!.entries;
     try {
       await shared.wrapBytes!('asset:x/y', 'k', async () => 'v');
       expect(entries()).toBe(1);
+      // The listener cannot reconnect until allowed again, however slow this run is.
+      await allowConnections(false);
       const { rows } = await admin.query<{ n: number }>(
         `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-         WHERE datname = current_database() AND query = 'LISTEN bonsai_cache_invalidation'`,
+         WHERE datname = $1 AND query = 'LISTEN bonsai_cache_invalidation'`,
+        [database],
       );
       expect(rows[0]!.n).toBe(1);
       await waitFor('the lost listener to drop the cache', () => entries() === 0);
       // Refilled while nothing listens: invalidations sent meanwhile are missed, so it goes again.
       await shared.wrapBytes!('asset:x/y', 'k', async () => 'v');
       expect(entries()).toBe(1);
-      await waitFor('the listener to be back and drop the cache', () => entries() === 0, 10_000);
+      await allowConnections(true);
+      await waitFor('the listener to be back and drop the cache', () => entries() === 0);
     } finally {
+      await allowConnections(true).catch(() => undefined);
       await admin.end();
       await shared.close();
       await t.cleanup();
@@ -291,7 +301,7 @@ describe('the in-process first level in front of Redis', () => {
       expect(await read('new')).toBe('old');
       // Once B's invalidation reaches Redis, A drops what it kept.
       link = await relay(target, link.port);
-      await waitFor('A to serve what B invalidated', async () => (await read('new')) === 'new', 10_000);
+      await waitFor('A to serve what B invalidated', async () => (await read('new')) === 'new');
     } finally {
       await a.close();
       await b.close();

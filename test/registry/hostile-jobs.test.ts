@@ -182,34 +182,40 @@ describe('a holder whose lease was taken while it paused', () => {
     h.gh.state.createRepo(repo);
     await publish(h.gh, repo, '1.0.0');
     const second = await publish(h.gh, repo, '1.1.0');
-    // 1.1.0's download hangs for a while: the holder is "paused" there.
+    // 1.1.0's download hangs until the job was taken over: the holder is "paused" there.
+    let resume!: () => void;
     const pause = h.gh.faults.inject({
       origin: 'cdn',
       path: `/releases/*/${second.files['held_1.1.0_linux_amd64.tar.gz']!.id}`,
-      action: { kind: 'delay', ms: 2_000 },
+      action: { kind: 'hold', until: new Promise<void>((resolve) => (resume = resolve)) },
     });
-    const jobId = await register(repo);
-    await waitFor('the holder to reach the download', () => pause.hits > 0);
+    try {
+      const jobId = await register(repo);
+      await waitFor('the holder to reach the download', () => pause.hits > 0);
 
-    // Meanwhile its lease runs out and another process claims the job.
-    const { db } = h.registry.runtime;
-    await db.query("UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [jobId]);
-    const taken = await claimJob(db, 'other-host:1:takeover', 60_000);
-    expect(taken).toMatchObject({ id: jobId, lockedBy: 'other-host:1:takeover' });
-    const snapshot = async () => ({
-      versions: (await db.query('SELECT * FROM versions ORDER BY id')).rows,
-      builds: (await db.query('SELECT * FROM builds ORDER BY id')).rows,
-      log: (await db.query('SELECT * FROM ingest_log ORDER BY id')).rows,
-      assets: (await db.query('SELECT id, releases_etags, body, etag, synced_at FROM assets ORDER BY id'))
-        .rows,
-      job: (await db.query('SELECT * FROM jobs WHERE id = $1', [jobId])).rows,
-    });
-    const before = await snapshot();
+      // Meanwhile its lease runs out and another process claims the job.
+      const { db } = h.registry.runtime;
+      await db.query("UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [jobId]);
+      const taken = await claimJob(db, 'other-host:1:takeover', 60_000);
+      expect(taken).toMatchObject({ id: jobId, lockedBy: 'other-host:1:takeover' });
+      const snapshot = async () => ({
+        versions: (await db.query('SELECT * FROM versions ORDER BY id')).rows,
+        builds: (await db.query('SELECT * FROM builds ORDER BY id')).rows,
+        log: (await db.query('SELECT * FROM ingest_log ORDER BY id')).rows,
+        assets: (await db.query('SELECT id, releases_etags, body, etag, synced_at FROM assets ORDER BY id'))
+          .rows,
+        job: (await db.query('SELECT * FROM jobs WHERE id = $1', [jobId])).rows,
+      });
+      const before = await snapshot();
 
-    await waitFor('the holder to give up', () =>
-      h.logs.some((l) => l.includes(`"jobId":${jobId}`) && l.includes('job taken over by another process')),
-    );
-    expect(await snapshot()).toEqual(before);
-    expect(await served(repo)).toEqual([]);
+      resume();
+      await waitFor('the holder to give up', () =>
+        h.logs.some((l) => l.includes(`"jobId":${jobId}`) && l.includes('job taken over by another process')),
+      );
+      expect(await snapshot()).toEqual(before);
+      expect(await served(repo)).toEqual([]);
+    } finally {
+      resume();
+    }
   });
 });

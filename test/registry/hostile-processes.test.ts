@@ -120,20 +120,22 @@ describe('a process paused past its lease (SIGSTOP) while another took its job',
   it('writes nothing once it resumes: every release is ingested once, by the other', async () => {
     const database = await createTestDatabase();
     const shared = { DATABASE_URL: database.url, JOB_ATTEMPTS: '8' };
+    let answer = () => {};
     try {
       const repo = 'pause/many';
       gh.state.createRepo(repo);
       for (const tag of ['1.0.0', '1.1.0', '2.0.0']) await publish(gh, repo, tag);
-      // The first download answers late: the holder is paused while it waits.
+      // The first download answers only once its holder is paused (SIGSTOP) while it waits.
       const late = gh.faults.inject({
         origin: 'cdn',
         path: '/releases/*',
-        action: { kind: 'delay', ms: 3_000 },
+        action: { kind: 'hold', until: new Promise<void>((resolve) => (answer = resolve)) },
       });
       const paused = await start(shared);
       const jobId = await register(paused, repo);
       await waitFor('the first holder to reach the download', () => late.hits > 0);
       process.kill(paused.pid, 'SIGSTOP');
+      answer();
 
       const other = await start(shared);
       const done = await waitFor('the other process to finish the job', async () => {
@@ -153,6 +155,7 @@ describe('a process paused past its lease (SIGSTOP) while another took its job',
       expect((await fetch(`${paused.url}/healthz`)).status).toBe(200);
       await Promise.all([paused.stop(), other.stop()]);
     } finally {
+      answer();
       await database.drop();
     }
   }, 60_000);

@@ -141,11 +141,7 @@ describe.each([
         await publish(h.gh, 'reads/check-a', '1.2.0');
         const asset = await findAsset(h.registry.runtime.db, 'reads', 'check-a');
         await syncAsset(h.registry.runtime.syncDeps, asset!.id, { force: false, conditional: false });
-        await waitFor(
-          'the other process to serve 1.2.0',
-          async () => (await read()).includes('1.2.0'),
-          10_000,
-        );
+        await waitFor('the other process to serve 1.2.0', async () => (await read()).includes('1.2.0'));
       } finally {
         await other.close();
       }
