@@ -10,6 +10,7 @@ import { createRedisCache } from '../../registry/cache/redis.js';
 import { loadConfig } from '../../registry/config.js';
 import { RegistryError } from '../../registry/errors.js';
 import { openCache } from '../../registry/runtime.js';
+import { keysForUrls } from '../../registry/cache/render-keys.js';
 import { shareInvalidations } from '../../registry/cache/shared-memory.js';
 import { makeTempDir, openTestDb } from './support/databases.js';
 import { freePort } from './support/ports.js';
@@ -167,6 +168,30 @@ describe('redis cache', () => {
   });
 });
 
+describe.each(makers)('%s cache, read in the same turn (peek)', (kind, make) => {
+  const urls = (base: string) => ({ publicUrl: base, artifactsUrl: `${base}/artifacts` });
+  it('hands back what this process holds, as a hit, under the keys of its base URLs only', async () => {
+    const base = await make();
+    const cache = keysForUrls(base, urls('http://a.example'));
+    try {
+      // Redis alone holds nothing in this process: every read goes through wrap.
+      expect(cache.peek === undefined).toBe(kind === 'redis');
+      if (cache.peek === undefined) return;
+      const before = cache.stats();
+      expect(cache.peek('g', 'k')).toBeUndefined();
+      expect(await cache.wrap('g', 'k', async () => 'v')).toBe('v');
+      expect(cache.peek('g', 'k')?.toString()).toBe('v');
+      // The miss is the wrap's (a peek that finds nothing is not counted), the hit the peek's.
+      expect(cache.stats()).toMatchObject({ hits: before.hits + 1, misses: before.misses + 1 });
+      expect(keysForUrls(base, urls('http://b.example')).peek!('g', 'k')).toBeUndefined();
+      await cache.del('g');
+      expect(cache.peek('g', 'k')).toBeUndefined();
+    } finally {
+      await base.close();
+    }
+  });
+});
+
 describe('in-process caches of processes sharing one Postgres', () => {
   it('drop a group in every process when one invalidates it', async () => {
     const t = await openTestDb('postgres');
@@ -182,11 +207,11 @@ describe('in-process caches of processes sharing one Postgres', () => {
     try {
       await a.set('asset:x/y', 'k', 'a');
       await b.set('asset:x/y', 'k', 'b');
+      // What the fast path answers in the same turn (peek) is dropped too.
+      expect(b.peek?.('asset:x/y', 'k')).toBe('b');
       await a.del('asset:x/y');
-      await waitFor(
-        'the other process to drop it',
-        async () => (await b.get('asset:x/y', 'k')) === undefined,
-      );
+      await waitFor('the other process to drop it', () => b.peek?.('asset:x/y', 'k') === undefined);
+      expect(await b.get('asset:x/y', 'k')).toBeUndefined();
       expect(await a.get('asset:x/y', 'k')).toBeUndefined();
     } finally {
       await a.close();
