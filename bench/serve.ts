@@ -125,6 +125,35 @@ function latency(output: string, percent: string): number {
  * One wrk run; any non-2xx answer makes the run invalid. Also the server's CPU time per request: unlike
  * req/s, it hardly moves when other work shares the machine.
  */
+/** Busy and total CPU ticks of the whole machine so far (/proc/stat's first line). */
+async function machineTicks(): Promise<{ busy: number; total: number }> {
+  const fields = (await readFile('/proc/stat', 'utf8'))
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait
+  return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+}
+
+/**
+ * Waits (at most 30 s) until the machine is nearly idle for a second: work left over from a start or an
+ * ingest (a database's background writes, a JIT, another process) would otherwise land in a row's first
+ * rounds and read as its cost.
+ */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const before = await machineTicks();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = await machineTicks();
+    if ((after.busy - before.busy) / Math.max(1, after.total - before.total) < 0.1) return;
+  }
+  console.error('the machine stayed busy for 30 s: measuring anyway');
+}
+
 async function wrk(url: string, options: { script?: string; headers?: string[] } = {}): Promise<Run> {
   const pid = serverPids.get(new URL(url).origin);
   const cpuBefore = pid === undefined ? undefined : await cpuSeconds(pid);
@@ -330,6 +359,7 @@ async function row(
   await writeFile(path.join(www, file), body);
   const ours: Run[] = [];
   const theirs: Run[] = [];
+  await settle();
   await wrk(url, options); // warm-up (JIT, caches)
   if (options.against) await wrk(options.against.url, options);
   for (let round = 0; round < rounds; round++) {
