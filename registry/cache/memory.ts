@@ -13,10 +13,14 @@ export interface MemoryCache extends Cache {
 export function createMemoryCache(options: { maxEntries: number; ttlSeconds: number }): MemoryCache {
   const lru = new GroupedLru<string>({ max: options.maxEntries, ttl: options.ttlSeconds * 1000 });
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
-  const get = (group: string, key: string) => {
+  const hit = (group: string, key: string) => {
     const value = lru.get(group, key);
+    if (value !== undefined) stats.hits++;
+    return value;
+  };
+  const get = (group: string, key: string) => {
+    const value = hit(group, key);
     if (value === undefined) stats.misses++;
-    else stats.hits++;
     return value;
   };
   const forget = (group: string) => lru.drop(group);
@@ -24,11 +28,8 @@ export function createMemoryCache(options: { maxEntries: number; ttlSeconds: num
     kind: 'memory',
     description: `in-process LRU (${options.maxEntries} entries)`,
     get: async (group, key) => get(group, key),
-    peek(group, key) {
-      const value = lru.get(group, key);
-      if (value !== undefined) stats.hits++;
-      return value;
-    },
+    // A peek that finds nothing is no miss: wrap looks next, and counts it.
+    peek: hit,
     async set(group, key, value) {
       lru.set(group, key, value);
     },

@@ -16,10 +16,11 @@ import { staleReason, type StaleGroup } from './stale-reason.js';
 
 /**
  * Stale renders are never served. Renders made with other base URLs (PUBLIC_URL or ARTIFACTS_URL changed)
- * or by another render format (a new build, ingest/render.ts RENDER_FORMAT): the server answers at once; a read of such an asset renders it first (renderIfStale), a background task
- * renders the others in bounded batches (rerenderStale), several processes on one database sharing the
- * work. An asset object an ingest marked stale (ingest/render.ts) is assembled by its first read
- * (renderIfStale too), never in the background.
+ * or by another render format (a new build, ingest/render.ts RENDER_FORMAT): the server answers at once;
+ * a read of such an asset renders it first (renderIfStale), a background task renders the others in
+ * bounded batches (rerenderStale), several processes on one database sharing the work. An asset object an
+ * ingest marked stale (ingest/render.ts) is assembled by its first read (renderIfStale too), never in the
+ * background.
  */
 
 export interface RerenderDeps {
