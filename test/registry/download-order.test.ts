@@ -50,16 +50,22 @@ async function head(path: string) {
   expect(res.status, path).toBe(200);
 }
 
-/** The names the API list shows in `order`, and the web list's too (they must agree). */
-async function listed(order: string): Promise<string[]> {
-  const api = (await get(`/api/v1/assets?namespace=dl&order=${order}`)).json() as {
+/** The names the API list and the web list show in `order`, read one after the other. */
+async function lists(order: string): Promise<{ api: string[]; web: string[] }> {
+  const body = (await get(`/api/v1/assets?namespace=dl&order=${order}`)).json() as {
     assets: { name: string }[];
   };
-  const names = api.assets.map((a) => a.name.slice('dl/'.length));
+  const api = body.assets.map((a) => a.name.slice('dl/'.length));
   const page = (await get(`/assets?order=${order}`, HTML)).text;
-  const web = [...page.matchAll(/<h2><a href="[^"]*\/assets\/dl\/([^"/]+)">/g)].map((m) => m[1]);
-  expect(web, `the web list in ${order}`).toEqual(names);
-  return names;
+  const web = [...page.matchAll(/<h2><a href="[^"]*\/assets\/dl\/([^"/]+)">/g)].map((m) => m[1]!);
+  return { api, web };
+}
+
+/** The names the API list shows in `order`, and the web list's too (they must agree). */
+async function listed(order: string): Promise<string[]> {
+  const { api, web } = await lists(order);
+  expect(web, `the web list in ${order}`).toEqual(api);
+  return api;
 }
 
 const ADDED = [...NAMES].reverse();
@@ -156,11 +162,16 @@ describe('while the registry runs', () => {
     expect(before[0]).not.toBe('b-uncounted');
     for (let i = 0; i < 10; i++) await get(builds('b-uncounted'));
     // Counts are written every 10 s; the pages in download order are dropped then, not only at restarts.
-    const after = await waitFor('the new download order', async () => {
-      const names = await listed('most_downloaded');
-      return names[0] === 'b-uncounted' && names;
+    // The write may land between the API read and the page read: wait until both show it, then check
+    // that they agree.
+    await waitFor('the new download order', async () => {
+      const { api, web } = await lists('most_downloaded');
+      return api[0] === 'b-uncounted' && web[0] === 'b-uncounted';
     });
-    expect(after).toEqual(['b-uncounted', ...before.filter((n) => n !== 'b-uncounted')]);
+    expect(await listed('most_downloaded')).toEqual([
+      'b-uncounted',
+      ...before.filter((n) => n !== 'b-uncounted'),
+    ]);
   }, 60_000);
 });
 
